@@ -1,0 +1,44 @@
+# Accord: set-up, demo, tests. A fresh Debian machine needs `make demo` and `make test`, nothing else.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+UV_VERSION := 0.13.9
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test test-fast lint typecheck lock bench clean
+
+$(STAMP): requirements/lock.txt pyproject.toml
+	@sh scripts/system-deps.sh
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+	@$(BIN)/uv pip sync --quiet --python $(BIN)/python requirements/lock.txt
+	@$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
+	@touch $(STAMP)
+
+## Run one demonstration node with synthetic data (prints the URL and the logins).
+demo: $(STAMP)
+	$(BIN)/accord demo
+
+## The whole test suite: lint, strict types on the engine, unit, integration, functional and browser tests.
+test: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+## Re-pin dependencies after editing requirements/*.in.
+lock: $(STAMP)
+	$(BIN)/uv pip compile requirements/dev.in -p 3.11 --generate-hashes --no-header -o requirements/lock.txt
+
+bench: $(STAMP)
+	$(BIN)/accord bench store
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

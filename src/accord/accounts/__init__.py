@@ -1,0 +1,1 @@
+"""Accounts: users, roles, lockout and API tokens."""

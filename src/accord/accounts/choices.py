@@ -1,0 +1,39 @@
+"""Roles (BRIEF section 2) and what each may do."""
+
+from __future__ import annotations
+
+from django.db import models
+
+__all__ = ["ROLE_PERMISSIONS", "Role", "role_can"]
+
+
+class Role(models.TextChoices):
+    ANALYST = "analyst", "Analyst"
+    SUPERVISOR = "supervisor", "Supervisor"
+    LIAISON = "liaison", "Liaison officer"
+    COMMANDER = "commander", "Operations commander"
+    LEGAL = "legal", "Legal officer"
+    OVERSIGHT = "oversight", "Oversight officer"
+    ADMIN = "admin", "Node administrator"
+
+
+#: Deny by default: a role may do only what is listed here. ``record.view`` is reading record
+#: content; oversight officers read content only in a declared review (purpose
+#: ``oversight-review``), and node administrators never do.
+ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
+    Role.ANALYST: frozenset(
+        {"record.view", "record.create", "record.import", "record.export", "record.search"}
+    ),
+    Role.SUPERVISOR: frozenset(
+        {"record.view", "record.create", "record.import", "record.export", "record.search"}
+    ),
+    Role.LIAISON: frozenset({"record.view", "record.search", "record.export"}),
+    Role.COMMANDER: frozenset({"record.view", "record.search"}),
+    Role.LEGAL: frozenset({"record.view", "record.search"}),
+    Role.OVERSIGHT: frozenset({"record.review", "audit.view", "audit.verify"}),
+    Role.ADMIN: frozenset({"user.manage", "node.manage", "audit.verify"}),
+}
+
+
+def role_can(role: str, permission: str) -> bool:
+    return permission in ROLE_PERMISSIONS.get(role, frozenset())

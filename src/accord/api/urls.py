@@ -1,0 +1,5 @@
+from django.urls import path
+
+from accord.api.root import api
+
+urlpatterns = [path("", api.urls)]

@@ -1,0 +1,1 @@
+"""Node identity: the data directory, keys, settings and the node's STIX identity."""

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class OversightConfig(AppConfig):
+    name = "accord.oversight"
+    label = "oversight"
+    default_auto_field = "django.db.models.BigAutoField"

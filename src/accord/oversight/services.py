@@ -1,0 +1,128 @@
+"""Appending to and verifying the audit trail.
+
+``audit(...)`` is called explicitly by every service function (never from a signal): inside the
+service's transaction for writes, so that the write and its audit entry commit together, or on
+its own for reads.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+from django.db import transaction
+
+from accord.engine.audit.chain import (
+    GENESIS,
+    AuditEntry,
+    ChainVerdict,
+    chain_hash,
+    leaf_hash,
+    verify_chain,
+)
+from accord.oversight.models import AuditEvent, AuditHead
+
+__all__ = ["Outcome", "audit", "iter_entries", "verify_trail"]
+
+
+class Outcome:
+    OK = "ok"
+    DENIED = "denied"
+    REFUSED = "refused"
+    FAILED = "failed"
+
+
+def _node_id() -> str:
+    from accord.node.models import NodeIdentity
+
+    node = NodeIdentity.current()
+    return node.node_id if node else "uninitialised"
+
+
+def _actor(user: Any) -> tuple[str, str]:
+    if user is None:
+        return "system", "system"
+    if isinstance(user, str):
+        return user, "system"
+    return str(getattr(user, "username", user)), str(getattr(user, "role", ""))
+
+
+def audit(
+    user: Any,
+    action: str,
+    *,
+    object_ids: Iterable[str] = (),
+    purpose: str = "",
+    case: str = "",
+    outcome: str = Outcome.OK,
+    detail: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """Append one event to the audit trail and return it.
+
+    Legal effect: records who acted, when, why (purpose and case), on what and with what outcome,
+    as the Law Enforcement Directive (Art 25) requires of every consultation, disclosure,
+    alteration and erasure of personal data.
+    """
+    actor, role = _actor(user)
+    with transaction.atomic():
+        head = AuditHead.objects.select_for_update().filter(pk=1).first()
+        if head is None:
+            head = AuditHead.objects.create(pk=1, seq=0, chain_hash=GENESIS)
+            head = AuditHead.objects.select_for_update().get(pk=1)
+        content = {
+            "seq": head.seq + 1,
+            "ts": datetime.now(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z"),
+            "actor": actor,
+            "role": role,
+            "node": _node_id(),
+            "action": action,
+            "object_ids": sorted(set(object_ids)),
+            "purpose": purpose or "",
+            "case": case or "",
+            "outcome": outcome,
+            "detail": detail or {},
+        }
+        leaf = leaf_hash(content)
+        link = chain_hash(head.chain_hash, leaf)
+        event = AuditEvent.objects.create(
+            **content, prev_hash=head.chain_hash, leaf_hash=leaf, chain_hash=link
+        )
+        AuditHead.objects.filter(pk=1).update(seq=content["seq"], chain_hash=link)
+    return event
+
+
+def iter_entries(batch: int = 5000) -> Iterator[AuditEntry]:
+    """Every stored entry in storage order (by primary key: the order rows were written)."""
+    last_pk = 0
+    while True:
+        rows = list(
+            AuditEvent.objects.filter(pk__gt=last_pk)
+            .order_by("pk")
+            .values_list(
+                "pk", "seq", "ts", "actor", "role", "node", "action", "object_ids",
+                "purpose", "case", "outcome", "detail", "prev_hash", "leaf_hash", "chain_hash",
+            )[:batch]
+        )
+        if not rows:
+            return
+        for row in rows:
+            last_pk = row[0]
+            yield AuditEntry(
+                seq=row[1], ts=row[2], actor=row[3], role=row[4], node=row[5], action=row[6],
+                object_ids=tuple(row[7]), purpose=row[8], case=row[9], outcome=row[10],
+                detail=row[11], prev_hash=row[12], leaf_hash=row[13], chain_hash=row[14],
+            )
+
+
+def verify_trail() -> ChainVerdict:
+    """Check the whole trail against itself and against the head row."""
+    head = AuditHead.objects.filter(pk=1).first()
+    expected = head.seq if head else 0
+    verdict = verify_chain(iter_entries(), expected_count=expected)
+    if verdict.ok and head is not None and verdict.head_hash != head.chain_hash:
+        return ChainVerdict(
+            False, verdict.checked, verdict.head_hash, expected,
+            f"entry {expected}: the head record does not match the last entry",
+        )
+    return verdict
