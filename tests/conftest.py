@@ -23,6 +23,8 @@ def make_user(db):
     from accord.accounts.services import add_user
 
     def make(username: str = "ana", role: str = "analyst", agency: str = "", password=None):
-        return add_user(None, username, role=role, password=password or "correct horse battery 9", agency=agency)
+        return add_user(
+            None, username, role=role, password=password or "correct horse battery 9", agency=agency
+        )
 
     return make

@@ -15,7 +15,9 @@ def user_for_token(raw: str):  # type: ignore[no-untyped-def]
 
     if not raw.startswith("acc_"):
         return None
-    token = ApiToken.objects.active().select_related("user").filter(digest=ApiToken.hash(raw)).first()
+    token = (
+        ApiToken.objects.active().select_related("user").filter(digest=ApiToken.hash(raw)).first()
+    )
     if token is None or not token.user.is_active or token.user.is_locked:
         return None
     ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())

@@ -30,8 +30,8 @@ def run(args: argparse.Namespace) -> int:
     setup_django(args.data_dir)
     from django.core.exceptions import ValidationError
 
-    from accord.accounts.services import UserError, add_user, create_token
     from accord.accounts.models import User
+    from accord.accounts.services import UserError, add_user, create_token
 
     if args.user_command == "list":
         for u in User.objects.order_by("username"):

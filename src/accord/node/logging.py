@@ -8,7 +8,9 @@ import re
 __all__ = ["RedactSecretsFilter"]
 
 _PATTERNS = [
-    re.compile(r"(?i)(password|passwd|secret|token|authorization|api[_-]?key)(\"?\s*[:=]\s*\"?)[^\s\",}]+"),
+    re.compile(
+        r"(?i)(password|passwd|secret|token|authorization|api[_-]?key)(\"?\s*[:=]\s*\"?)[^\s\",}]+"
+    ),
     re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?-----END [A-Z ]*PRIVATE KEY-----", re.S),
     re.compile(r"\bacc_[A-Za-z0-9_-]{20,}\b"),
 ]

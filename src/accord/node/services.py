@@ -36,9 +36,7 @@ def create_data_dir(data_dir: Path, node_id: str, jurisdiction: str, name: str =
     """
     code = validate_jurisdiction(jurisdiction)
     if not node_id or not all(c.isalnum() or c in "-_." for c in node_id) or len(node_id) > 64:
-        raise NodeInitError(
-            f"node id {node_id!r}: use 1-64 letters, digits, '-', '_' or '.'"
-        )
+        raise NodeInitError(f"node id {node_id!r}: use 1-64 letters, digits, '-', '_' or '.'")
     existing = read_node_config(data_dir)
     if existing is not None:
         raise NodeInitError(

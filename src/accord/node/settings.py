@@ -172,9 +172,7 @@ USE_TZ = True
 
 TASKS = {
     "default": {
-        "BACKEND": os.environ.get(
-            "ACCORD_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"
-        ),
+        "BACKEND": os.environ.get("ACCORD_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
     }
 }
 

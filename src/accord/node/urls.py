@@ -1,6 +1,9 @@
 from django.urls import include, path
 
+from accord.node.views import extension_schema
+
 urlpatterns = [
     path("api/", include("accord.api.urls")),
+    path("schemas/<slug:name>.json", extension_schema, name="extension-schema"),
     path("", include("accord.web.urls")),
 ]

@@ -130,24 +130,35 @@ def verify_chain(
         if entry.seq != expected_seq:
             kind = "deleted" if entry.seq > expected_seq else "inserted or reordered"
             return ChainVerdict(
-                False, checked, prev, entry.seq,
-                f"entry {entry.seq}: expected sequence number {expected_seq}; "
-                f"an entry was {kind}",
+                False,
+                checked,
+                prev,
+                entry.seq,
+                f"entry {entry.seq}: expected sequence number {expected_seq}; an entry was {kind}",
             )
         if leaf_hash(entry.content()) != entry.leaf_hash:
             return ChainVerdict(
-                False, checked, prev, entry.seq,
+                False,
+                checked,
+                prev,
+                entry.seq,
                 f"entry {entry.seq}: content does not match its hash (altered)",
             )
         if entry.prev_hash != prev:
             return ChainVerdict(
-                False, checked, prev, entry.seq,
+                False,
+                checked,
+                prev,
+                entry.seq,
                 f"entry {entry.seq}: does not link to entry {entry.seq - 1} "
                 "(an entry before it was altered, deleted, inserted or reordered)",
             )
         if chain_hash(prev, entry.leaf_hash) != entry.chain_hash:
             return ChainVerdict(
-                False, checked, prev, entry.seq,
+                False,
+                checked,
+                prev,
+                entry.seq,
                 f"entry {entry.seq}: chain hash does not match (altered)",
             )
         prev = entry.chain_hash
@@ -155,7 +166,10 @@ def verify_chain(
         checked += 1
     if expected_count is not None and checked < expected_count:
         return ChainVerdict(
-            False, checked, prev, start_seq + checked,
+            False,
+            checked,
+            prev,
+            start_seq + checked,
             f"entry {start_seq + checked}: missing; the log ends after {checked} entries but "
             f"{expected_count} were recorded (entries deleted at the end)",
         )

@@ -25,8 +25,8 @@ __all__ = [
     "TLP_LEVELS",
     "HandlingMarking",
     "MarkingSummary",
-    "handling_marking_definition",
     "handling_extension_definition",
+    "handling_marking_definition",
     "summarise_markings",
     "tlp_marking_definition",
 ]
@@ -166,7 +166,10 @@ def handling_extension_definition() -> dict[str, Any]:
             "releasability to listed jurisdictions (ISO 3166-1 alpha-2 or multilateral body "
             "codes) and permitted purposes."
         ),
-        "schema": "https://accord.invalid/schemas/accord-handling-marking.json",
+        "schema": (
+            "JSON Schema (draft 2020-12) served by every Accord node at "
+            "/schemas/accord-handling-marking.json"
+        ),
         "version": "1.0.0",
         "extension_types": ["property-extension"],
     }
@@ -223,7 +226,12 @@ def summarise_markings(
             if colour is None and handling is None and definition.get("definition_type"):
                 # STIX 2.0-style statement/tlp definitions: a known, non-TLP marking.
                 tlp_old = (definition.get("definition") or {}).get("tlp")
-                if isinstance(tlp_old, str) and tlp_old.lower() in ("white", "green", "amber", "red"):
+                if isinstance(tlp_old, str) and tlp_old.lower() in (
+                    "white",
+                    "green",
+                    "amber",
+                    "red",
+                ):
                     colour = "clear" if tlp_old.lower() == "white" else tlp_old.lower()
         elif colour is None:
             summary.unknown_refs.append(str(ref))

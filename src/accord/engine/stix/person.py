@@ -24,7 +24,7 @@ __all__ = [
 ]
 
 PERSON_EXTENSION_ID: Final = "extension-definition--0c4ac2c4-2a4e-4b5f-9c1e-4d0a7e6b5f31"
-SCHEMA_URL: Final = "https://accord.invalid/schemas/person-of-interest.json"
+SCHEMA_URL: Final = "urn:accord:schema:person-of-interest.json"
 
 NAME_TYPES: Final = ("primary", "alias", "weak_alias", "maiden", "former")
 BIRTH_DATE_PRECISIONS: Final = ("exact", "month", "year", "approximate", "between")
@@ -176,7 +176,10 @@ def person_extension_definition() -> dict[str, Any]:
             "nationalities, gender, identity documents, phones, e-mail addresses and a watchlist "
             "entry for a person or organisation of interest."
         ),
-        "schema": SCHEMA_URL,
+        "schema": (
+            "JSON Schema (draft 2020-12) served by every Accord node at "
+            "/schemas/person-of-interest.json; its $id is " + SCHEMA_URL
+        ),
         "version": "1.0.0",
         "extension_types": ["property-extension"],
     }
