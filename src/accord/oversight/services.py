@@ -100,8 +100,21 @@ def iter_entries(batch: int = 5000) -> Iterator[AuditEntry]:
             AuditEvent.objects.filter(pk__gt=last_pk)
             .order_by("pk")
             .values_list(
-                "pk", "seq", "ts", "actor", "role", "node", "action", "object_ids",
-                "purpose", "case", "outcome", "detail", "prev_hash", "leaf_hash", "chain_hash",
+                "pk",
+                "seq",
+                "ts",
+                "actor",
+                "role",
+                "node",
+                "action",
+                "object_ids",
+                "purpose",
+                "case",
+                "outcome",
+                "detail",
+                "prev_hash",
+                "leaf_hash",
+                "chain_hash",
             )[:batch]
         )
         if not rows:
@@ -109,9 +122,20 @@ def iter_entries(batch: int = 5000) -> Iterator[AuditEntry]:
         for row in rows:
             last_pk = row[0]
             yield AuditEntry(
-                seq=row[1], ts=row[2], actor=row[3], role=row[4], node=row[5], action=row[6],
-                object_ids=tuple(row[7]), purpose=row[8], case=row[9], outcome=row[10],
-                detail=row[11], prev_hash=row[12], leaf_hash=row[13], chain_hash=row[14],
+                seq=row[1],
+                ts=row[2],
+                actor=row[3],
+                role=row[4],
+                node=row[5],
+                action=row[6],
+                object_ids=tuple(row[7]),
+                purpose=row[8],
+                case=row[9],
+                outcome=row[10],
+                detail=row[11],
+                prev_hash=row[12],
+                leaf_hash=row[13],
+                chain_hash=row[14],
             )
 
 
@@ -120,9 +144,37 @@ def verify_trail() -> ChainVerdict:
     head = AuditHead.objects.filter(pk=1).first()
     expected = head.seq if head else 0
     verdict = verify_chain(iter_entries(), expected_count=expected)
+    position = verdict.checked + 1
+    if (
+        not verdict.ok
+        and verdict.first_bad is not None
+        and verdict.first_bad > position
+        and AuditEvent.objects.filter(seq=position).exists()
+    ):
+        # The missing number is stored further on: the entries were moved, not deleted.
+        return ChainVerdict(
+            False,
+            verdict.checked,
+            verdict.head_hash,
+            verdict.first_bad,
+            f"entry {verdict.first_bad}: stored where entry {position} belongs "
+            "(entries were reordered)",
+        )
+    if verdict.ok and verdict.checked > expected:
+        return ChainVerdict(
+            False,
+            verdict.checked,
+            verdict.head_hash,
+            expected + 1,
+            f"entry {expected + 1}: not covered by the head record, which ends at entry "
+            f"{expected} (an entry was inserted after the last recorded one)",
+        )
     if verdict.ok and head is not None and verdict.head_hash != head.chain_hash:
         return ChainVerdict(
-            False, verdict.checked, verdict.head_hash, expected,
+            False,
+            verdict.checked,
+            verdict.head_hash,
+            expected,
             f"entry {expected}: the head record does not match the last entry",
         )
     return verdict
