@@ -1,5 +1,34 @@
-"""The NinjaAPI instance; routers of each app are added here."""
+"""The NinjaAPI instance: authentication, problem handlers and the routers of each app.
+
+OpenAPI 3.1 at ``/api/openapi.json``; every error is an RFC 9457 problem (see problems.py).
+"""
+
+from __future__ import annotations
 
 from ninja import NinjaAPI
 
-api = NinjaAPI(title="Accord node API", version="1", openapi_url="/openapi.json", docs_url=None)
+from accord.api.auth import API_AUTH
+from accord.api.imports import router as imports_router
+from accord.api.problems import install_problem_handlers
+from accord.api.records import router as records_router
+
+__all__ = ["api"]
+
+api = NinjaAPI(
+    title="Accord node API",
+    version="1",
+    description=(
+        "REST API of one Accord node. Authenticate with `Authorization: Bearer acc_...` (an API "
+        "token) or the web session (CSRF token required for unsafe methods). Declare the purpose "
+        "of every read in `X-Accord-Purpose` (default `counter-terrorism`) and its case in "
+        "`X-Accord-Case`; both are written to the audit trail. Errors are RFC 9457 problem "
+        "details (`application/problem+json`)."
+    ),
+    openapi_url="/openapi.json",
+    docs_url=None,
+    auth=API_AUTH,
+    urls_namespace="api",
+)
+install_problem_handlers(api)
+api.add_router("", records_router)
+api.add_router("", imports_router)

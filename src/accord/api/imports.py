@@ -1,0 +1,112 @@
+"""Imports: ``POST /api/imports`` queues a file (multipart: ``file``, ``format``, ``purpose``) and
+answers 202 with the job's address; ``GET /api/imports/{id}`` reports status, progress and, once
+done, the import report. Only the job's owner sees it."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from ninja import File, Form, Router, Status
+from ninja.files import UploadedFile
+
+from accord.api.auth import DEFAULT_PURPOSE
+from accord.api.problems import ProblemError
+from accord.api.schemas import ImportAcceptedSchema, ImportJobSchema, ProblemSchema
+
+__all__ = ["IMPORT_FORMATS", "router"]
+
+router = Router(tags=["imports"])
+
+IMPORT_FORMATS = ("stix", "ftm", "un-xml")
+_ERRORS: dict[int | tuple[int, ...], Any] = {
+    (400, 401, 403, 404, 413, 415, 422): ProblemSchema,
+}
+
+
+def _stage(upload: UploadedFile) -> bytes | Path:
+    """Small uploads are passed as bytes; large ones are moved into the data directory's
+    ``uploads/`` folder so that a queued job still finds them after the request ends."""
+    if upload.size is not None and upload.size <= settings.FILE_UPLOAD_MAX_MEMORY_SIZE:
+        return upload.read()
+    target = Path(settings.FILE_UPLOAD_TEMP_DIR) / f"import-{uuid.uuid4().hex}"
+    with target.open("wb") as out:
+        for chunk in upload.chunks():
+            out.write(chunk)
+    return target
+
+
+@router.post(
+    "/imports",
+    response={202: ImportAcceptedSchema, **_ERRORS},
+    summary="Queue a file for import (STIX 2.1 bundle, FollowTheMoney, UN list XML)",
+)
+def create(
+    request: HttpRequest,
+    response: HttpResponse,
+    file: File[UploadedFile] = None,  # type: ignore[assignment]
+    format: Form[str] = "",
+    purpose: Form[str] = DEFAULT_PURPOSE,
+) -> Any:
+    if not (request.content_type or "").startswith("multipart/form-data"):
+        raise ProblemError(415, "Send the file as multipart/form-data (fields file, format).")
+    errors = []
+    if file is None:
+        errors.append({"path": "form:file", "message": "a file is required"})
+    if format not in IMPORT_FORMATS:
+        errors.append(
+            {"path": "form:format", "message": f"choose one of {', '.join(IMPORT_FORMATS)}"}
+        )
+    if errors:
+        raise ProblemError(422, "The import request is incomplete.", errors=errors)
+    if file.size is not None and file.size > settings.ACCORD_MAX_UPLOAD_BYTES:
+        raise ProblemError(
+            413,
+            f"The file is larger than this node accepts "
+            f"({settings.ACCORD_MAX_UPLOAD_BYTES} bytes).",
+        )
+    from accord.intel.services import start_import
+
+    data = _stage(file)
+    try:
+        job = start_import(
+            request.auth,
+            filename=Path(file.name or "upload").name,
+            data_or_path=data,
+            format=format,
+            purpose=purpose.strip()[:64] or DEFAULT_PURPOSE,
+        )
+    except BaseException:
+        if isinstance(data, Path):
+            data.unlink(missing_ok=True)
+        raise
+    location = f"/api/imports/{job.pk}"
+    response["Location"] = location
+    return Status(202, {"id": job.pk, "status": job.status, "location": location})
+
+
+@router.get("/imports/{job_id}", response={200: ImportJobSchema, **_ERRORS}, summary="An import")
+def read(request: HttpRequest, job_id: int) -> Any:
+    from accord.intel.models import ImportJob
+
+    job = ImportJob.objects.filter(pk=job_id, user=request.auth).first()
+    if job is None:
+        raise ProblemError(404, "No such import job of yours.")
+    return {
+        "id": job.pk,
+        "status": job.status,
+        "format": job.format,
+        "filename": job.filename,
+        "purpose": job.purpose,
+        "total": job.total,
+        "done": job.done,
+        "progress": round(job.done / job.total, 4)
+        if job.total
+        else (1.0 if job.status == "done" else 0.0),
+        "created_at": job.created_at,
+        "finished_at": job.finished_at,
+        "report": job.report or {},
+    }
