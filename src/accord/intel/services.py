@@ -1,30 +1,80 @@
 """Record-store services: every write and every read of personal data goes through here.
 
-CONTRACT (implemented by the record-store work; callers rely on these signatures):
-
 - ``ingest_objects(user, objects, *, source, purpose="", case=None, origin_node="",
-  progress=None) -> ImportReport``: validate every object (fast validator), all-or-nothing:
-  if any object is refused nothing is stored and the report lists each refusal with the
-  property path; otherwise all are stored in one transaction (new records, new versions; an
-  identical (id, modified) already stored counts as unchanged). Audits ``record.import``.
+  progress=None) -> ImportReport``: validate every object, all-or-nothing: if any object is
+  refused nothing is stored and the report lists each refusal with the property path; otherwise
+  all are stored in one transaction (new records, new versions; an identical (id, modified)
+  already stored counts as unchanged). Audits ``record.import``.
 - ``create_record(user, obj, *, purpose, case=None) -> Record``
-- ``get_record(user, stix_id, *, purpose, case="") -> Record`` restricted + audited read.
-- ``search_records(user, query: SearchQuery, *, purpose) -> SearchPage`` restricted; audits
-  the read when results hold personal data.
-- ``export_bundle(user, *, purpose, query=None) -> dict`` restricted, audited.
+- ``get_record(user, stix_id, *, purpose, case="") -> Record``: restricted, audited read.
+- ``record_versions(user, stix_id, *, purpose) -> list[RecordVersion]``
+- ``search_records(user, query, *, purpose, ...) -> SearchPage`` (see :mod:`accord.intel.search`)
+- ``export_bundle(user, *, purpose, query=None) -> dict`` and ``iter_export(...)``: restricted,
+  audited export of the latest version of every visible record, each object exactly as stored.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import hashlib
+import json
+import uuid
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
-__all__ = ["ImportReport", "Refusal", "ingest_objects"]
+import orjson
+from django.core.exceptions import PermissionDenied
+from django.db import connection, transaction
+from django.utils import timezone
+
+from accord.engine.stix.markings import TLP_1_0_IDS, TLP_BY_ID, summarise_markings
+from accord.intel.indexing import index_object, parse_timestamp
+from accord.intel.models import (
+    Identifier,
+    NameToken,
+    Record,
+    RecordMarking,
+    RecordVersion,
+)
+from accord.intel.search import (
+    SearchError,
+    SearchPage,
+    SearchQuery,
+    filtered_records,
+    search_records,
+)
+from accord.oversight.services import Outcome, audit
+
+__all__ = [
+    "ImportReport",
+    "RecordNotFound",
+    "RecordRefused",
+    "Refusal",
+    "SearchError",
+    "SearchPage",
+    "SearchQuery",
+    "create_record",
+    "export_bundle",
+    "get_record",
+    "ingest_objects",
+    "iter_export",
+    "record_versions",
+    "search_records",
+]
+
+#: Audit events list the object ids themselves up to this many; beyond, a count and a digest.
+AUDIT_ID_LIMIT = 1000
+#: Rows per ``executemany`` call and ids per ``IN (...)`` look-up.
+_INSERT_CHUNK = 10_000
+_LOOKUP_CHUNK = 900
 
 
 @dataclass
 class Refusal:
+    """Why one object was refused: its index in the batch, its id, the property and the reason."""
+
     index: int
     stix_id: str
     path: str
@@ -33,6 +83,9 @@ class Refusal:
 
 @dataclass
 class ImportReport:
+    """What an import did. ``imported``: objects stored as new records; ``new_versions``:
+    objects stored as further versions of a record; ``unchanged``: versions already stored."""
+
     source: str
     received: int = 0
     imported: int = 0
@@ -46,6 +99,178 @@ class ImportReport:
         return not self.refused
 
 
+class RecordRefused(Exception):
+    """An object (or batch) was refused; ``refusals`` says which property and why."""
+
+    def __init__(self, refusals: Sequence[Refusal]) -> None:
+        self.refusals = list(refusals)
+        first = self.refusals[0] if self.refusals else None
+        super().__init__(f"{first.path}: {first.message}" if first else "refused")
+
+
+class RecordNotFound(Exception):
+    """No such record, or not one the user may see (the same answer: existence is not leaked)."""
+
+
+# --------------------------------------------------------------------------------------------
+# Validation (accord.engine.stix.validate)
+
+try:
+    from accord.engine.stix.validate import validate_object as _validate_object
+except ImportError:  # pragma: no cover - temporary, until accord.engine.stix.validate lands
+    import re as _re
+
+    _ID_RE = _re.compile(r"^[a-z0-9][a-z0-9-]+[a-z0-9]--[0-9a-fA-F-]{36}$")
+
+    @dataclass(frozen=True)
+    class _Issue:
+        path: str
+        message: str
+
+    def _validate_object(obj: dict[str, Any]) -> list[Any]:
+        issues: list[Any] = []
+        if not isinstance(obj.get("type"), str):
+            issues.append(_Issue("type", "required property missing"))
+        sid = obj.get("id")
+        if not isinstance(sid, str) or not _ID_RE.match(sid):
+            issues.append(_Issue("id", "not a STIX identifier"))
+        elif isinstance(obj.get("type"), str) and not sid.startswith(obj["type"] + "--"):
+            issues.append(_Issue("id", "does not start with the object's type"))
+        for key in ("created", "modified"):
+            if key in obj and parse_timestamp(obj[key]) is None:
+                issues.append(_Issue(key, "not a timestamp"))
+        return issues
+
+
+# --------------------------------------------------------------------------------------------
+# Import
+
+
+@dataclass(slots=True)
+class _Prepared:
+    index: int
+    stix_id: str
+    stix_type: str
+    version: str
+    modified: datetime | None
+    created: datetime | None
+    created_by_ref: str
+    text: str
+    digest: str
+    obj: dict[str, Any]
+
+
+def _dumps(obj: dict[str, Any]) -> tuple[str, str]:
+    """The object's JSON text (keys in received order) and the SHA-256 of its sorted form."""
+    try:
+        text = orjson.dumps(obj).decode()
+        digest = hashlib.sha256(orjson.dumps(obj, option=orjson.OPT_SORT_KEYS)).hexdigest()
+    except TypeError:  # integers beyond 64 bits
+        text = json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
+        digest = hashlib.sha256(
+            json.dumps(obj, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode()
+        ).hexdigest()
+    return text, digest
+
+
+def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _stored_definitions(refs: Iterable[str]) -> dict[str, dict[str, Any]]:
+    out: dict[str, dict[str, Any]] = {}
+    wanted = sorted(set(refs))
+    for chunk in _chunks(wanted, _LOOKUP_CHUNK):
+        for sid, data in Record.objects.filter(stix_id__in=chunk).values_list("stix_id", "data"):
+            out[sid] = json.loads(data)
+    return out
+
+
+def _audit_ids(ids: Sequence[str]) -> tuple[list[str], dict[str, Any]]:
+    if len(ids) <= AUDIT_ID_LIMIT:
+        return list(ids), {}
+    digest = hashlib.sha256("\n".join(sorted(ids)).encode()).hexdigest()
+    return [], {"object_count": len(ids), "object_ids_sha256": digest}
+
+
+@lru_cache(maxsize=65_536)
+def _adapt_dt(value: datetime | None) -> Any:
+    if value is None:
+        return None
+    if connection.vendor == "sqlite":  # what Django stores: naive UTC, ISO with a space
+        return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ")
+    return connection.ops.adapt_datetimefield_value(value)
+
+
+@lru_cache(maxsize=65_536)
+def _timestamp(value: str) -> datetime | None:
+    return parse_timestamp(value)
+
+
+def _executemany(model: Any, fields: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    """Insert ``rows`` into ``model``'s table with one prepared statement (parameterised)."""
+    if not rows:
+        return
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(model._meta.get_field(f).column) for f in fields)
+    marks = ", ".join(["%s"] * len(fields))
+    sql = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES ({marks})"
+    with connection.cursor() as cursor:
+        for chunk in _chunks(rows, _INSERT_CHUNK):
+            cursor.executemany(sql, chunk)
+
+
+_RECORD_FIELDS = (
+    "stix_id",
+    "stix_type",
+    "spec_version",
+    "created_by_ref",
+    "created",
+    "modified",
+    "display_name",
+    "revoked",
+    "personal_data",
+    "tlp",
+    "handling_code",
+    "origin_node",
+    "owner_agency",
+    "owner",
+    "case",
+    "birth_year_min",
+    "birth_year_max",
+    "version_count",
+    "data",
+    "added_at",
+    "updated_at",
+)
+
+
+def _record_values(p: _Prepared, summary: Any, idx: Any) -> dict[str, Any]:
+    obj = p.obj
+    return {
+        "stix_type": p.stix_type[:64],
+        "spec_version": str(obj.get("spec_version", "2.1"))[:8],
+        "created_by_ref": p.created_by_ref[:100],
+        "created": p.created,
+        "modified": p.modified,
+        "display_name": idx.display_name,
+        "revoked": bool(obj.get("revoked", False)),
+        "personal_data": idx.personal_data,
+        "tlp": summary.tlp,
+        "handling_code": summary.handling_code[:2],
+        "birth_year_min": idx.birth_year_min,
+        "birth_year_max": idx.birth_year_max,
+        "data": p.text,
+    }
+
+
+def _newer(a: _Prepared, than: datetime | None) -> bool:
+    if than is None:
+        return True
+    return a.modified is not None and a.modified > than
+
+
 def ingest_objects(
     user: Any,
     objects: Sequence[dict[str, Any]],
@@ -56,4 +281,475 @@ def ingest_objects(
     origin_node: str = "",
     progress: Callable[[int, int], None] | None = None,
 ) -> ImportReport:
-    raise NotImplementedError("record store: being implemented")
+    """Validate and store STIX objects, all or nothing, and audit the import.
+
+    Legal effect: adds the objects to the node's records (new records, or new versions of
+    records this creator already holds) under the importing user's ownership and agency; the
+    markings they carry then govern every later read and disclosure. ``user`` None is the
+    node itself (system import). Nothing is stored when any object is refused.
+    """
+    if user is not None and not (user.can("record.import") or user.can("record.create")):
+        raise PermissionDenied("this role may not add records")
+    objects = list(objects)
+    total = len(objects)
+    report = ImportReport(source=source, received=total)
+    step = max(1, total // 100)
+    refusals = report.refused
+
+    # 1. Which marking definitions are known: TLP constants, the batch, the store.
+    batch_defs: dict[str, dict[str, Any]] = {}
+    refs_seen: set[str] = set()
+    for obj in objects:
+        if not isinstance(obj, dict):
+            continue
+        if obj.get("type") == "marking-definition" and isinstance(obj.get("id"), str):
+            batch_defs[obj["id"]] = obj
+        for ref in obj.get("object_marking_refs") or ():
+            if isinstance(ref, str):
+                refs_seen.add(ref)
+    unknown = {
+        r for r in refs_seen if r not in TLP_BY_ID and r not in TLP_1_0_IDS and r not in batch_defs
+    }
+    definitions = {**_stored_definitions(unknown), **batch_defs} if unknown else batch_defs
+
+    # 2. Validate and prepare every object (no database access).
+    prepared: list[_Prepared] = []
+    summaries: dict[tuple[str, ...], Any] = {}
+    marking_of: list[Any] = []
+    for i, obj in enumerate(objects):
+        if progress is not None and i % step == 0:
+            progress(int(i * 0.7), total)
+        if not isinstance(obj, dict):
+            refusals.append(Refusal(i, "", "", "not a JSON object"))
+            continue
+        sid = obj.get("id") if isinstance(obj.get("id"), str) else ""
+        issues = _validate_object(obj)
+        if issues:
+            refusals.extend(Refusal(i, sid, s.path, s.message) for s in issues)
+            continue
+        refs = tuple(obj.get("object_marking_refs") or ())
+        summary = summaries.get(refs)
+        if summary is None:
+            summary = summaries[refs] = summarise_markings(obj, definitions)
+        if summary.unknown_refs:
+            for j, ref in enumerate(refs):
+                if ref in summary.unknown_refs:
+                    refusals.append(
+                        Refusal(
+                            i,
+                            sid,
+                            f"object_marking_refs[{j}]",
+                            f"unknown marking definition {ref}: neither a TLP marking, nor in "
+                            "this import, nor stored on this node",
+                        )
+                    )
+            continue
+        text, digest = _dumps(obj)
+        version = str(obj.get("modified") or obj.get("created") or "")
+        created_raw = obj.get("created")
+        created = _timestamp(created_raw) if isinstance(created_raw, str) else None
+        modified_raw = obj.get("modified")
+        prepared.append(
+            _Prepared(
+                i,
+                sid,
+                str(obj.get("type")),
+                version,
+                (_timestamp(modified_raw) if isinstance(modified_raw, str) else None) or created,
+                created,
+                str(obj.get("created_by_ref") or ""),
+                text,
+                digest,
+                obj,
+            )
+        )
+        marking_of.append(summary)
+
+    # 3. What is already stored for these ids (looked up in chunks).
+    by_id: dict[str, list[int]] = {}
+    for n, p in enumerate(prepared):
+        by_id.setdefault(p.stix_id, []).append(n)
+    existing: dict[str, tuple[int, str, datetime | None, int]] = {}
+    ids = list(by_id)
+    for chunk in _chunks(ids, _LOOKUP_CHUNK):
+        for pk, sid, cbr, modified, count in Record.objects.filter(stix_id__in=chunk).values_list(
+            "pk", "stix_id", "created_by_ref", "modified", "version_count"
+        ):
+            existing[sid] = (pk, cbr, modified, count)
+    stored_versions: dict[int, dict[str, str]] = {}
+    pks = [e[0] for e in existing.values()]
+    for chunk in _chunks(pks, _LOOKUP_CHUNK):
+        for rid, version, digest in RecordVersion.objects.filter(record_id__in=chunk).values_list(
+            "record_id", "modified", "sha256"
+        ):
+            stored_versions.setdefault(rid, {})[version] = digest
+
+    # 4. Decide: new record, new version, unchanged, or refused.
+    new_versions: list[int] = []  # indexes into prepared
+    for sid, members in by_id.items():
+        known = existing.get(sid)
+        versions: dict[str, str] = dict(stored_versions.get(known[0], {})) if known else {}
+        creator = known[1] if known else None
+        for n in members:
+            p = prepared[n]
+            have = versions.get(p.version)
+            if have is not None:
+                if have == p.digest:
+                    report.unchanged += 1
+                else:
+                    refusals.append(
+                        Refusal(
+                            p.index,
+                            sid,
+                            "modified",
+                            f"id/modified already stored with other content ({p.version}): a "
+                            "changed object needs a new 'modified' timestamp",
+                        )
+                    )
+                continue
+            if creator is not None and p.created_by_ref != creator:
+                refusals.append(
+                    Refusal(
+                        p.index,
+                        sid,
+                        "created_by_ref",
+                        f"only the creator ({creator or 'no creator'}) writes new versions of "
+                        f"this object; this version is by {p.created_by_ref or 'no creator'}",
+                    )
+                )
+                continue
+            versions[p.version] = p.digest
+            creator = p.created_by_ref
+            new_versions.append(n)
+
+    if refusals:
+        refusals.sort(key=lambda r: r.index)
+        report.unchanged = 0
+        audit(
+            user,
+            "record.import",
+            purpose=purpose,
+            outcome=Outcome.REFUSED,
+            detail={"source": source, "received": total, "refused": len(refusals)},
+        )
+        if progress is not None:
+            progress(total, total)
+        return report
+
+    _store(
+        user,
+        report,
+        prepared,
+        marking_of,
+        new_versions,
+        existing,
+        source=source,
+        case=case,
+        origin_node=origin_node,
+        progress=progress,
+        total=total,
+    )
+    return report
+
+
+def _store(
+    user: Any,
+    report: ImportReport,
+    prepared: list[_Prepared],
+    marking_of: list[Any],
+    new_versions: list[int],
+    existing: dict[str, tuple[int, str, datetime | None, int]],
+    *,
+    source: str,
+    case: Any,
+    origin_node: str,
+    progress: Callable[[int, int], None] | None,
+    total: int,
+) -> None:
+    now = timezone.now()
+    now_db = _adapt_dt(now)
+    owner_id = getattr(user, "pk", None)
+    agency = (getattr(user, "agency", "") or "")[:64]
+    case_id = getattr(case, "pk", None)
+
+    # Latest new version per id, and how many versions each id gains.
+    latest: dict[str, int] = {}
+    gained: dict[str, int] = {}
+    for n in new_versions:
+        p = prepared[n]
+        gained[p.stix_id] = gained.get(p.stix_id, 0) + 1
+        best = latest.get(p.stix_id)
+        if best is None or _newer(p, prepared[best].modified):
+            latest[p.stix_id] = n
+        report.by_type[p.stix_type] = report.by_type.get(p.stix_type, 0) + 1
+
+    # Sorted by id: the new rows then land in ascending order in the stix_id index too.
+    new_ids = sorted(sid for sid in latest if sid not in existing)
+    replaced = [
+        sid for sid in latest if sid in existing and _newer(prepared[latest[sid]], existing[sid][2])
+    ]
+    kept = [sid for sid in latest if sid in existing and sid not in replaced]
+    report.imported = len(new_ids)
+    report.new_versions = len(new_versions) - len(new_ids)
+
+    if connection.vendor == "sqlite" and len(new_versions) >= 10_000:
+        with connection.cursor() as cursor:  # a large import: a larger page cache (256 MiB)
+            cursor.execute("PRAGMA cache_size=-262144")
+    with transaction.atomic():
+        pk_of: dict[str, int] = {sid: existing[sid][0] for sid in existing}
+        index_rows: list[tuple[int, int]] = []  # (record pk, prepared index) to (re)index
+        # New records.
+        rows = []
+        indexed: dict[int, Any] = {}
+        for sid in new_ids:
+            n = latest[sid]
+            p = prepared[n]
+            idx = indexed[n] = index_object(p.obj)
+            values = _record_values(p, marking_of[n], idx)
+            rows.append(
+                (
+                    sid,
+                    values["stix_type"],
+                    values["spec_version"],
+                    values["created_by_ref"],
+                    _adapt_dt(p.created),
+                    _adapt_dt(p.modified),
+                    values["display_name"],
+                    values["revoked"],
+                    values["personal_data"],
+                    values["tlp"],
+                    values["handling_code"],
+                    origin_node[:64],
+                    agency,
+                    owner_id,
+                    case_id,
+                    values["birth_year_min"],
+                    values["birth_year_max"],
+                    gained[sid],
+                    p.text,
+                    now_db,
+                    now_db,
+                )
+            )
+        if connection.vendor == "sqlite":
+            with connection.cursor() as cursor:
+                cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {Record._meta.db_table}")
+                first = int(cursor.fetchone()[0]) + 1
+            with_ids = [(first + k, *row) for k, row in enumerate(rows)]
+            _executemany(Record, ("id", *_RECORD_FIELDS), with_ids)
+            for k, sid in enumerate(new_ids):
+                pk_of[sid] = first + k
+        else:
+            _executemany(Record, _RECORD_FIELDS, rows)
+            for chunk in _chunks(new_ids, _LOOKUP_CHUNK):
+                pk_of.update(Record.objects.filter(stix_id__in=chunk).values_list("stix_id", "pk"))
+        index_rows.extend((pk_of[sid], latest[sid]) for sid in new_ids)
+        if progress is not None:
+            progress(int(total * 0.8), total)
+
+        # Records that gain a newer version: update, and re-index below.
+        for sid in replaced:
+            n = latest[sid]
+            p = prepared[n]
+            idx = indexed[n] = index_object(p.obj)
+            values = _record_values(p, marking_of[n], idx)
+            values["version_count"] = existing[sid][3] + gained[sid]
+            values["updated_at"] = now
+            Record.objects.filter(pk=pk_of[sid]).update(**values)
+            index_rows.append((pk_of[sid], n))
+        for sid in kept:  # older versions arrived late: counted, Record.data unchanged
+            Record.objects.filter(pk=pk_of[sid]).update(
+                version_count=existing[sid][3] + gained[sid], updated_at=now
+            )
+        if replaced:
+            old = [pk_of[sid] for sid in replaced]
+            for chunk in _chunks(old, _LOOKUP_CHUNK):
+                NameToken.objects.filter(record_id__in=chunk).delete()
+                Identifier.objects.filter(record_id__in=chunk).delete()
+                RecordMarking.objects.filter(record_id__in=chunk).delete()
+
+        # Versions, exactly as received.
+        _executemany(
+            RecordVersion,
+            ("record", "modified", "data", "sha256", "added_at", "source"),
+            [
+                (
+                    pk_of[prepared[n].stix_id],
+                    prepared[n].version[:40],
+                    prepared[n].text,
+                    prepared[n].digest,
+                    now_db,
+                    source[:200],
+                )
+                for n in new_versions
+            ],
+        )
+        if progress is not None:
+            progress(int(total * 0.9), total)
+
+        # Index rows: tokens, identifiers, markings.
+        tokens: list[tuple[int, str]] = []
+        idents: list[tuple[int, str, str]] = []
+        markings: list[tuple[int, str, str]] = []
+        for pk, n in index_rows:
+            idx = indexed[n]
+            tokens.extend((pk, t) for t in idx.tokens)
+            idents.extend((pk, kind, value) for kind, value in idx.identifiers)
+            summary = marking_of[n]
+            markings.extend((pk, "release", str(c)[:64]) for c in summary.releasable_to)
+            markings.extend((pk, "purpose", str(c)[:64]) for c in summary.purposes)
+        # Sorted by key, so that each index is filled in order (far fewer pages touched).
+        tokens.sort(key=lambda row: row[1])
+        idents.sort(key=lambda row: row[2])
+        _executemany(NameToken, ("record", "token"), tokens)
+        _executemany(Identifier, ("record", "kind", "value"), idents)
+        _executemany(RecordMarking, ("record", "kind", "value"), markings)
+
+        stored_ids = [prepared[n].stix_id for n in new_versions]
+        object_ids, extra = _audit_ids(sorted(set(stored_ids)))
+        audit(
+            user,
+            "record.import",
+            object_ids=object_ids,
+            detail={
+                "source": source,
+                "received": report.received,
+                "imported": report.imported,
+                "new_versions": report.new_versions,
+                "unchanged": report.unchanged,
+                "by_type": report.by_type,
+                **extra,
+            },
+        )
+    if progress is not None:
+        progress(total, total)
+
+
+def create_record(user: Any, obj: dict[str, Any], *, purpose: str, case: Any = None) -> Record:
+    """Store one object written by ``user`` (a new record or a new version of one).
+
+    Legal effect: as :func:`ingest_objects`, for one object; raises :class:`RecordRefused`
+    with the reasons when the object is invalid or not the user's to write.
+    """
+    if user is not None and not user.can("record.create"):
+        raise PermissionDenied("this role may not create records")
+    source = f"user:{getattr(user, 'username', 'system')}"
+    report = ingest_objects(user, [obj], source=source, purpose=purpose, case=case)
+    if not report.ok:
+        raise RecordRefused(report.refused)
+    return Record.objects.get(stix_id=obj["id"])
+
+
+# --------------------------------------------------------------------------------------------
+# Reads
+
+
+def _restricted_get(user: Any, stix_id: str, *, purpose: str, case: str, what: str) -> Record:
+    record = Record.objects.restrict(user, purpose=purpose).filter(stix_id=stix_id).first()
+    if record is None:
+        if Record.objects.filter(stix_id=stix_id).exists():
+            audit(
+                user,
+                "record.read",
+                object_ids=[stix_id],
+                purpose=purpose,
+                case=case,
+                outcome=Outcome.DENIED,
+                detail={"what": what},
+            )
+        raise RecordNotFound(stix_id)
+    if record.personal_data:
+        audit(
+            user,
+            "record.read",
+            object_ids=[stix_id],
+            purpose=purpose,
+            case=case,
+            detail={"what": what},
+        )
+    return record
+
+
+def get_record(user: Any, stix_id: str, *, purpose: str, case: str = "") -> Record:
+    """The record ``stix_id`` if ``user`` may see it under ``purpose``.
+
+    Legal effect: a consultation of the record; when it holds personal data the read is logged
+    with its purpose and case (LED Art 25). A hidden record answers exactly like a missing one
+    (:class:`RecordNotFound`), and the refused attempt is logged as denied.
+    """
+    return _restricted_get(user, stix_id, purpose=purpose, case=case, what="record")
+
+
+def record_versions(
+    user: Any, stix_id: str, *, purpose: str, case: str = ""
+) -> list[RecordVersion]:
+    """Every stored version of a visible record, oldest first (a consultation, logged as
+    :func:`get_record` logs it)."""
+    record = _restricted_get(user, stix_id, purpose=purpose, case=case, what="versions")
+    versions = list(record.versions.all())
+    versions.sort(key=lambda v: (parse_timestamp(v.modified) or timezone.now(), v.pk))
+    return versions
+
+
+# --------------------------------------------------------------------------------------------
+# Export
+
+
+def _export_queryset(user: Any, purpose: str, query: SearchQuery | None) -> Any:
+    if user is None:
+        qs = Record.objects.all()
+        if query is not None:
+            qs = filtered_records(None, query, purpose=purpose, action="export", base=qs)
+        return qs
+    if not user.can("record.export"):
+        raise PermissionDenied("this role may not export records")
+    if query is not None:
+        return filtered_records(user, query, purpose=purpose, action="export")
+    return Record.objects.restrict(user, purpose=purpose, action="export")
+
+
+def iter_export(
+    user: Any, *, purpose: str, query: SearchQuery | None = None, chunk: int = 2000
+) -> Iterator[bytes]:
+    """A STIX 2.1 bundle as JSON bytes, streamed record by record (for large stores).
+
+    Legal effect: a disclosure of every visible record to whoever receives the file; logged
+    (``record.export``) before the first byte is produced, with the count and a digest of the
+    ids when there are more than 1,000.
+    """
+    qs = _export_queryset(user, purpose, query).order_by("pk")
+    ids = list(qs.values_list("stix_id", flat=True))
+    object_ids, extra = _audit_ids(sorted(ids))
+    audit(
+        user,
+        "record.export",
+        object_ids=object_ids,
+        purpose=purpose,
+        detail={"count": len(ids), **extra},
+    )
+
+    def generate() -> Iterator[bytes]:
+        yield b'{"type":"bundle","id":"bundle--' + str(uuid.uuid4()).encode() + b'","objects":['
+        first = True
+        last_pk = 0
+        pks = qs.values_list("pk", "data")
+        while True:
+            rows = list(pks.filter(pk__gt=last_pk)[:chunk])
+            if not rows:
+                break
+            for pk, data in rows:
+                last_pk = pk
+                yield (b"" if first else b",") + data.encode()
+                first = False
+        yield b"]}"
+
+    return generate()
+
+
+def export_bundle(user: Any, *, purpose: str, query: SearchQuery | None = None) -> dict[str, Any]:
+    """A STIX 2.1 bundle of the latest version of every record ``user`` may export.
+
+    Legal effect: as :func:`iter_export` (a logged disclosure); each object is exactly as stored,
+    so that importing the bundle elsewhere reproduces the same objects.
+    """
+    return json.loads(b"".join(iter_export(user, purpose=purpose, query=query)))

@@ -1,0 +1,140 @@
+"""``accord bench store [--sizes 100000,1000000] [--json] [--keep]``: the record-store benchmark.
+
+For each size, a fresh node in a temporary data directory (SQLite) imports that many synthetic
+STIX objects through the real import service (validated, in batches of 50,000 per transaction)
+and then runs 300 mixed searches as an analyst. Each size runs in its own process (Django is
+set up once per process). Prints a table, or one JSON object with ``--json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+__all__ = ["add_arguments", "run"]
+
+BENCHMARKS = ("store",)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("name", choices=BENCHMARKS, help="the benchmark to run")
+    parser.add_argument("--sizes", default="100000,1000000", help="record counts, comma-separated")
+    parser.add_argument("--batch", type=int, default=50_000, help="objects per import transaction")
+    parser.add_argument("--queries", type=int, default=300, help="searches to time")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary data directories")
+    parser.add_argument("--data-dir", help=argparse.SUPPRESS)  # set for the per-size child
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+
+
+def _progress(stage: str, done: int, total: int) -> None:
+    width = 30
+    filled = int(width * done / total) if total else width
+    sys.stderr.write(
+        f"\r  {stage:<7}[{'#' * filled}{' ' * (width - filled)}] "
+        f"{100 * done // max(total, 1):3d}% {done:,}/{total:,}"
+    )
+    if done >= total:
+        sys.stderr.write("\n")
+    sys.stderr.flush()
+
+
+def _child(args: argparse.Namespace) -> int:
+    from accord.cli.main import setup_django
+    from accord.node.services import create_data_dir
+
+    data_dir = Path(args.data_dir)
+    config = create_data_dir(data_dir, "bench-node", "FR", "Benchmark node")
+    setup_django(data_dir)
+    from accord.intel.bench import run_store_bench
+    from accord.node.bootstrap import bootstrap_node
+
+    bootstrap_node(data_dir, config)
+    result = run_store_bench(
+        int(args.sizes), batch=args.batch, queries=args.queries, progress=_progress
+    )
+    print(json.dumps(result))
+    return 0
+
+
+def _table(rows: list[dict[str, Any]]) -> str:
+    head = ("records", "import s", "objects/s", "search p50 ms", "p95 ms", "p99 ms", "max ms")
+    keys = (
+        "records",
+        "import_seconds",
+        "import_objects_per_s",
+        "search_p50_ms",
+        "search_p95_ms",
+        "search_p99_ms",
+        "search_max_ms",
+    )
+    lines = ["  ".join(f"{h:>14}" for h in head)]
+    for row in rows:
+        lines.append(
+            "  ".join(
+                f"{row.get(k, ''):>14,}"
+                if isinstance(row.get(k), int)
+                else f"{row.get(k, '')!s:>14}"
+                for k in keys
+            )
+        )
+    return "\n".join(lines)
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.child:
+        return _child(args)
+    try:
+        sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
+    except ValueError:
+        print("accord bench: --sizes takes whole numbers, e.g. 100000,1000000", file=sys.stderr)
+        return 2
+    if not sizes or any(s < 1 for s in sizes):
+        print("accord bench: give at least one positive size", file=sys.stderr)
+        return 2
+    results: list[dict[str, Any]] = []
+    for size in sizes:
+        tmp = Path(tempfile.mkdtemp(prefix=f"accord-bench-{size}-"))
+        data_dir = tmp / "node"
+        print(f"accord bench store: {size:,} records in {data_dir}", file=sys.stderr)
+        env = {k: v for k, v in os.environ.items() if k != "ACCORD_DATABASE_URL"}
+        env["ACCORD_DATA_DIR"] = str(data_dir)
+        env["ACCORD_LOG_LEVEL"] = "WARNING"
+        command = [
+            sys.executable,
+            "-m",
+            "accord.cli.main",
+            "bench",
+            "store",
+            "--child",
+            "--data-dir",
+            str(data_dir),
+            "--sizes",
+            str(size),
+            "--batch",
+            str(args.batch),
+            "--queries",
+            str(args.queries),
+        ]
+        try:
+            done = subprocess.run(command, env=env, stdout=subprocess.PIPE, text=True, check=False)
+        finally:
+            if not args.keep:
+                shutil.rmtree(tmp, ignore_errors=True)
+        if done.returncode != 0:
+            print(f"accord bench: the {size:,}-record run failed", file=sys.stderr)
+            return 1
+        results.append(json.loads(done.stdout.strip().splitlines()[-1]))
+    if args.json:
+        largest = max(results, key=lambda r: r["records"])
+        print(json.dumps({**largest, "benchmark": "store", "database": "sqlite", "sizes": results}))
+    else:
+        print(_table(results))
+    return 0
