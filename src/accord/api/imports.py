@@ -4,7 +4,6 @@ done, the import report. Only the job's owner sees it."""
 
 from __future__ import annotations
 
-import uuid
 from pathlib import Path
 from typing import Any
 
@@ -27,16 +26,11 @@ _ERRORS: dict[int | tuple[int, ...], Any] = {
 }
 
 
-def _stage(upload: UploadedFile) -> bytes | Path:
-    """Small uploads are passed as bytes; large ones are moved into the data directory's
-    ``uploads/`` folder so that a queued job still finds them after the request ends."""
-    if upload.size is not None and upload.size <= settings.FILE_UPLOAD_MAX_MEMORY_SIZE:
-        return upload.read()
-    target = Path(settings.FILE_UPLOAD_TEMP_DIR) / f"import-{uuid.uuid4().hex}"
-    with target.open("wb") as out:
-        for chunk in upload.chunks():
-            out.write(chunk)
-    return target
+def _content(upload: UploadedFile) -> bytes | str:
+    """The upload as bytes when held in memory, else the path of Django's temporary file
+    (``start_import`` copies it into the data directory before the request ends)."""
+    temporary = getattr(upload, "temporary_file_path", None)
+    return temporary() if temporary is not None else upload.read()
 
 
 @router.post(
@@ -68,21 +62,18 @@ def create(
             f"The file is larger than this node accepts "
             f"({settings.ACCORD_MAX_UPLOAD_BYTES} bytes).",
         )
-    from accord.intel.services import start_import
+    from accord.intel.tasks import ImportFailed, start_import
 
-    data = _stage(file)
     try:
         job = start_import(
             request.auth,
             filename=Path(file.name or "upload").name,
-            data_or_path=data,
+            data_or_path=_content(file),
             format=format,
             purpose=purpose.strip()[:64] or DEFAULT_PURPOSE,
         )
-    except BaseException:
-        if isinstance(data, Path):
-            data.unlink(missing_ok=True)
-        raise
+    except ImportFailed as exc:
+        raise ProblemError(422, str(exc)) from exc
     location = f"/api/imports/{job.pk}"
     response["Location"] = location
     return Status(202, {"id": job.pk, "status": job.status, "location": location})
