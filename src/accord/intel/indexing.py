@@ -16,24 +16,9 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any, Final
 
+from accord.engine.names import name_tokens as _engine_name_tokens
+from accord.engine.names import query_tokens as _engine_query_tokens
 from accord.engine.stix.person import PERSON_EXTENSION_ID
-
-try:  # the name normaliser of the engine (accord.engine.names)
-    from accord.engine.names import name_tokens as _engine_name_tokens
-    from accord.engine.names import query_tokens as _engine_query_tokens
-except ImportError:  # pragma: no cover - temporary, until accord.engine.names lands
-    import re
-    import unicodedata
-
-    _SPLIT = re.compile(r"[\W_]+", re.UNICODE)
-
-    def _engine_name_tokens(text: str) -> list[str]:
-        decomposed = unicodedata.normalize("NFKD", text)
-        plain = "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
-        return [t for t in _SPLIT.split(plain) if t]
-
-    _engine_query_tokens = _engine_name_tokens
-
 
 __all__ = [
     "MAX_TOKEN_LENGTH",

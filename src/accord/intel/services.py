@@ -30,6 +30,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from accord.engine.stix.markings import TLP_1_0_IDS, TLP_BY_ID, summarise_markings
+from accord.engine.stix.validate import validate_object as _validate_object
 from accord.intel.indexing import index_object, parse_timestamp
 from accord.intel.models import (
     Identifier,
@@ -110,36 +111,6 @@ class RecordRefused(Exception):
 
 class RecordNotFound(Exception):
     """No such record, or not one the user may see (the same answer: existence is not leaked)."""
-
-
-# --------------------------------------------------------------------------------------------
-# Validation (accord.engine.stix.validate)
-
-try:
-    from accord.engine.stix.validate import validate_object as _validate_object
-except ImportError:  # pragma: no cover - temporary, until accord.engine.stix.validate lands
-    import re as _re
-
-    _ID_RE = _re.compile(r"^[a-z0-9][a-z0-9-]+[a-z0-9]--[0-9a-fA-F-]{36}$")
-
-    @dataclass(frozen=True)
-    class _Issue:
-        path: str
-        message: str
-
-    def _validate_object(obj: dict[str, Any]) -> list[Any]:
-        issues: list[Any] = []
-        if not isinstance(obj.get("type"), str):
-            issues.append(_Issue("type", "required property missing"))
-        sid = obj.get("id")
-        if not isinstance(sid, str) or not _ID_RE.match(sid):
-            issues.append(_Issue("id", "not a STIX identifier"))
-        elif isinstance(obj.get("type"), str) and not sid.startswith(obj["type"] + "--"):
-            issues.append(_Issue("id", "does not start with the object's type"))
-        for key in ("created", "modified"):
-            if key in obj and parse_timestamp(obj[key]) is None:
-                issues.append(_Issue(key, "not a timestamp"))
-        return issues
 
 
 # --------------------------------------------------------------------------------------------
