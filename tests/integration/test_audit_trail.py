@@ -275,3 +275,99 @@ def test_truncated_trail_with_edited_head_is_caught_by_count(attacker, trail):
     verdict = verify_trail()
     assert not verdict.ok
     assert verdict.first_bad == 6
+
+
+# --- signed checkpoints -------------------------------------------------------------------
+
+
+@pytest.fixture
+def signed_trail(settings, tmp_path):
+    """A node key in a real data directory, a checkpoint every 2 entries, 6 entries."""
+    from accord.node.services import create_data_dir
+
+    create_data_dir(tmp_path / "node", "node-t", "DE")
+    settings.DATA_DIR = tmp_path / "node"
+    settings.ACCORD_AUDIT_CHECKPOINT_EVERY = 2
+    for i in range(1, 7):
+        audit(f"user{i}", "record.read", purpose="counter-terrorism", detail={"n": i})
+    return list(AuditEvent.objects.order_by("pk"))
+
+
+def _rewrite_from(attacker, seq: int, actor: str) -> None:
+    """Change entry ``seq`` and recompute every later hash and the head: a consistent chain."""
+    rows = [_row(s) for s in range(1, AuditEvent.objects.count() + 1)]
+    prev = rows[seq - 2]["chain_hash"] if seq > 1 else GENESIS
+    for row in rows[seq - 1 :]:
+        content = {c: row[c] for c in COLUMNS[:11]}
+        content["object_ids"] = json.loads(content["object_ids"])
+        content["detail"] = json.loads(content["detail"])
+        if row["seq"] == seq:
+            content["actor"] = actor
+        leaf = leaf_hash(content)
+        link = chain_hash(prev, leaf)
+        attacker(
+            "UPDATE oversight_auditevent SET actor = %s, prev_hash = %s, leaf_hash = %s, "
+            "chain_hash = %s WHERE seq = %s",
+            [content["actor"], prev, leaf, link, row["seq"]],
+        )
+        prev = link
+    attacker("UPDATE oversight_audithead SET chain_hash = %s", [prev])
+
+
+def test_checkpoints_are_signed_every_n_entries(signed_trail):
+    from accord.oversight.models import AuditCheckpoint
+
+    checkpoints = list(AuditCheckpoint.objects.order_by("seq"))
+    assert [c.seq for c in checkpoints] == [2, 4, 6]
+    assert [c.chain_hash for c in checkpoints] == [signed_trail[i].chain_hash for i in (1, 3, 5)]
+    assert verify_trail().ok
+
+
+def test_checkpoints_are_append_only(signed_trail):
+    from accord.oversight.models import AuditCheckpoint
+
+    assert "append-only" in _refused(lambda: AuditCheckpoint.objects.all().delete())
+    assert "append-only" in _refused(lambda: AuditCheckpoint.objects.update(signature="00"))
+
+
+def test_rewrite_with_recomputed_hashes_is_caught_by_a_checkpoint(signed_trail):
+    remove_triggers(connection)
+
+    def sql(statement, params=()):
+        with connection.cursor() as cursor:
+            cursor.execute(statement, params)
+
+    _rewrite_from(sql, 3, "mallory")
+    verdict = verify_trail()
+    assert not verdict.ok
+    assert verdict.first_bad == 3
+    assert "signed checkpoint at entry 4" in verdict.reason
+
+
+def test_rewrite_is_undetectable_without_checkpoints(attacker):
+    """The reason checkpoints exist: an unkeyed chain can be recomputed by whoever holds the DB."""
+    _rewrite_from(attacker, 3, "mallory")
+    assert verify_trail().ok
+
+
+def test_truncation_with_edited_head_is_caught_by_a_checkpoint(signed_trail):
+    remove_triggers(connection)
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM oversight_auditevent WHERE seq >= 6")
+        cursor.execute(
+            "UPDATE oversight_audithead SET seq = 5, chain_hash = %s", [signed_trail[4].chain_hash]
+        )
+    verdict = verify_trail()
+    assert not verdict.ok
+    assert verdict.first_bad == 6
+    assert "signed checkpoint vouches for 6" in verdict.reason
+
+
+def test_forged_checkpoint_is_caught(signed_trail):
+    remove_triggers(connection)
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE oversight_auditcheckpoint SET node = 'node-x' WHERE seq = 4")
+    verdict = verify_trail()
+    assert not verdict.ok
+    assert verdict.first_bad == 4
+    assert "does not verify" in verdict.reason

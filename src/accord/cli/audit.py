@@ -29,9 +29,11 @@ def run(args: argparse.Namespace) -> int:
     if read_node_config(data_dir) is None:
         raise DataDirError(f"{data_dir} is not an Accord node (no node.json); run accord init")
     setup_django(data_dir)
+    from accord.oversight.models import AuditCheckpoint
     from accord.oversight.services import verify_trail
 
     verdict = verify_trail()
+    checkpoints = AuditCheckpoint.objects.filter(seq__lte=verdict.checked).count()
     if args.json:
         print(
             json.dumps(
@@ -41,11 +43,13 @@ def run(args: argparse.Namespace) -> int:
                     "head": verdict.head_hash,
                     "first_bad": verdict.first_bad,
                     "reason": verdict.reason,
+                    "signed_checkpoints": checkpoints,
                 }
             )
         )
     elif verdict.ok:
         print(f"audit trail intact: {verdict.checked} entries, head {verdict.head_hash}")
+        print(f"signed checkpoints verified: {checkpoints}")
     else:
         print(
             f"audit trail BROKEN at entry {verdict.first_bad}: {verdict.reason} "

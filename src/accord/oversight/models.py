@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 
-__all__ = ["AuditEvent", "AuditHead"]
+__all__ = ["AuditCheckpoint", "AuditEvent", "AuditHead"]
 
 
 class AuditEvent(models.Model):
@@ -37,3 +37,23 @@ class AuditHead(models.Model):
 
     seq = models.BigIntegerField(default=0)
     chain_hash = models.CharField(max_length=64)
+
+
+class AuditCheckpoint(models.Model):
+    """The node's Ed25519 signature over (seq, chain hash) of every N-th entry (append-only).
+
+    A checkpoint vouches for the whole trail up to ``seq``: truncating the trail or rewriting it
+    (even with recomputed hashes and an edited head row) no longer matches a signed checkpoint.
+    """
+
+    seq = models.BigIntegerField(unique=True)
+    chain_hash = models.CharField(max_length=64)
+    node = models.CharField(max_length=64)
+    ts = models.CharField(max_length=32)
+    signature = models.CharField(max_length=128, help_text="Ed25519, hex.")
+
+    class Meta:
+        ordering = ["seq"]
+
+    def __str__(self) -> str:
+        return f"checkpoint at #{self.seq}"

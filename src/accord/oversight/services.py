@@ -21,6 +21,7 @@ from accord.engine.audit.chain import (
     leaf_hash,
     verify_chain,
 )
+from accord.oversight.checkpoints import check_checkpoints, maybe_checkpoint
 from accord.oversight.models import AuditEvent, AuditHead
 
 __all__ = ["Outcome", "audit", "iter_entries", "verify_trail"]
@@ -89,6 +90,7 @@ def audit(
             **content, prev_hash=head.chain_hash, leaf_hash=leaf, chain_hash=link
         )
         AuditHead.objects.filter(pk=1).update(seq=content["seq"], chain_hash=link)
+        maybe_checkpoint(content["seq"], link, content["node"])
     return event
 
 
@@ -140,7 +142,27 @@ def iter_entries(batch: int = 5000) -> Iterator[AuditEntry]:
 
 
 def verify_trail() -> ChainVerdict:
-    """Check the whole trail against itself and against the head row."""
+    """Check the whole trail against itself, the head row and the signed checkpoints.
+
+    Legal effect: none (a read of the trail's hashes, not of its content); the oversight
+    officer's evidence that the log of processing (LED Art 25) is complete and unaltered.
+    """
+    verdict = _verify_chain_and_head()
+    if not verdict.ok:
+        return verdict
+
+    def chain_hash_at(seq: int) -> str | None:
+        return AuditEvent.objects.filter(seq=seq).values_list("chain_hash", flat=True).first()
+
+    _count, problem = check_checkpoints(verdict.checked, chain_hash_at)
+    if problem is not None:
+        return ChainVerdict(
+            False, verdict.checked, verdict.head_hash, problem.first_bad, problem.reason
+        )
+    return verdict
+
+
+def _verify_chain_and_head() -> ChainVerdict:
     head = AuditHead.objects.filter(pk=1).first()
     expected = head.seq if head else 0
     verdict = verify_chain(iter_entries(), expected_count=expected)

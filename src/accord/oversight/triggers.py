@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["APPEND_ONLY_MESSAGE", "install_triggers", "remove_triggers"]
+__all__ = ["ALL_SETS", "APPEND_ONLY_MESSAGE", "install_triggers", "remove_triggers"]
 
 APPEND_ONLY_MESSAGE = "audit trail is append-only"
 
@@ -68,8 +68,44 @@ _POSTGRES_REMOVE = [
     "DROP FUNCTION IF EXISTS oversight_audit_append_only();",
 ]
 
-_INSTALL = {"sqlite": _SQLITE_INSTALL, "postgresql": _POSTGRES_INSTALL}
-_REMOVE = {"sqlite": _SQLITE_REMOVE, "postgresql": _POSTGRES_REMOVE}
+_SQLITE_CHECKPOINT_INSTALL = [
+    f"""CREATE TRIGGER IF NOT EXISTS oversight_auditcheckpoint_no_update
+    BEFORE UPDATE ON oversight_auditcheckpoint
+    BEGIN SELECT RAISE(ABORT, '{APPEND_ONLY_MESSAGE}'); END;""",
+    f"""CREATE TRIGGER IF NOT EXISTS oversight_auditcheckpoint_no_delete
+    BEFORE DELETE ON oversight_auditcheckpoint
+    BEGIN SELECT RAISE(ABORT, '{APPEND_ONLY_MESSAGE}'); END;""",
+]
+_SQLITE_CHECKPOINT_REMOVE = [
+    "DROP TRIGGER IF EXISTS oversight_auditcheckpoint_no_update;",
+    "DROP TRIGGER IF EXISTS oversight_auditcheckpoint_no_delete;",
+]
+_POSTGRES_CHECKPOINT_INSTALL = [
+    """CREATE TRIGGER oversight_auditcheckpoint_append_only
+    BEFORE UPDATE OR DELETE ON oversight_auditcheckpoint
+    FOR EACH ROW EXECUTE FUNCTION oversight_audit_append_only();""",
+    """CREATE TRIGGER oversight_auditcheckpoint_no_truncate
+    BEFORE TRUNCATE ON oversight_auditcheckpoint
+    FOR EACH STATEMENT EXECUTE FUNCTION oversight_audit_append_only();""",
+]
+_POSTGRES_CHECKPOINT_REMOVE = [
+    "DROP TRIGGER IF EXISTS oversight_auditcheckpoint_append_only ON oversight_auditcheckpoint;",
+    "DROP TRIGGER IF EXISTS oversight_auditcheckpoint_no_truncate ON oversight_auditcheckpoint;",
+]
+
+#: Trigger sets by name: ``trail`` (migration 0002) and ``checkpoints`` (migration 0003).
+_INSTALL = {
+    "trail": {"sqlite": _SQLITE_INSTALL, "postgresql": _POSTGRES_INSTALL},
+    "checkpoints": {
+        "sqlite": _SQLITE_CHECKPOINT_INSTALL,
+        "postgresql": _POSTGRES_CHECKPOINT_INSTALL,
+    },
+}
+_REMOVE = {
+    "trail": {"sqlite": _SQLITE_REMOVE, "postgresql": _POSTGRES_REMOVE},
+    "checkpoints": {"sqlite": _SQLITE_CHECKPOINT_REMOVE, "postgresql": _POSTGRES_CHECKPOINT_REMOVE},
+}
+ALL_SETS = ("trail", "checkpoints")
 
 
 def _statements(table: dict[str, list[str]], vendor: str) -> list[str]:
@@ -78,15 +114,19 @@ def _statements(table: dict[str, list[str]], vendor: str) -> list[str]:
     return table[vendor]
 
 
-def install_triggers(connection: Any) -> None:
+def install_triggers(connection: Any, sets: tuple[str, ...] = ALL_SETS) -> None:
     """Install the append-only triggers on ``connection``'s database."""
     with connection.cursor() as cursor:
-        for sql in _statements(_INSTALL, connection.vendor):
-            cursor.execute(sql)
+        for name in sets:
+            for sql in _statements(_INSTALL[name], connection.vendor):
+                cursor.execute(sql)
 
 
-def remove_triggers(connection: Any) -> None:
-    """Remove them: only for migrations backwards and for ``flush`` (which wipes everything)."""
+def remove_triggers(connection: Any, sets: tuple[str, ...] = ALL_SETS) -> None:
+    """Remove them: only for migrations backwards and for ``flush`` (which wipes everything).
+    The shared PostgreSQL function goes last, with the ``trail`` set."""
     with connection.cursor() as cursor:
-        for sql in _statements(_REMOVE, connection.vendor):
-            cursor.execute(sql)
+        for name in reversed(ALL_SETS):
+            if name in sets:
+                for sql in _statements(_REMOVE[name], connection.vendor):
+                    cursor.execute(sql)

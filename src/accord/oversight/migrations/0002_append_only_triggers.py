@@ -6,13 +6,13 @@ from django.db import migrations
 def install(apps, schema_editor):
     from accord.oversight.triggers import install_triggers
 
-    install_triggers(schema_editor.connection)
+    install_triggers(schema_editor.connection, ("trail",))
 
 
 def remove(apps, schema_editor):
     from accord.oversight.triggers import remove_triggers
 
-    remove_triggers(schema_editor.connection)
+    remove_triggers(schema_editor.connection, ("trail",))
 
 
 class Migration(migrations.Migration):
