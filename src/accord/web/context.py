@@ -1,4 +1,4 @@
-"""Template context every page gets: the node's identity."""
+"""Template context every page gets: the node's identity and the user's working context."""
 
 from __future__ import annotations
 
@@ -12,4 +12,21 @@ __all__ = ["node_context"]
 def node_context(request: HttpRequest) -> dict[str, Any]:
     from accord.node.models import NodeIdentity
 
-    return {"node": NodeIdentity.current()}
+    context: dict[str, Any] = {"node": NodeIdentity.current()}
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        from accord.web.access import working_context
+        from accord.web.forms import WorkingContextForm
+        from accord.web.views.dashboard import user_cases
+
+        working = working_context(request)
+        context["working"] = working
+        context["context_form"] = WorkingContextForm(
+            initial={
+                "purpose": working.purpose,
+                "case": working.case,
+                "next": request.get_full_path(),
+            },
+            cases=user_cases(user),
+        )
+    return context

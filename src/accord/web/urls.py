@@ -1,3 +1,26 @@
+"""URLs of the web UI. Every view but login is wrapped in ``member_required``."""
+
 from django.urls import path
 
-urlpatterns: list = []
+from accord.accounts.views import LoginView, LogoutView
+from accord.web import views
+
+app_name = "web"
+
+urlpatterns = [
+    path("login/", LoginView.as_view(), name="login"),
+    path("logout/", LogoutView.as_view(), name="logout"),
+    path("", views.dashboard, name="dashboard"),
+    path("context/", views.set_working_context, name="context"),
+    path("records/", views.record_list, name="records"),
+    path("records/<str:stix_id>/", views.record_detail, name="record"),
+    path("records/<str:stix_id>/history/", views.record_history, name="record-history"),
+    path("imports/new/", views.import_new, name="import-new"),
+    path("imports/<int:pk>/", views.import_detail, name="import-detail"),
+    path("imports/<int:pk>/progress/", views.import_progress, name="import-progress"),
+    path("tokens/", views.token_list, name="tokens"),
+    path("tokens/<int:pk>/revoke/", views.token_revoke, name="token-revoke"),
+]
+
+#: Views open without a session (the deny-by-default test checks that this is all).
+PUBLIC_URL_NAMES = frozenset({"login"})

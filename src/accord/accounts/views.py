@@ -1,0 +1,28 @@
+"""Sign in and sign out of the web UI (Django's views, the node's templates)."""
+
+from __future__ import annotations
+
+from django.contrib.auth import views as auth_views
+from django.utils.decorators import method_decorator
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_protect
+from django.views.decorators.debug import sensitive_post_parameters
+
+from accord.accounts.forms import LoginForm
+from accord.web.access import member_required
+
+__all__ = ["LoginView", "LogoutView"]
+
+
+@method_decorator([sensitive_post_parameters("password"), csrf_protect, never_cache], "dispatch")
+class LoginView(auth_views.LoginView):
+    """GET/POST /login/: the only page open without a session."""
+
+    template_name = "accounts/login.html"
+    authentication_form = LoginForm
+    redirect_authenticated_user = True
+
+
+@method_decorator(member_required, "dispatch")
+class LogoutView(auth_views.LogoutView):
+    """POST /logout/: ends the session (GET is refused by Django)."""
