@@ -38,7 +38,9 @@ def setup_django(data_dir: str | os.PathLike[str] | None) -> None:
 
     path = data_dir_from_env(data_dir)
     os.environ["ACCORD_DATA_DIR"] = str(path)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "accord.node.settings")
+    os.environ["DJANGO_SETTINGS_MODULE"] = os.environ.get(
+        "ACCORD_SETTINGS_MODULE", "accord.node.settings"
+    )
     import django
 
     django.setup()
