@@ -162,6 +162,7 @@ ACCORD_CSP = (
 
 STATIC_URL = "/static/"
 STATIC_ROOT = str(DATA_DIR / "static")
+Path(STATIC_ROOT).mkdir(parents=True, exist_ok=True)
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 

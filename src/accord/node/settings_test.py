@@ -10,7 +10,7 @@ import tempfile
 
 os.environ.setdefault("ACCORD_DATA_DIR", tempfile.mkdtemp(prefix="accord-test-"))
 
-from accord.node.settings import *  # noqa: E402, F403
+from accord.node.settings import *  # noqa: F403
 
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 # Argon2 at full cost makes every test login slow; tests that check the hasher use the real one.
