@@ -53,14 +53,15 @@ class Record(models.Model):
     """The current state of one STIX object (its latest version), with indexed markings."""
 
     stix_id = models.CharField(max_length=100, unique=True)
-    stix_type = models.CharField(max_length=64, db_index=True)
+    #: Indexed by ``record_type_modified`` (type first), so no index of its own.
+    stix_type = models.CharField(max_length=64)
     spec_version = models.CharField(max_length=8, default="2.1")
     created_by_ref = models.CharField(max_length=100, blank=True, db_index=True)
     created = models.DateTimeField(null=True)
     modified = models.DateTimeField(null=True, db_index=True)
     display_name = models.CharField(max_length=300, blank=True)
     revoked = models.BooleanField(default=False)
-    personal_data = models.BooleanField(default=False, db_index=True)
+    personal_data = models.BooleanField(default=False)
     #: TLP 2.0 colour ('clear', 'green', 'amber', 'amber+strict', 'red') or '' when unmarked.
     tlp = models.CharField(max_length=16, blank=True, db_index=True)
     #: Europol handling code H0-H3 or ''.

@@ -437,12 +437,6 @@ def _store(
     progress: Callable[[int, int], None] | None,
     total: int,
 ) -> None:
-    now = timezone.now()
-    now_db = _adapt_dt(now)
-    owner_id = getattr(user, "pk", None)
-    agency = (getattr(user, "agency", "") or "")[:64]
-    case_id = getattr(case, "pk", None)
-
     # Latest new version per id, and how many versions each id gains.
     latest: dict[str, int] = {}
     gained: dict[str, int] = {}
@@ -463,9 +457,63 @@ def _store(
     report.imported = len(new_ids)
     report.new_versions = len(new_versions) - len(new_ids)
 
-    if connection.vendor == "sqlite" and len(new_versions) >= 10_000:
-        with connection.cursor() as cursor:  # a large import: a larger page cache (256 MiB)
-            cursor.execute("PRAGMA cache_size=-262144")
+    big = connection.vendor == "sqlite" and len(new_versions) >= 10_000
+    if big:
+        with connection.cursor() as cursor:  # a large import: a 1 GiB page cache while it runs
+            cursor.execute("PRAGMA cache_size")
+            previous = int(cursor.fetchone()[0])
+            cursor.execute("PRAGMA cache_size=-1048576")
+    try:
+        _write(
+            user,
+            report,
+            prepared,
+            marking_of,
+            new_versions,
+            existing,
+            latest,
+            gained,
+            new_ids,
+            replaced,
+            kept,
+            source=source,
+            case=case,
+            origin_node=origin_node,
+            progress=progress,
+            total=total,
+        )
+    finally:
+        if big:
+            with connection.cursor() as cursor:
+                cursor.execute(f"PRAGMA cache_size={int(previous)}")
+    if progress is not None:
+        progress(total, total)
+
+
+def _write(
+    user: Any,
+    report: ImportReport,
+    prepared: list[_Prepared],
+    marking_of: list[Any],
+    new_versions: list[int],
+    existing: dict[str, tuple[int, str, datetime | None, int]],
+    latest: dict[str, int],
+    gained: dict[str, int],
+    new_ids: list[str],
+    replaced: list[str],
+    kept: list[str],
+    *,
+    source: str,
+    case: Any,
+    origin_node: str,
+    progress: Callable[[int, int], None] | None,
+    total: int,
+) -> None:
+    now = timezone.now()
+    now_db = _adapt_dt(now)
+    owner_id = getattr(user, "pk", None)
+    agency = (getattr(user, "agency", "") or "")[:64]
+    case_id = getattr(case, "pk", None)
     with transaction.atomic():
         pk_of: dict[str, int] = {sid: existing[sid][0] for sid in existing}
         index_rows: list[tuple[int, int]] = []  # (record pk, prepared index) to (re)index
@@ -592,8 +640,6 @@ def _store(
                 **extra,
             },
         )
-    if progress is not None:
-        progress(total, total)
 
 
 def create_record(user: Any, obj: dict[str, Any], *, purpose: str, case: Any = None) -> Record:
