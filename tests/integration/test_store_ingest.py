@@ -204,3 +204,26 @@ def test_progress_is_reported():
     assert seen[-1] == (300, 300)
     assert len(seen) >= 50
     assert all(b[0] >= a[0] for a, b in itertools.pairwise(seen))
+
+
+@pytest.mark.django_db
+def test_partial_ingest_stores_the_valid_objects_and_reports_the_others():
+    from accord.intel.models import Record
+    from accord.intel.services import ingest_objects
+
+    good = {
+        "type": "indicator",
+        "spec_version": "2.1",
+        "id": "indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f",
+        "created": "2026-01-01T00:00:00.000Z",
+        "modified": "2026-01-01T00:00:00.000Z",
+        "pattern": "[ipv4-addr:value = '198.51.100.1']",
+        "pattern_type": "stix",
+        "valid_from": "2026-01-01T00:00:00Z",
+    }
+    bad = {**good, "id": "indicator--1e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f", "modified": "soon"}
+    report = ingest_objects(None, [good, bad], source="taxii", all_or_nothing=False)
+    assert [r.path for r in report.refused] == ["modified"]
+    assert report.imported == 1
+    assert Record.objects.filter(stix_id=good["id"]).exists()
+    assert not Record.objects.filter(stix_id=bad["id"]).exists()

@@ -251,8 +251,13 @@ def ingest_objects(
     case: Any = None,
     origin_node: str = "",
     progress: Callable[[int, int], None] | None = None,
+    all_or_nothing: bool = True,
 ) -> ImportReport:
     """Validate and store STIX objects, all or nothing, and audit the import.
+
+    With ``all_or_nothing=False`` (a TAXII envelope, where the specification reports success
+    and failure per object) the refused objects are left out and the others are stored; the
+    report lists both.
 
     Legal effect: adds the objects to the node's records (new records, or new versions of
     records this creator already holds) under the importing user's ownership and agency; the
@@ -395,7 +400,8 @@ def ingest_objects(
 
     if refusals:
         refusals.sort(key=lambda r: r.index)
-        report.unchanged = 0
+    if refusals and (all_or_nothing or not new_versions):
+        report.unchanged = 0 if all_or_nothing else report.unchanged
         audit(
             user,
             "record.import",
@@ -636,6 +642,7 @@ def _write(
                 "imported": report.imported,
                 "new_versions": report.new_versions,
                 "unchanged": report.unchanged,
+                "refused": len(report.refused),
                 "by_type": report.by_type,
                 **extra,
             },
