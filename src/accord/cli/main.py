@@ -20,7 +20,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "export": ("accord.cli.export", "export records as a STIX 2.1 bundle"),
     "audit": ("accord.cli.audit", "check the audit trail (accord audit verify)"),
     "demo": ("accord.cli.demo", "start a demonstration node with synthetic data"),
-    "bench": ("accord.cli.bench", "run a named benchmark (store), prints a table or --json"),
+    "feed": ("accord.cli.feed", "TAXII 2.1 feeds: add, list, pull (accord feed pull NAME)"),
+    "bench": ("accord.cli.bench", "run a named benchmark (store, taxii), prints a table or --json"),
+    "taxii": ("accord.cli.taxii", "TAXII 2.1 collections and access (collection add, grant)"),
 }
 
 

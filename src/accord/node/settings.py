@@ -42,6 +42,8 @@ INSTALLED_APPS = [
     "accord.accounts",
     "accord.oversight",
     "accord.intel",
+    "accord.federation",
+    "accord.federation.feeds",
     "accord.web",
 ]
 
@@ -91,7 +93,7 @@ else:
                 "timeout": 30,
                 "transaction_mode": "IMMEDIATE",
                 "init_command": (
-                    "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+                    "PRAGMA page_size=16384; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
                     "PRAGMA foreign_keys=ON; PRAGMA busy_timeout=30000; "
                     "PRAGMA cache_size=-65536; PRAGMA mmap_size=268435456;"
                 ),
@@ -125,6 +127,11 @@ ACCORD_LOCKOUT_SECONDS = int(os.environ.get("ACCORD_LOCKOUT_SECONDS", "900"))
 ACCORD_MAX_UPLOAD_BYTES = int(os.environ.get("ACCORD_MAX_UPLOAD_BYTES", str(200 * 1024 * 1024)))
 ACCORD_MAX_EXPANDED_BYTES = int(
     os.environ.get("ACCORD_MAX_EXPANDED_BYTES", str(1024 * 1024 * 1024))
+)
+#: Largest TAXII request body (bytes): 413 beyond it; announced as the API root's
+#: max_content_length.
+ACCORD_TAXII_MAX_CONTENT_LENGTH = int(
+    os.environ.get("ACCORD_TAXII_MAX_CONTENT_LENGTH", str(10 * 1024 * 1024))
 )
 DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("ACCORD_MAX_REQUEST_BYTES", str(20 * 1024 * 1024)))
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024

@@ -1,0 +1,443 @@
+"""TAXII collection services: collections and who may use them, collection membership of stored
+object versions, POSTed envelopes and their statuses, restricted reads and their audit.
+
+Every read of entries goes through :func:`visible_entries`, which applies exactly the rules of
+``Record.objects.restrict`` (role, agency, case, TLP, purpose) through ``restrict_q``: a TAXII
+client never sees what the web UI or the REST API would hide from the same user.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from django.db import connection, transaction
+from django.db.models import Q
+
+from accord.federation.models import Collection, CollectionAccess, CollectionEntry, TaxiiStatus
+from accord.federation.taxii.filters import parse_timestamp_us
+from accord.intel.models import RecordVersion
+from accord.intel.querysets import restrict_q
+from accord.oversight.services import Outcome, audit
+
+__all__ = [
+    "CollectionDenied",
+    "CollectionNotFound",
+    "add_entries",
+    "add_objects",
+    "audit_read",
+    "collection_for",
+    "collections_for",
+    "create_collection",
+    "get_status",
+    "grant_access",
+    "remove_object",
+    "visible_entries",
+]
+
+_CHUNK = 900
+_INSERT_CHUNK = 10_000
+AUDIT_ID_LIMIT = 1000
+
+
+class CollectionNotFound(Exception):
+    """No such collection, or one the user has no access to at all (the same answer)."""
+
+
+class CollectionDenied(Exception):
+    """The user has access to the collection, but not this kind (read or write)."""
+
+
+def _chunks(items: Sequence[Any], size: int) -> Iterable[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _now_us() -> int:
+    return time.time_ns() // 1000
+
+
+# --------------------------------------------------------------------------------------------
+# Collections and access
+
+
+def create_collection(
+    actor: Any,
+    *,
+    title: str,
+    description: str = "",
+    alias: str | None = None,
+    api_root: str = "accord",
+) -> Collection:
+    """Create a TAXII collection. Legal effect: none on its own; objects reach other parties only
+    through the access later granted on it (audited ``taxii.collection.add``)."""
+    with transaction.atomic():
+        collection = Collection.objects.create(
+            title=title, description=description, alias=alias or None, api_root=api_root
+        )
+        audit(
+            actor,
+            "taxii.collection.add",
+            detail={"collection": str(collection.pk), "title": title, "alias": alias or ""},
+        )
+    return collection
+
+
+def grant_access(
+    actor: Any, collection: Collection, user: Any, *, can_read: bool, can_write: bool
+) -> CollectionAccess:
+    """Set ``user``'s read and write permission on ``collection``.
+
+    Legal effect: reading lets the user receive, over TAXII, the collection's objects that the
+    record rules (markings, case, purpose) let the user see; writing lets the user add objects
+    to the node's records and to the collection, and remove objects from the collection.
+    Audited (``taxii.grant``).
+    """
+    with transaction.atomic():
+        access, _ = CollectionAccess.objects.update_or_create(
+            collection=collection,
+            user=user,
+            peer_node_id="",
+            defaults={"can_read": can_read, "can_write": can_write},
+        )
+        audit(
+            actor,
+            "taxii.grant",
+            detail={
+                "collection": str(collection.pk),
+                "user": user.username,
+                "can_read": can_read,
+                "can_write": can_write,
+            },
+        )
+    return access
+
+
+def _lookup(collection_id: str, api_root: str) -> Collection | None:
+    try:
+        key = uuid.UUID(collection_id)
+    except ValueError:
+        return Collection.objects.filter(alias=collection_id, api_root=api_root).first()
+    return Collection.objects.filter(pk=key, api_root=api_root).first()
+
+
+def collection_for(
+    user: Any, collection_id: str, *, api_root: str = "accord", write: bool = False
+) -> tuple[Collection, CollectionAccess]:
+    """The collection (by id or alias) and the user's access to it.
+
+    A collection the user has no access row for is :class:`CollectionNotFound` (its existence is
+    not disclosed); an access row without the needed permission is :class:`CollectionDenied`.
+    """
+    collection = _lookup(collection_id, api_root)
+    if collection is None:
+        raise CollectionNotFound(collection_id)
+    access = CollectionAccess.objects.filter(collection=collection, user=user).first()
+    if access is None or not (access.can_read or access.can_write):
+        raise CollectionNotFound(collection_id)
+    if not (access.can_write if write else access.can_read):
+        raise CollectionDenied("write" if write else "read")
+    return collection, access
+
+
+def collections_for(user: Any, api_root: str = "accord") -> list[tuple[Collection, Any]]:
+    """Every collection of ``api_root`` the user may read or write, with the access row."""
+    rows = (
+        CollectionAccess.objects.filter(user=user, collection__api_root=api_root)
+        .filter(Q(can_read=True) | Q(can_write=True))
+        .select_related("collection")
+        .order_by("collection__created_at", "collection__pk")
+    )
+    return [(a.collection, a) for a in rows]
+
+
+# --------------------------------------------------------------------------------------------
+# Membership
+
+
+def _executemany(fields: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    if not rows:
+        return
+    quote = connection.ops.quote_name
+    meta = CollectionEntry._meta
+    columns = ", ".join(quote(meta.get_field(f).column) for f in fields)
+    marks = ", ".join(["%s"] * len(fields))
+    sql = f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({marks})"
+    with connection.cursor() as cursor:
+        for chunk in _chunks(rows, _INSERT_CHUNK):
+            cursor.executemany(sql, chunk)
+
+
+def add_entries(collection: Collection, pairs: Sequence[tuple[str, str]]) -> int:
+    """Put the stored versions ``(stix_id, version)`` into ``collection`` (those already in it
+    are left as they are); returns how many entries were added.
+
+    Each new entry gets a date added strictly after every earlier entry of the collection;
+    ``is_latest`` and ``is_first`` are kept right for every object touched. Runs in the caller's
+    transaction (or its own); the collection row is locked while date_added is assigned.
+    """
+    wanted = {(sid, ver) for sid, ver in pairs}
+    ids = sorted({sid for sid, _ in wanted})
+    with transaction.atomic():
+        coll = Collection.objects.select_for_update().get(pk=collection.pk)
+        # The stored versions asked for.
+        found: list[tuple[int, int, str, str, str, str]] = []
+        for chunk in _chunks(ids, _CHUNK):
+            rows = RecordVersion.objects.filter(record__stix_id__in=chunk).values_list(
+                "pk",
+                "record_id",
+                "record__stix_id",
+                "modified",
+                "record__stix_type",
+                "record__spec_version",
+            )
+            found.extend(r for r in rows if (r[2], r[3]) in wanted)
+        # Entries the collection already has for these objects.
+        existing: dict[str, list[list[Any]]] = {}
+        present: set[int] = set()
+        for chunk in _chunks(ids, _CHUNK):
+            for pk, sid, vid, vus, latest, first in CollectionEntry.objects.filter(
+                collection=coll, stix_id__in=chunk
+            ).values_list("pk", "stix_id", "version_id", "version_us", "is_latest", "is_first"):
+                existing.setdefault(sid, []).append([pk, vus, latest, first])
+                present.add(vid)
+        new = [r for r in found if r[0] not in present]
+        if not new:
+            return 0
+        new.sort(key=lambda r: (r[2], r[3]))
+        base = max(_now_us(), coll.last_added_us + 1)
+        rows: list[list[Any]] = []
+        by_id: dict[str, list[list[Any]]] = {}
+        for k, (vid, rid, sid, modified, stype, spec) in enumerate(new):
+            added = base + k
+            vus = parse_timestamp_us(modified) if modified else None
+            row = [coll.pk, rid, vid, sid, stype, spec or "2.1", vus or added, added, True, True]
+            rows.append(row)
+            by_id.setdefault(sid, []).append(row)
+        # Flags: the newest and the oldest version of each object in the collection.
+        clear_latest: list[int] = []
+        clear_first: list[int] = []
+        for sid, fresh in by_id.items():
+            old = existing.get(sid, [])
+            top = max([r[6] for r in fresh] + [e[1] for e in old])
+            bottom = min([r[6] for r in fresh] + [e[1] for e in old])
+            for r in fresh:
+                r[8] = r[6] == top
+                r[9] = r[6] == bottom
+            for pk, vus, latest, first in old:
+                if latest and vus != top:
+                    clear_latest.append(pk)
+                if first and vus != bottom:
+                    clear_first.append(pk)
+        for chunk in _chunks(clear_latest, _CHUNK):
+            CollectionEntry.objects.filter(pk__in=chunk).update(is_latest=False)
+        for chunk in _chunks(clear_first, _CHUNK):
+            CollectionEntry.objects.filter(pk__in=chunk).update(is_first=False)
+        _executemany(
+            (
+                "collection",
+                "record",
+                "version",
+                "stix_id",
+                "stix_type",
+                "spec_version",
+                "version_us",
+                "date_added_us",
+                "is_latest",
+                "is_first",
+            ),
+            [
+                (
+                    r[0].hex if connection.vendor == "sqlite" else r[0],
+                    *r[1:],
+                )
+                for r in rows
+            ],
+        )
+        Collection.objects.filter(pk=coll.pk).update(last_added_us=base + len(new) - 1)
+    return len(new)
+
+
+def _refresh_flags(collection: Collection, stix_id: str) -> None:
+    rows = list(
+        CollectionEntry.objects.filter(collection=collection, stix_id=stix_id).values_list(
+            "pk", "version_us"
+        )
+    )
+    if not rows:
+        return
+    top = max(v for _, v in rows)
+    bottom = min(v for _, v in rows)
+    for pk, v in rows:
+        CollectionEntry.objects.filter(pk=pk).update(is_latest=v == top, is_first=v == bottom)
+
+
+# --------------------------------------------------------------------------------------------
+# Reads
+
+
+def visible_entries(user: Any, collection: Collection, purpose: str) -> Any:
+    """The collection's entries whose records ``user`` may see under ``purpose`` (the same rules
+    as ``Record.objects.restrict``)."""
+    q = restrict_q(user, purpose, prefix="record__")
+    if q is None:
+        return CollectionEntry.objects.none()
+    return CollectionEntry.objects.filter(collection=collection).filter(q)
+
+
+def audit_read(
+    user: Any,
+    *,
+    collection: Collection,
+    what: str,
+    personal_ids: Sequence[str],
+    returned: int,
+    purpose: str,
+    case: str = "",
+) -> None:
+    """Log a TAXII read that returned personal data (nothing is logged when it returned none).
+
+    Legal effect: records a consultation of personal data (LED Art 25) with its purpose.
+    """
+    if not personal_ids:
+        return
+    ids = sorted(set(personal_ids))
+    audit(
+        user,
+        "taxii.read",
+        object_ids=ids[:AUDIT_ID_LIMIT],
+        purpose=purpose,
+        case=case,
+        detail={
+            "collection": str(collection.pk),
+            "what": what,
+            "returned": returned,
+            "personal": len(ids),
+        },
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Writes
+
+
+@dataclass
+class _Outcome:
+    successes: list[dict[str, str]]
+    failures: list[dict[str, str]]
+
+
+def _timestamp_now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def add_objects(
+    user: Any, collection: Collection, objects: Sequence[Any], *, purpose: str
+) -> TaxiiStatus:
+    """Store the objects of a TAXII envelope and add them to ``collection``; returns the status.
+
+    Legal effect: as ``ingest_objects`` (the valid objects become records, or versions of
+    records, owned by ``user``, whose markings then govern every read), per object: refused
+    objects are listed as failures with the reason and nothing of them is stored; stored and
+    already-stored objects become entries of the collection, readable by its readers within the
+    record rules. Stored objects, entries, status and the audit entry (``taxii.post``) commit
+    together.
+    """
+    from accord.intel.services import ingest_objects
+
+    requested = _timestamp_now()
+    with transaction.atomic():
+        report = ingest_objects(
+            user,
+            objects,
+            source=f"taxii:{collection.pk}",
+            purpose=purpose,
+            all_or_nothing=False,
+        )
+        reasons: dict[int, list[str]] = {}
+        for refusal in report.refused:
+            where = f"{refusal.path}: " if refusal.path else ""
+            reasons.setdefault(refusal.index, []).append(where + refusal.message)
+        successes: list[dict[str, str]] = []
+        failures: list[dict[str, str]] = []
+        pairs: list[tuple[str, str]] = []
+        for i, obj in enumerate(objects):
+            sid = obj.get("id") if isinstance(obj, dict) else None
+            sid = sid if isinstance(sid, str) else ""
+            version = ""
+            if isinstance(obj, dict):
+                version = str(obj.get("modified") or obj.get("created") or "")
+            if i in reasons:
+                failures.append({"id": sid, "version": version, "message": "; ".join(reasons[i])})
+            else:
+                successes.append({"id": sid, "version": version})
+                pairs.append((sid, version))
+        add_entries(collection, pairs)
+        status = TaxiiStatus.objects.create(
+            user=user,
+            collection=collection,
+            status="complete",
+            request_timestamp=requested,
+            total_count=len(objects),
+            success_count=len(successes),
+            failure_count=len(failures),
+            pending_count=0,
+            successes=successes,
+            failures=failures,
+            pendings=[],
+        )
+        ids = sorted({s["id"] for s in successes})
+        audit(
+            user,
+            "taxii.post",
+            object_ids=ids[:AUDIT_ID_LIMIT],
+            purpose=purpose,
+            outcome=Outcome.OK if successes or not failures else Outcome.REFUSED,
+            detail={
+                "collection": str(collection.pk),
+                "status": str(status.pk),
+                "total": len(objects),
+                "successes": len(successes),
+                "failures": len(failures),
+            },
+        )
+    return status
+
+
+def get_status(user: Any, status_id: str) -> TaxiiStatus | None:
+    """The status of one of ``user``'s own POSTs (None for anyone else's or an unknown id)."""
+    try:
+        key = uuid.UUID(status_id)
+    except ValueError:
+        return None
+    return TaxiiStatus.objects.filter(pk=key, user=user).first()
+
+
+def remove_object(
+    user: Any, collection: Collection, stix_id: str, version_q: Q, *, purpose: str
+) -> int:
+    """Remove the visible versions of ``stix_id`` selected by ``version_q`` from ``collection``.
+
+    Legal effect: the object is no longer offered in this collection; it stays in the node's
+    record store (its records, versions and audit trail are untouched). Audited
+    (``taxii.delete``).
+    """
+    with transaction.atomic():
+        qs = visible_entries(user, collection, purpose).filter(stix_id=stix_id).filter(version_q)
+        pks = list(qs.values_list("pk", flat=True))
+        if not pks:
+            return 0
+        CollectionEntry.objects.filter(pk__in=pks).delete()
+        _refresh_flags(collection, stix_id)
+        audit(
+            user,
+            "taxii.delete",
+            object_ids=[stix_id],
+            purpose=purpose,
+            detail={"collection": str(collection.pk), "entries": len(pks)},
+        )
+    return len(pks)

@@ -1,0 +1,101 @@
+"""Who is calling: HTTP Basic (required of every TAXII server, TAXII 2.1 section 1.6.1) or an
+Accord API token (``Authorization: Bearer acc_...``, resolved by ``ApiTokenMiddleware``).
+
+Basic credentials are checked by the node's authentication backend, so lock-out after failed
+attempts applies. Argon2 is deliberately slow, so a successful verification is remembered in
+this process for :data:`BASIC_CACHE_SECONDS`, keyed by the SHA-256 of the credentials (the
+password itself is never kept); a cached entry is used only while the user's stored password
+hash is unchanged and the account is active and not locked. Failed attempts are never cached.
+Session cookies are not accepted here (TAXII requests are not protected by CSRF tokens).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import threading
+import time
+from typing import Any
+
+from django.contrib.auth import authenticate
+from django.http import HttpRequest
+
+from accord.api.auth import DEFAULT_PURPOSE
+from accord.federation.taxii.envelope import TaxiiError
+
+__all__ = ["BASIC_CACHE_SECONDS", "clear_basic_cache", "request_purpose", "taxii_user"]
+
+BASIC_CACHE_SECONDS = 60.0
+_REALM = {"WWW-Authenticate": 'Basic realm="Accord TAXII", charset="UTF-8"'}
+_cache: dict[str, tuple[float, int, str]] = {}
+_lock = threading.Lock()
+
+
+def clear_basic_cache() -> None:
+    with _lock:
+        _cache.clear()
+
+
+def _unauthorised(description: str) -> TaxiiError:
+    return TaxiiError(401, "Unauthorized", description, headers=dict(_REALM))
+
+
+def _usable(user: Any) -> bool:
+    return bool(
+        user is not None
+        and getattr(user, "is_authenticated", False)
+        and user.is_active
+        and not getattr(user, "is_locked", False)
+    )
+
+
+def _basic(request: HttpRequest, encoded: str) -> Any:
+    from accord.accounts.models import User
+
+    try:
+        decoded = base64.b64decode(encoded, validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        raise _unauthorised("malformed Basic credentials") from None
+    username, sep, password = decoded.partition(":")
+    if not sep or not username:
+        raise _unauthorised("malformed Basic credentials")
+    key = hashlib.sha256(decoded.encode()).hexdigest()
+    now = time.monotonic()
+    with _lock:
+        hit = _cache.get(key)
+    if hit is not None and hit[0] > now:
+        user = User.objects.filter(pk=hit[1]).first()
+        if user is not None and user.password == hit[2] and _usable(user):
+            return user
+        with _lock:
+            _cache.pop(key, None)
+    user = authenticate(request, username=username, password=password)
+    if not _usable(user):
+        raise _unauthorised("wrong user name or password, or the account is locked")
+    with _lock:
+        if len(_cache) > 10_000:
+            _cache.clear()
+        _cache[key] = (now + BASIC_CACHE_SECONDS, user.pk, user.password)
+    return user
+
+
+def taxii_user(request: HttpRequest) -> Any:
+    """The authenticated user of a TAXII request, or a 401 TAXII error."""
+    if getattr(request, "auth_method", "") == "token":
+        user = getattr(request, "user", None)
+        if _usable(user):
+            return user
+    header = request.META.get("HTTP_AUTHORIZATION", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() == "basic" and value.strip():
+        return _basic(request, value.strip())
+    if scheme.lower() == "bearer":
+        raise _unauthorised("unknown, expired or revoked API token")
+    raise _unauthorised("authenticate with HTTP Basic or an Accord API token")
+
+
+def request_purpose(request: HttpRequest) -> str:
+    """The declared purpose of a read (``X-Accord-Purpose``, default counter-terrorism)."""
+    purpose = request.headers.get("X-Accord-Purpose", "").strip() or DEFAULT_PURPOSE
+    return purpose[:64]

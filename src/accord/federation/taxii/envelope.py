@@ -1,0 +1,75 @@
+"""TAXII responses: the media type, JSON bodies, envelopes built from stored JSON text, and the
+error message resource (TAXII 2.1 section 3.6.1 Error Message)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+from django.http import HttpResponse
+
+__all__ = [
+    "TAXII_MEDIA_TYPE",
+    "TaxiiError",
+    "envelope_bytes",
+    "error_response",
+    "format_timestamp",
+    "taxii_response",
+]
+
+#: TAXII 2.1 section 1.6.8 Content Negotiation.
+TAXII_MEDIA_TYPE = "application/taxii+json;version=2.1"
+
+
+class TaxiiError(Exception):
+    """An error answered as a TAXII error message with ``status``."""
+
+    def __init__(
+        self, status: int, title: str, description: str = "", headers: dict[str, str] | None = None
+    ) -> None:
+        super().__init__(f"{status} {title}: {description}")
+        self.status = status
+        self.title = title
+        self.description = description
+        self.headers = headers or {}
+
+
+def format_timestamp(us: int) -> str:
+    """Microseconds since the epoch as a STIX/TAXII timestamp (microsecond precision, UTC)."""
+    dt = datetime.fromtimestamp(us // 1_000_000, tz=UTC).replace(microsecond=us % 1_000_000)
+    return dt.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def taxii_response(
+    body: Any, status: int = 200, headers: dict[str, str] | None = None
+) -> HttpResponse:
+    """A response with the TAXII media type; ``body`` is bytes (already JSON) or a value."""
+    content = body if isinstance(body, bytes) else orjson.dumps(body)
+    response = HttpResponse(content, status=status, content_type=TAXII_MEDIA_TYPE)
+    for name, value in (headers or {}).items():
+        response[name] = value
+    return response
+
+
+def error_response(error: TaxiiError) -> HttpResponse:
+    """TAXII 2.1 section 3.6.1: ``title``, ``description``, ``error_code``, ``http_status``."""
+    body = {
+        "title": error.title,
+        "description": error.description or error.title,
+        "error_code": error.title.lower().replace(" ", "-"),
+        "http_status": str(error.status),
+    }
+    return taxii_response(body, status=error.status, headers=error.headers)
+
+
+def envelope_bytes(texts: Sequence[str], *, more: bool, next_token: str | None) -> bytes:
+    """A TAXII envelope (section 3.7) whose ``objects`` are the stored JSON texts, joined as
+    they are: no object is parsed or re-serialised on the read path."""
+    head = '{"more":' + ("true" if more else "false")
+    if next_token:
+        head += ',"next":' + orjson.dumps(next_token).decode()
+    if not texts:
+        return (head + "}").encode()
+    return (head + ',"objects":[' + ",".join(texts) + "]}").encode()

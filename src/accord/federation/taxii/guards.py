@@ -1,0 +1,111 @@
+"""Protocol guards shared by every TAXII view: content negotiation (TAXII 2.1 section 1.6.8),
+request size (section 4.1, ``max_content_length``) and the wrapper that answers every failure
+as a TAXII error message (section 3.6.1)."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+import orjson
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.views.decorators.csrf import csrf_exempt
+
+from accord.federation.taxii.auth import taxii_user
+from accord.federation.taxii.envelope import TaxiiError, error_response
+
+__all__ = ["accepts_taxii", "max_content_length", "read_json_body", "taxii_view"]
+
+
+def _media(value: str) -> tuple[str, dict[str, str]]:
+    kind, *params = value.split(";")
+    out: dict[str, str] = {}
+    for param in params:
+        key, _, val = param.partition("=")
+        out[key.strip().lower()] = val.strip().strip('"')
+    return kind.strip().lower(), out
+
+
+def accepts_taxii(accept: str) -> bool:
+    """Does the Accept header admit ``application/taxii+json;version=2.1``? (An absent header
+    admits anything.)"""
+    if not accept.strip():
+        return True
+    for item in accept.split(","):
+        kind, params = _media(item)
+        if params.get("q") in ("0", "0.0", "0.00", "0.000"):
+            continue
+        if kind in ("*/*", "application/*"):
+            return True
+        if kind == "application/taxii+json" and params.get("version", "2.1") == "2.1":
+            return True
+    return False
+
+
+def _is_taxii_content_type(value: str) -> bool:
+    kind, params = _media(value)
+    return kind == "application/taxii+json" and params.get("version") == "2.1"
+
+
+def max_content_length() -> int:
+    return int(settings.ACCORD_TAXII_MAX_CONTENT_LENGTH)
+
+
+def read_json_body(request: HttpRequest) -> Any:
+    """The request's JSON body, after the Content-Type (415) and size (413) checks; the size is
+    checked on Content-Length before any of the body is read."""
+    if not _is_taxii_content_type(request.META.get("CONTENT_TYPE", "")):
+        raise TaxiiError(
+            415,
+            "Unsupported Media Type",
+            "the request body must be application/taxii+json;version=2.1",
+        )
+    limit = max_content_length()
+    declared = request.META.get("CONTENT_LENGTH") or ""
+    try:
+        length = int(declared) if declared else -1
+    except ValueError:
+        raise TaxiiError(400, "Bad Request", "Content-Length is not a number") from None
+    if length > limit:
+        raise TaxiiError(413, "Payload Too Large", f"the API root accepts at most {limit} bytes")
+    body = request.read(limit + 1)
+    if len(body) > limit:
+        raise TaxiiError(413, "Payload Too Large", f"the API root accepts at most {limit} bytes")
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        raise TaxiiError(400, "Bad Request", f"the body is not valid JSON: {exc}") from None
+
+
+def taxii_view(*methods: str) -> Callable[[Callable[..., HttpResponse]], Callable[..., Any]]:
+    """Wrap a TAXII view: allowed methods (405), Accept (406), authentication (401), and every
+    :class:`TaxiiError` as a TAXII error message. The view is called as
+    ``view(request, user, **kwargs)``. CSRF does not apply: TAXII clients authenticate each
+    request with HTTP Basic or a bearer token, never with a session cookie."""
+
+    def decorate(view: Callable[..., HttpResponse]) -> Callable[..., Any]:
+        @csrf_exempt
+        @functools.wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            try:
+                if request.method not in methods:
+                    raise TaxiiError(
+                        405,
+                        "Method Not Allowed",
+                        f"allowed: {', '.join(methods)}",
+                        headers={"Allow": ", ".join(methods)},
+                    )
+                if not accepts_taxii(request.headers.get("Accept", "")):
+                    raise TaxiiError(
+                        406, "Not Acceptable", "accept application/taxii+json;version=2.1"
+                    )
+                user = taxii_user(request)
+                return view(request, user, *args, **kwargs)
+            except TaxiiError as error:
+                return error_response(error)
+
+        return wrapper
+
+    return decorate

@@ -1,0 +1,97 @@
+"""TAXII 2.1 section 5.4 Get Objects, 5.5 Add Objects, 5.6 Get An Object, 5.7 Delete An Object.
+
+Objects are served as stored (``RecordVersion.data``, the JSON text as received): an envelope is
+built by joining the stored texts, never by parsing and re-serialising them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+
+from accord.federation.services import add_objects, audit_read, remove_object, visible_entries
+from accord.federation.taxii.auth import request_purpose
+from accord.federation.taxii.collections import collection_or_error
+from accord.federation.taxii.envelope import TaxiiError, envelope_bytes, taxii_response
+from accord.federation.taxii.filters import parse_filters
+from accord.federation.taxii.guards import read_json_body, taxii_view
+from accord.federation.taxii.pagination import fetch_page
+from accord.federation.taxii.status import status_resource
+
+__all__ = ["object_detail", "objects"]
+
+_FIELDS = ("pk", "date_added_us", "version__data", "record__personal_data", "stix_id")
+
+
+def _envelope(request: HttpRequest, user: Any, collection: Any, qs: Any, filters: Any, scope: str,
+              what: str, *, empty_is_404: bool = False) -> HttpResponse:  # fmt: skip
+    purpose = request_purpose(request)
+    page = fetch_page(qs, _FIELDS, filters, request.GET, scope)
+    if empty_is_404 and not page.rows and not request.GET.get("next"):
+        raise TaxiiError(404, "Not Found", "no such object in this collection")
+    audit_read(
+        user,
+        collection=collection,
+        what=what,
+        personal_ids=[r[4] for r in page.rows if r[3]],
+        returned=len(page.rows),
+        purpose=purpose,
+    )
+    body = envelope_bytes([r[2] for r in page.rows], more=page.more, next_token=page.next_token)
+    return taxii_response(body, headers=page.headers())
+
+
+def _post(request: HttpRequest, user: Any, api_root: str, collection_id: str) -> HttpResponse:
+    """TAXII 2.1 section 5.5 Add Objects: 202 with a status resource (per-object outcomes)."""
+    collection = collection_or_error(user, api_root, collection_id, write=True)
+    body = read_json_body(request)
+    if not isinstance(body, dict):
+        raise TaxiiError(400, "Bad Request", "the body must be a TAXII envelope (a JSON object)")
+    objects = body.get("objects")
+    if not isinstance(objects, list) or not objects:
+        raise TaxiiError(400, "Bad Request", "the envelope has no 'objects' list")
+    try:
+        result = add_objects(user, collection, objects, purpose=request_purpose(request))
+    except PermissionDenied as exc:
+        raise TaxiiError(403, "Forbidden", str(exc) or "this role may not add records") from None
+    return taxii_response(status_resource(result), status=202)
+
+
+@taxii_view("GET", "POST")
+def objects(request: HttpRequest, user: Any, api_root: str, collection_id: str) -> HttpResponse:
+    """TAXII 2.1 section 5.4 Get Objects (GET) and section 5.5 Add Objects (POST)."""
+    if request.method == "POST":
+        return _post(request, user, api_root, collection_id)
+    collection = collection_or_error(user, api_root, collection_id)
+    filters = parse_filters(request.GET)
+    qs = visible_entries(user, collection, request_purpose(request)).filter(filters.q())
+    return _envelope(request, user, collection, qs, filters, f"objects:{collection.pk}", "objects")
+
+
+@taxii_view("GET", "DELETE")
+def object_detail(
+    request: HttpRequest, user: Any, api_root: str, collection_id: str, object_id: str
+) -> HttpResponse:
+    """TAXII 2.1 section 5.6 Get An Object (GET) and section 5.7 Delete An Object (DELETE).
+
+    DELETE removes the selected versions from the collection only; the node's records keep them.
+    """
+    filters = parse_filters(request.GET)
+    if request.method == "DELETE":
+        collection = collection_or_error(user, api_root, collection_id, write=True)
+        removed = remove_object(
+            user, collection, object_id, filters.q(), purpose=request_purpose(request)
+        )
+        if not removed:
+            raise TaxiiError(404, "Not Found", "no such object in this collection")
+        return taxii_response(b"", status=200)
+    collection = collection_or_error(user, api_root, collection_id)
+    qs = (
+        visible_entries(user, collection, request_purpose(request))
+        .filter(stix_id=object_id)
+        .filter(filters.q())
+    )
+    scope = f"object:{collection.pk}:{object_id}"
+    return _envelope(request, user, collection, qs, filters, scope, "object", empty_is_404=True)

@@ -1,0 +1,41 @@
+"""TAXII 2.1 section 4.3 Get Status: ``GET /taxii2/{api-root}/status/{status-id}/``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+
+from accord.federation.models import TaxiiStatus
+from accord.federation.services import get_status
+from accord.federation.taxii.api_root import check_api_root
+from accord.federation.taxii.envelope import TaxiiError, taxii_response
+from accord.federation.taxii.guards import taxii_view
+
+__all__ = ["status", "status_resource"]
+
+
+def status_resource(status: TaxiiStatus) -> dict[str, Any]:
+    """The status resource (TAXII 2.1 section 4.3.1)."""
+    return {
+        "id": str(status.pk),
+        "status": status.status,
+        "request_timestamp": status.request_timestamp,
+        "total_count": status.total_count,
+        "success_count": status.success_count,
+        "successes": status.successes,
+        "failure_count": status.failure_count,
+        "failures": status.failures,
+        "pending_count": status.pending_count,
+        "pendings": status.pendings,
+    }
+
+
+@taxii_view("GET")
+def status(request: HttpRequest, user: Any, api_root: str, status_id: str) -> HttpResponse:
+    """TAXII 2.1 section 4.3 Get Status: only the user who made the request may read it."""
+    check_api_root(api_root)
+    found = get_status(user, status_id)
+    if found is None:
+        raise TaxiiError(404, "Not Found", "no such status")
+    return taxii_response(status_resource(found))
