@@ -227,3 +227,21 @@ def test_partial_ingest_stores_the_valid_objects_and_reports_the_others():
     assert report.imported == 1
     assert Record.objects.filter(stix_id=good["id"]).exists()
     assert not Record.objects.filter(stix_id=bad["id"]).exists()
+
+
+@pytest.mark.django_db
+def test_nul_characters_are_refused_with_their_path():
+    from accord.intel.services import ingest_objects
+
+    obj = {
+        "type": "identity",
+        "spec_version": "2.1",
+        "id": "identity--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f",
+        "created": "2026-01-01T00:00:00.000Z",
+        "modified": "2026-01-01T00:00:00.000Z",
+        "name": "Ali",
+        "identity_class": "individual",
+        "labels": ["ok", "a\x00b"],
+    }
+    report = ingest_objects(None, [obj], source="test")
+    assert [(r.path, "NUL" in r.message) for r in report.refused] == [("labels[1]", True)]

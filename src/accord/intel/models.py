@@ -56,7 +56,7 @@ class Record(models.Model):
     #: Indexed by ``record_type_modified`` (type first), so no index of its own.
     stix_type = models.CharField(max_length=64)
     spec_version = models.CharField(max_length=8, default="2.1")
-    created_by_ref = models.CharField(max_length=100, blank=True, db_index=True)
+    created_by_ref = models.CharField(max_length=100, blank=True)
     created = models.DateTimeField(null=True)
     modified = models.DateTimeField(null=True, db_index=True)
     display_name = models.CharField(max_length=300, blank=True)
@@ -79,7 +79,7 @@ class Record(models.Model):
     version_count = models.PositiveIntegerField(default=1)
     #: The latest version's JSON text (a copy of ``RecordVersion.data``), for fast reads.
     data = models.TextField()
-    added_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    added_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = RecordQuerySet.as_manager()
@@ -97,12 +97,15 @@ class Record(models.Model):
 class RecordVersion(models.Model):
     """One version of a STIX object, identified by (id, modified), never changed once written."""
 
-    record = models.ForeignKey(Record, on_delete=models.CASCADE, related_name="versions")
+    #: Not indexed on its own: the unique (record, modified) constraint serves look-ups.
+    record = models.ForeignKey(
+        Record, on_delete=models.CASCADE, related_name="versions", db_index=False
+    )
     #: The exact STIX ``modified`` timestamp string (or ``created`` for unversioned objects).
     modified = models.CharField(max_length=40)
     data = models.TextField(help_text="The object's JSON as received.")
     sha256 = models.CharField(max_length=64)
-    added_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    added_at = models.DateTimeField(auto_now_add=True)
     source = models.CharField(max_length=200, blank=True, help_text="Import file, feed or user.")
 
     class Meta:
@@ -115,7 +118,10 @@ class RecordVersion(models.Model):
 class RecordMarking(models.Model):
     """One marking fact of a record, indexed: kind 'release' (jurisdiction) or 'purpose'."""
 
-    record = models.ForeignKey(Record, on_delete=models.CASCADE, related_name="marking_rows")
+    #: Not indexed on its own: the (record, kind, value) index serves look-ups.
+    record = models.ForeignKey(
+        Record, on_delete=models.CASCADE, related_name="marking_rows", db_index=False
+    )
     kind = models.CharField(max_length=16)
     value = models.CharField(max_length=64)
 

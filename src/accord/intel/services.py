@@ -31,6 +31,7 @@ from django.utils import timezone
 
 from accord.engine.stix.markings import TLP_1_0_IDS, TLP_BY_ID, summarise_markings
 from accord.engine.stix.validate import validate_object as _validate_object
+from accord.intel.bulk import BulkWriter, allocate_ids
 from accord.intel.indexing import index_object, parse_timestamp
 from accord.intel.models import (
     Identifier,
@@ -144,6 +145,25 @@ def _dumps(obj: dict[str, Any]) -> tuple[str, str]:
     return text, digest
 
 
+def _nul_path(value: Any, path: str = "") -> str:
+    """The property path of the first string holding U+0000 (which no database stores)."""
+    if isinstance(value, str):
+        return path if "\x00" in value else ""
+    items: Iterable[tuple[str, Any]] = ()
+    if isinstance(value, dict):
+        items = ((f"{path}.{k}" if path else str(k), v) for k, v in value.items())
+        for key in value:
+            if "\x00" in str(key):
+                return f"{path}.{key}" if path else str(key)
+    elif isinstance(value, list):
+        items = ((f"{path}[{i}]", v) for i, v in enumerate(value))
+    for sub, item in items:
+        found = _nul_path(item, sub)
+        if found:
+            return found
+    return ""
+
+
 def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
@@ -236,6 +256,26 @@ def _record_values(p: _Prepared, summary: Any, idx: Any) -> dict[str, Any]:
     }
 
 
+_VERSION_FIELDS = ("record", "modified", "data", "sha256", "added_at", "source")
+#: Records per chunk handed to the writer thread.
+_PIPELINE_CHUNK = 5_000
+
+
+def _index_rows(
+    pk: int,
+    idx: Any,
+    summary: Any,
+    tokens: list[tuple[int, str]],
+    idents: list[tuple[int, str, str]],
+    markings: list[tuple[int, str, str]],
+) -> None:
+    """Append the name-token, identifier and marking rows of one record."""
+    tokens.extend((pk, t) for t in idx.tokens)
+    idents.extend((pk, kind, value) for kind, value in idx.identifiers)
+    markings.extend((pk, "release", str(c)[:64]) for c in summary.releasable_to)
+    markings.extend((pk, "purpose", str(c)[:64]) for c in summary.purposes)
+
+
 def _newer(a: _Prepared, than: datetime | None) -> bool:
     if than is None:
         return True
@@ -321,6 +361,11 @@ def ingest_objects(
                     )
             continue
         text, digest = _dumps(obj)
+        if "\\u0000" in text:
+            refusals.append(
+                Refusal(i, sid, _nul_path(obj), "contains a NUL character (U+0000); remove it")
+            )
+            continue
         version = str(obj.get("modified") or obj.get("created") or "")
         created_raw = obj.get("created")
         created = _timestamp(created_raw) if isinstance(created_raw, str) else None
@@ -520,68 +565,89 @@ def _write(
     owner_id = getattr(user, "pk", None)
     agency = (getattr(user, "agency", "") or "")[:64]
     case_id = getattr(case, "pk", None)
+    origin = origin_node[:64]
+    source_text = source[:200]
     with transaction.atomic():
         pk_of: dict[str, int] = {sid: existing[sid][0] for sid in existing}
-        index_rows: list[tuple[int, int]] = []  # (record pk, prepared index) to (re)index
-        # New records.
-        rows = []
-        indexed: dict[int, Any] = {}
-        for sid in new_ids:
-            n = latest[sid]
-            p = prepared[n]
-            idx = indexed[n] = index_object(p.obj)
-            values = _record_values(p, marking_of[n], idx)
-            rows.append(
-                (
-                    sid,
-                    values["stix_type"],
-                    values["spec_version"],
-                    values["created_by_ref"],
-                    _adapt_dt(p.created),
-                    _adapt_dt(p.modified),
-                    values["display_name"],
-                    values["revoked"],
-                    values["personal_data"],
-                    values["tlp"],
-                    values["handling_code"],
-                    origin_node[:64],
-                    agency,
-                    owner_id,
-                    case_id,
-                    values["birth_year_min"],
-                    values["birth_year_max"],
-                    gained[sid],
-                    p.text,
-                    now_db,
-                    now_db,
-                )
-            )
-        if connection.vendor == "sqlite":
-            with connection.cursor() as cursor:
-                cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {Record._meta.db_table}")
-                first = int(cursor.fetchone()[0]) + 1
-            with_ids = [(first + k, *row) for k, row in enumerate(rows)]
-            _executemany(Record, ("id", *_RECORD_FIELDS), with_ids)
-            for k, sid in enumerate(new_ids):
-                pk_of[sid] = first + k
-        else:
-            _executemany(Record, _RECORD_FIELDS, rows)
-            for chunk in _chunks(new_ids, _LOOKUP_CHUNK):
-                pk_of.update(Record.objects.filter(stix_id__in=chunk).values_list("stix_id", "pk"))
-        index_rows.extend((pk_of[sid], latest[sid]) for sid in new_ids)
-        if progress is not None:
-            progress(int(total * 0.8), total)
+        pk_of.update(zip(new_ids, allocate_ids(Record, len(new_ids)), strict=True))
+        # Versions of new records go with their record; versions of records already stored
+        # (new or late versions) are written after.
+        versions_of_new: dict[str, list[int]] = {}
+        other_versions: list[int] = []
+        for n in new_versions:
+            sid = prepared[n].stix_id
+            if sid in existing:
+                other_versions.append(n)
+            else:
+                versions_of_new.setdefault(sid, []).append(n)
 
-        # Records that gain a newer version: update, and re-index below.
+        def version_row(n: int) -> tuple[Any, ...]:
+            p = prepared[n]
+            return (pk_of[p.stix_id], p.version[:40], p.text, p.digest, now_db, source_text)
+
+        # New records, chunk by chunk: this thread normalises and builds the rows of chunk k+1
+        # while the writer thread inserts chunk k (see accord.intel.bulk).
+        with BulkWriter() as writer:
+            done = 0
+            for chunk in _chunks(new_ids, _PIPELINE_CHUNK):
+                records, versions, tokens, idents, markings = [], [], [], [], []
+                for sid in chunk:
+                    n = latest[sid]
+                    p = prepared[n]
+                    idx = index_object(p.obj)
+                    values = _record_values(p, marking_of[n], idx)
+                    pk = pk_of[sid]
+                    records.append(
+                        (
+                            pk,
+                            sid,
+                            values["stix_type"],
+                            values["spec_version"],
+                            values["created_by_ref"],
+                            _adapt_dt(p.created),
+                            _adapt_dt(p.modified),
+                            values["display_name"],
+                            values["revoked"],
+                            values["personal_data"],
+                            values["tlp"],
+                            values["handling_code"],
+                            origin,
+                            agency,
+                            owner_id,
+                            case_id,
+                            values["birth_year_min"],
+                            values["birth_year_max"],
+                            gained[sid],
+                            p.text,
+                            now_db,
+                            now_db,
+                        )
+                    )
+                    versions.extend(version_row(v) for v in versions_of_new[sid])
+                    _index_rows(pk, idx, marking_of[n], tokens, idents, markings)
+                # Sorted by key, so that each index is filled in order (fewer pages touched).
+                tokens.sort(key=lambda row: row[1])
+                idents.sort(key=lambda row: row[2])
+                writer.insert(Record, ("id", *_RECORD_FIELDS), records)
+                writer.insert(RecordVersion, _VERSION_FIELDS, versions)
+                writer.insert(NameToken, ("record", "token"), tokens)
+                writer.insert(Identifier, ("record", "kind", "value"), idents)
+                writer.insert(RecordMarking, ("record", "kind", "value"), markings)
+                done += len(chunk)
+                if progress is not None:
+                    progress(int(total * (0.7 + 0.2 * done / max(1, len(new_ids)))), total)
+
+        # Records that gain a newer version: update and re-index them.
+        tokens, idents, markings = [], [], []
         for sid in replaced:
             n = latest[sid]
             p = prepared[n]
-            idx = indexed[n] = index_object(p.obj)
+            idx = index_object(p.obj)
             values = _record_values(p, marking_of[n], idx)
             values["version_count"] = existing[sid][3] + gained[sid]
             values["updated_at"] = now
             Record.objects.filter(pk=pk_of[sid]).update(**values)
-            index_rows.append((pk_of[sid], n))
+            _index_rows(pk_of[sid], idx, marking_of[n], tokens, idents, markings)
         for sid in kept:  # older versions arrived late: counted, Record.data unchanged
             Record.objects.filter(pk=pk_of[sid]).update(
                 version_count=existing[sid][3] + gained[sid], updated_at=now
@@ -592,43 +658,12 @@ def _write(
                 NameToken.objects.filter(record_id__in=chunk).delete()
                 Identifier.objects.filter(record_id__in=chunk).delete()
                 RecordMarking.objects.filter(record_id__in=chunk).delete()
-
-        # Versions, exactly as received.
-        _executemany(
-            RecordVersion,
-            ("record", "modified", "data", "sha256", "added_at", "source"),
-            [
-                (
-                    pk_of[prepared[n].stix_id],
-                    prepared[n].version[:40],
-                    prepared[n].text,
-                    prepared[n].digest,
-                    now_db,
-                    source[:200],
-                )
-                for n in new_versions
-            ],
-        )
-        if progress is not None:
-            progress(int(total * 0.9), total)
-
-        # Index rows: tokens, identifiers, markings.
-        tokens: list[tuple[int, str]] = []
-        idents: list[tuple[int, str, str]] = []
-        markings: list[tuple[int, str, str]] = []
-        for pk, n in index_rows:
-            idx = indexed[n]
-            tokens.extend((pk, t) for t in idx.tokens)
-            idents.extend((pk, kind, value) for kind, value in idx.identifiers)
-            summary = marking_of[n]
-            markings.extend((pk, "release", str(c)[:64]) for c in summary.releasable_to)
-            markings.extend((pk, "purpose", str(c)[:64]) for c in summary.purposes)
-        # Sorted by key, so that each index is filled in order (far fewer pages touched).
-        tokens.sort(key=lambda row: row[1])
-        idents.sort(key=lambda row: row[2])
+        _executemany(RecordVersion, _VERSION_FIELDS, [version_row(n) for n in other_versions])
         _executemany(NameToken, ("record", "token"), tokens)
         _executemany(Identifier, ("record", "kind", "value"), idents)
         _executemany(RecordMarking, ("record", "kind", "value"), markings)
+        if progress is not None:
+            progress(int(total * 0.95), total)
 
         stored_ids = [prepared[n].stix_id for n in new_versions]
         object_ids, extra = _audit_ids(sorted(set(stored_ids)))

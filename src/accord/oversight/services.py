@@ -49,6 +49,18 @@ def _actor(user: Any) -> tuple[str, str]:
     return str(getattr(user, "username", user)), str(getattr(user, "role", ""))
 
 
+def _storable(value: Any) -> Any:
+    """``value`` with NUL characters replaced (U+FFFD): a hostile string in a query must still
+    be logged, and PostgreSQL text and JSON cannot hold U+0000."""
+    if isinstance(value, str):
+        return value.replace("\x00", "\ufffd") if "\x00" in value else value
+    if isinstance(value, dict):
+        return {_storable(k): _storable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_storable(v) for v in value]
+    return value
+
+
 def audit(
     user: Any,
     action: str,
@@ -66,6 +78,9 @@ def audit(
     alteration and erasure of personal data.
     """
     actor, role = _actor(user)
+    actor, purpose, case = _storable(actor), _storable(purpose or ""), _storable(case or "")
+    object_ids = [_storable(str(i)) for i in object_ids]
+    detail = _storable(detail or {})
     with transaction.atomic():
         head = AuditHead.objects.select_for_update().filter(pk=1).first()
         if head is None:

@@ -1,0 +1,106 @@
+"""Bulk inserts for large imports: rows are written on a background thread while the importing
+thread prepares the next chunk (normalising names, building rows).
+
+Why a thread: the database drivers release the GIL while the database works (SQLite's
+``sqlite3_step``, PostgreSQL's network round trips), so on two cores preparing chunk *n + 1*
+overlaps with writing chunk *n*. Measured on the store benchmark this is the difference between
+about 10,000 and 13,000+ objects/s at 1,000,000 records on SQLite (``accord bench store``).
+
+Rules that keep it safe:
+
+- one writer thread, jobs run in submission order, on the *same* connection and so inside the
+  caller's transaction (a refusal or error rolls everything back: all or nothing still holds);
+- the caller never touches the connection while jobs are pending: :meth:`BulkWriter.flush`
+  waits for them (and re-raises the first error) and must be called before any other query;
+- statements are parameterised (``INSERT ... VALUES (?, ...)``); nothing is interpolated but
+  table and column names from the models.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any
+
+from django.db import connection
+
+__all__ = ["BulkWriter", "allocate_ids", "insert_sql"]
+
+#: Rows per ``executemany`` call.
+INSERT_CHUNK = 10_000
+
+
+def insert_sql(model: Any, fields: Sequence[str], placeholder: str) -> str:
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(model._meta.get_field(f).column) for f in fields)
+    marks = ", ".join([placeholder] * len(fields))
+    return f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES ({marks})"
+
+
+def allocate_ids(model: Any, count: int) -> list[int]:
+    """``count`` fresh primary keys for ``model``, reserved inside the current transaction.
+
+    SQLite: the write lock is held (transactions start IMMEDIATE), so MAX(id)+1.. is ours.
+    PostgreSQL: values drawn from the column's identity sequence.
+    """
+    if count <= 0:
+        return []
+    table = model._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+                [table, count],
+            )
+            return [int(row[0]) for row in cursor.fetchall()]
+        cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {connection.ops.quote_name(table)}")
+        first = int(cursor.fetchone()[0]) + 1
+    return list(range(first, first + count))
+
+
+class BulkWriter:
+    """Runs INSERT jobs on one background thread, on the caller's connection."""
+
+    def __init__(self) -> None:
+        connection.ensure_connection()
+        self._raw = connection.connection
+        self._vendor = connection.vendor
+        self._placeholder = "?" if self._vendor == "sqlite" else "%s"
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="accord-bulk")
+        self._pending: list[Future[None]] = []
+
+    def __enter__(self) -> BulkWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        try:
+            if exc[0] is None:
+                self.flush()
+            else:  # an error is already on its way: wait for the thread, keep the first error
+                for future in self._pending:
+                    future.exception()
+                self._pending.clear()
+        finally:
+            self._pool.shutdown(wait=True)
+
+    def insert(self, model: Any, fields: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+        """Queue ``rows`` for insertion into ``model``'s table (in submission order)."""
+        if not rows:
+            return
+        sql = insert_sql(model, fields, self._placeholder)
+        self._pending.append(self._pool.submit(self._run, sql, list(rows)))
+
+    def flush(self) -> None:
+        """Wait for every queued insert; re-raise the first error."""
+        pending, self._pending = self._pending, []
+        for future in pending:
+            future.result()
+
+    def _run(self, sql: str, rows: list[Sequence[Any]]) -> None:
+        for start in range(0, len(rows), INSERT_CHUNK):
+            chunk = rows[start : start + INSERT_CHUNK]
+            if self._vendor == "sqlite":
+                self._raw.executemany(sql, chunk)
+            else:
+                with self._raw.cursor() as cursor:
+                    cursor.executemany(sql, chunk)
