@@ -211,6 +211,7 @@ class FeedClient:
         username: str = "",
         secret: str = "",
         page_size: int = 100,
+        purpose: str = "",
     ) -> None:
         problem = check_feed_url(url)
         if problem:
@@ -229,6 +230,8 @@ class FeedClient:
             self.session.auth = requests.auth.HTTPBasicAuth(username, secret)
         elif secret:
             self.session.auth = _BearerAuth(secret)
+        if purpose:  # Accord servers restrict reads by the declared purpose; others ignore it
+            self.session.headers["X-Accord-Purpose"] = purpose
         self.conn.session = self.session
 
     def close(self) -> None:
@@ -271,7 +274,7 @@ class FeedClient:
         url = urljoin(self.api_root_url(), f"collections/{self.collection_id}/")
         collection = Collection(url, conn=self.conn)
         try:
-            collection.refresh_information()
+            collection.refresh()
             collection._verify_can_read()
         except Exception as exc:
             raise _describe(exc, f"collection {self.collection_id}") from None

@@ -308,6 +308,7 @@ def pull_feed(
             username=feed.username,
             secret=secret,
             page_size=feed.page_size,
+            purpose=feed.purpose,
         )
         finished = True
         for page in client.pages(ask_after):
