@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from tests.integration.taxii_helpers import TAXII, TaxiiClient, make_collection
 
 from accord.engine.stix.markings import HandlingMarking, handling_marking_definition
 from accord.federation.models import CollectionEntry
@@ -15,7 +16,6 @@ from accord.intel.bench import person_object, synthetic_objects
 from accord.intel.models import Case, CaseMembership, Record, RecordGrant
 from accord.intel.services import ingest_objects
 from accord.oversight.models import AuditEvent
-from tests.integration.taxii_helpers import TAXII, TaxiiClient, make_collection
 
 pytestmark = pytest.mark.django_db
 

@@ -20,7 +20,7 @@ from typing import Any
 
 __all__ = ["add_arguments", "run"]
 
-BENCHMARKS = ("store",)
+BENCHMARKS = ("store", "taxii")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -57,6 +57,11 @@ def _child(args: argparse.Namespace) -> int:
     from accord.node.bootstrap import bootstrap_node
 
     bootstrap_node(data_dir, config)
+    if args.name == "taxii":
+        from accord.federation.bench import run_taxii_bench
+
+        print(json.dumps(run_taxii_bench(int(args.sizes), data_dir=data_dir, progress=_progress)))
+        return 0
     result = run_store_bench(
         int(args.sizes), batch=args.batch, queries=args.queries, progress=_progress
     )
@@ -103,7 +108,7 @@ def run(args: argparse.Namespace) -> int:
     for size in sizes:
         tmp = Path(tempfile.mkdtemp(prefix=f"accord-bench-{size}-"))
         data_dir = tmp / "node"
-        print(f"accord bench store: {size:,} records in {data_dir}", file=sys.stderr)
+        print(f"accord bench {args.name}: {size:,} records in {data_dir}", file=sys.stderr)
         env = {k: v for k, v in os.environ.items() if k != "ACCORD_DATABASE_URL"}
         env["ACCORD_DATA_DIR"] = str(data_dir)
         env["ACCORD_LOG_LEVEL"] = "WARNING"
@@ -112,7 +117,7 @@ def run(args: argparse.Namespace) -> int:
             "-m",
             "accord.cli.main",
             "bench",
-            "store",
+            args.name,
             "--child",
             "--data-dir",
             str(data_dir),
@@ -134,7 +139,13 @@ def run(args: argparse.Namespace) -> int:
         results.append(json.loads(done.stdout.strip().splitlines()[-1]))
     if args.json:
         largest = max(results, key=lambda r: r["records"])
-        print(json.dumps({**largest, "benchmark": "store", "database": "sqlite", "sizes": results}))
+        print(
+            json.dumps({**largest, "benchmark": args.name, "database": "sqlite", "sizes": results})
+        )
+    elif args.name == "taxii":
+        from accord.federation.bench import table
+
+        print(table(results))
     else:
         print(_table(results))
     return 0

@@ -1,0 +1,198 @@
+"""``accord bench taxii``: the TAXII 2.1 server over real HTTP.
+
+In a fresh node (the caller makes the data directory), ``size`` synthetic objects are stored
+through ``ingest_objects`` and put into one collection; then a real ``accord serve`` subprocess
+is started on loopback and driven with httpx (keep-alive, HTTP Basic):
+
+- POST: envelopes of 1,000 new objects (full validation), objects/s;
+- paged GET of the whole collection (limit=1000, following ``next``), objects/s;
+- the first page (limit=100) of filtered GETs mixing ``match[type]``, ``match[id]``,
+  ``added_after`` and ``match[version]=all``: median and p99 in milliseconds.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+__all__ = ["run_taxii_bench", "table"]
+
+TAXII = "application/taxii+json;version=2.1"
+PASSWORD = "bench taxii password 7"
+
+
+def _percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    k = min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))
+    return ordered[k]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _load(size: int, batch: int, progress: Any) -> Any:
+    from django.db import connection
+
+    from accord.federation.services import add_entries, create_collection
+    from accord.intel.bench import synthetic_objects
+    from accord.intel.services import ingest_objects
+
+    collection = create_collection(None, title="Benchmark", alias="bench")
+    done = 0
+    while done < size:
+        count = min(batch, size - done)
+        objects = list(synthetic_objects(count, start=done))
+        report = ingest_objects(None, objects, source=f"bench batch {done // batch}")
+        if not report.ok:
+            raise RuntimeError(f"bench import refused: {report.refused[:3]}")
+        add_entries(collection, [(o["id"], o["modified"]) for o in objects])
+        done += count
+        if progress is not None:
+            progress("load", done, size)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    return collection
+
+
+def _serve(data_dir: Path, port: int) -> subprocess.Popen[bytes]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ACCORD_", "DJANGO_"))}
+    env["ACCORD_DATA_DIR"] = str(data_dir)
+    env["ACCORD_LOG_LEVEL"] = "WARNING"
+    command = [sys.executable, "-m", "accord.cli.main", "serve", "--data-dir", str(data_dir),
+               "--port", str(port), "--no-worker"]  # fmt: skip
+    return subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL)
+
+
+def run_taxii_bench(
+    size: int, *, data_dir: Path, batch: int = 50_000, posts: int = 20, filtered: int = 50,
+    progress: Any = None,
+) -> dict[str, Any]:  # fmt: skip
+    """Load ``size`` objects into a collection, then time POST, paged GET and filtered GETs
+    against a live ``accord serve``. Returns the figures (see the module docstring)."""
+    import httpx
+
+    from accord.accounts.services import add_user
+    from accord.federation.services import grant_access
+    from accord.intel.bench import synthetic_objects
+
+    started = time.perf_counter()
+    collection = _load(size, batch, progress)
+    load_seconds = time.perf_counter() - started
+    user = add_user(None, "bench-taxii", role="analyst", password=PASSWORD, agency="ctu")
+    grant_access(None, collection, user, can_read=True, can_write=True)
+
+    port = _free_port()
+    server = _serve(data_dir, port)
+    base = f"http://127.0.0.1:{port}/taxii2/accord/collections/{collection.pk}/"
+    headers = {"Accept": TAXII, "Content-Type": TAXII}
+    try:
+        with httpx.Client(auth=("bench-taxii", PASSWORD), headers=headers, timeout=120) as http:
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    if http.get(base).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise RuntimeError("accord serve did not start")
+                time.sleep(0.3)
+
+            # POST: envelopes of 1,000 new objects.
+            envelopes = [
+                {"objects": list(synthetic_objects(1000, start=size + k * 1000))}
+                for k in range(posts)
+            ]
+            bodies = [httpx.Request("POST", base, json=e).content for e in envelopes]
+            post_seconds = 0.0
+            for body in bodies:
+                t = time.perf_counter()
+                response = http.post(base + "objects/", content=body)
+                post_seconds += time.perf_counter() - t
+                status = response.json()
+                if response.status_code != 202 or status["failure_count"]:
+                    raise RuntimeError(f"bench POST failed: {response.text[:500]}")
+            if progress is not None:
+                progress("post", posts, posts)
+
+            # Paged GET of the whole collection.
+            got = 0
+            pages = 0
+            params: dict[str, str] = {"limit": "1000"}
+            t = time.perf_counter()
+            while True:
+                response = http.get(base + "objects/", params=params)
+                body_json = response.json()
+                got += len(body_json.get("objects", []))
+                pages += 1
+                if not body_json["more"]:
+                    break
+                params = {"limit": "1000", "next": body_json["next"]}
+                if progress is not None and pages % 50 == 0:
+                    progress("get", got, size + posts * 1000)
+            get_seconds = time.perf_counter() - t
+            if progress is not None:
+                progress("get", 1, 1)
+
+            # Filtered first pages.
+            rng = random.Random(5)
+            middle = response.headers.get("X-TAXII-Date-Added-Last", "2026-01-01T00:00:00Z")
+            first = http.get(base + "objects/", params={"limit": "1"})
+            added_first = first.headers["X-TAXII-Date-Added-First"]
+            sample_ids = [o["id"] for o in synthetic_objects(200, start=rng.randrange(size))]
+            plans: list[dict[str, str]] = []
+            for i in range(filtered):
+                kind = i % 4
+                if kind == 0:
+                    plans.append({"match[type]": rng.choice(["indicator", "relationship"])})
+                elif kind == 1:
+                    plans.append({"match[id]": ",".join(rng.sample(sample_ids, 5))})
+                elif kind == 2:
+                    plans.append({"added_after": rng.choice([added_first, middle])})
+                else:
+                    plans.append({"match[version]": "all", "match[type]": "identity"})
+            timings: list[float] = []
+            for plan in plans:
+                t = time.perf_counter()
+                response = http.get(base + "objects/", params={**plan, "limit": "100"})
+                timings.append((time.perf_counter() - t) * 1000)
+                if response.status_code != 200:
+                    raise RuntimeError(f"filtered GET failed: {response.text[:300]}")
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+    return {
+        "records": size,
+        "objects": size,
+        "load_seconds": round(load_seconds, 1),
+        "post_objects": posts * 1000,
+        "post_objects_per_s": round(posts * 1000 / post_seconds),
+        "get_objects": got,
+        "get_pages": pages,
+        "get_objects_per_s": round(got / get_seconds),
+        "filtered_requests": len(timings),
+        "filtered_first_page_ms": round(_percentile(timings, 0.5), 2),
+        "filtered_first_page_p99_ms": round(_percentile(timings, 0.99), 2),
+    }
+
+
+def table(rows: list[dict[str, Any]]) -> str:
+    keys = ("objects", "post_objects_per_s", "get_objects_per_s", "filtered_first_page_ms",
+            "filtered_first_page_p99_ms")  # fmt: skip
+    head = ("objects", "POST obj/s", "GET obj/s", "filtered p50 ms", "filtered p99 ms")
+    lines = ["  ".join(f"{h:>16}" for h in head)]
+    for row in rows:
+        lines.append("  ".join(f"{row.get(k, '')!s:>16}" for k in keys))
+    return "\n".join(lines)
