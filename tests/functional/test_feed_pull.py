@@ -70,13 +70,13 @@ def _free_port() -> int:
 
 
 class Server:
-    def __init__(self, data_dir: Path, port: int) -> None:
+    def __init__(self, data_dir: Path, port: int, *, worker: bool = False) -> None:
         self.data_dir, self.port = data_dir, port
         self.url = f"http://127.0.0.1:{port}/"
         self.log = open(data_dir / "serve.log", "ab")  # noqa: SIM115
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "accord.cli.main", "serve", "--data-dir", str(data_dir),
-             "--port", str(port), "--no-worker"],
+             "--port", str(port), *([] if worker else ["--no-worker"])],
             env=_env(data_dir), stdout=self.log, stderr=subprocess.STDOUT,
         )  # fmt: skip
         deadline = time.monotonic() + 60
@@ -192,6 +192,24 @@ def test_node_a_pulls_node_b_incrementally_and_resumes(tmp_path):
         assert (resumed["status"], resumed["stored"], resumed["unchanged"]) == ("done", 22, 1)
         again, _ = _pull(node_a)
         assert (again["received"], again["stored"]) == (0, 0)
+
+        # 4. The schedule: node A's worker pulls a due feed by itself.
+        _accord(node_a, "feed", "add", "--data-dir", str(node_a), "scheduled",
+                "--url", f"{server.url}taxii2/", "--collection", collection, "--user", "reader",
+                "--password-file", str(secret_file), "--interval", "1")  # fmt: skip
+        server_a = Server(node_a, _free_port(), worker=True)
+        try:
+            deadline = time.monotonic() + 90
+            runs: list[dict] = []
+            while time.monotonic() < deadline:
+                runs = json.loads(_accord(node_a, "feed", "runs", "scheduled", "--json").stdout)
+                if runs and runs[0]["status"] in ("done", "failed"):
+                    break
+                time.sleep(1)
+            assert runs and runs[0]["status"] == "done", runs
+            assert runs[0]["trigger"] == "schedule" and runs[0]["unchanged"] == 60
+        finally:
+            server_a.stop()
     finally:
         server.stop()
 

@@ -50,6 +50,10 @@ def worker_main() -> None:
     setup_django(os.environ["ACCORD_DATA_DIR"])
     from django.core.management import call_command
 
+    from accord.federation.feeds.tasks import start_scheduler
+
+    start_scheduler()  # queues scheduled feed pulls every minute (docs/taxii-client.md)
+
     call_command("db_worker", interval=0.5, no_startup_delay=True, verbosity=0)
 
 

@@ -1,6 +1,6 @@
 """URLs of the web UI. Every view but login is wrapped in ``member_required``."""
 
-from django.urls import path
+from django.urls import include, path
 
 from accord.accounts.views import LoginView, LogoutView
 from accord.web import views
@@ -20,6 +20,7 @@ urlpatterns = [
     path("imports/<int:pk>/progress/", views.import_progress, name="import-progress"),
     path("tokens/", views.token_list, name="tokens"),
     path("tokens/<int:pk>/revoke/", views.token_revoke, name="token-revoke"),
+    path("feeds/", include("accord.federation.feeds.urls")),
 ]
 
 #: Views open without a session (the deny-by-default test checks that this is all).

@@ -75,6 +75,10 @@ class Feed(models.Model):
         return self.AuthKind.NONE
 
     @property
+    def auth_label(self) -> str:
+        return str(self.AuthKind(self.auth_kind).label)
+
+    @property
     def origin_node(self) -> str:
         return (self.origin or f"feed:{self.name}")[:64]
 
