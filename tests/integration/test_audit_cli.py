@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from tests.nodes import node_env
 
 pytestmark = pytest.mark.slow
 
 
 def accord(*args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k != "ACCORD_DATA_DIR"}
+    # These tests edit the SQLite file itself, so the node stays on SQLite.
+    env = node_env(sqlite=True)
     return subprocess.run(
         [sys.executable, "-m", "accord.cli.main", *args],
         capture_output=True, text=True, env=env, timeout=300, check=False,

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from django.test import Client
+from tests.nodes import node_env
 
 from accord.cli.main import main
 
@@ -18,8 +19,10 @@ pytestmark = pytest.mark.slow
 
 
 def accord(*args: str) -> subprocess.CompletedProcess[str]:
-    """Run the ``accord`` command in a fresh process, with no data directory inherited."""
-    env = {k: v for k, v in os.environ.items() if k != "ACCORD_DATA_DIR"}
+    """Run the ``accord`` command in a fresh process, with no data directory inherited (and,
+    on PostgreSQL, a database of its own per data directory)."""
+    data_dir = args[args.index("--data-dir") + 1] if "--data-dir" in args else None
+    env = node_env(data_dir)
     return subprocess.run(
         [sys.executable, "-m", "accord.cli.main", *args],
         capture_output=True, text=True, env=env, timeout=300, check=False,
@@ -48,7 +51,8 @@ def test_init_creates_the_node(node):
     assert config["jurisdiction"] == "DE"
     assert config["name"] == "Bundeskriminalamt"
     assert config["identity_id"].startswith("identity--")
-    assert (data_dir / "accord.sqlite3").is_file()
+    if not os.environ.get("ACCORD_DATABASE_URL"):  # on PostgreSQL the node has no file
+        assert (data_dir / "accord.sqlite3").is_file()
     assert "node-a" in result.stdout and config["identity_id"] in result.stdout
 
 
