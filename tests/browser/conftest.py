@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.nodes import node_env
+
 __all__: list[str] = []
 
 CHROMIUM = "/usr/bin/chromium"
@@ -32,8 +34,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def _node_env(data_dir: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("ACCORD_", "DJANGO_"))}
-    env["ACCORD_DATA_DIR"] = str(data_dir)
+    env = node_env(data_dir)  # on PostgreSQL runs, the node gets a database of its own
     env["PYTHONPATH"] = str(REPO)  # so that the seeding script can import tests.browser.samples
     return env
 
