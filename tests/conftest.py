@@ -28,3 +28,17 @@ def make_user(db):
         )
 
     return make
+
+
+@pytest.fixture
+def node_identity(db):
+    """This node's identity row, as `accord init` creates it (importers sign as this node)."""
+    from accord.node.models import NodeIdentity
+
+    return NodeIdentity.objects.create(
+        node_id="node-test",
+        jurisdiction="NL",
+        name="Test node",
+        identity_id="identity--5a1c8f0e-2b7d-4c3e-9f1a-6d2e8b4c7a90",
+        public_key_pem="",
+    )

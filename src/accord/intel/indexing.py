@@ -171,7 +171,12 @@ def index_object(obj: dict[str, Any]) -> IndexedObject:
         out.personal_data = True
     idents: list[tuple[str, str]] = []
     if person is not None:
-        out.personal_data = True
+        # Data about an organisation is not personal data; about a person (or of unknown
+        # subject type, treated as a person: deny by default) it is.
+        organisation = person.get("subject_type") == "organization" or (
+            stix_type == "identity" and obj.get("identity_class") == "organization"
+        )
+        out.personal_data = out.personal_data or not organisation
         for entry in person.get("names") or ():
             if isinstance(entry, dict):
                 _add_tokens(out.tokens, seen, entry.get("full_name"))

@@ -23,6 +23,7 @@ from django_tasks import task
 from accord.engine.imports import parse
 from accord.engine.imports.files import read_limited
 from accord.engine.imports.result import ImportFormatError, ParseResult
+from accord.engine.stix.markings import TLP_IDS
 from accord.intel.models import ImportJob
 from accord.intel.services import ImportReport, ingest_objects
 
@@ -48,7 +49,9 @@ def _node_identity() -> str:
     from accord.node.models import NodeIdentity
 
     node = NodeIdentity.current()
-    return node.identity_id if node else ""
+    if node is None:
+        raise ImportFailed("this node has no identity yet: run `accord init` first")
+    return node.identity_id
 
 
 def import_report_json(
@@ -105,7 +108,12 @@ def import_bytes(
             max_bytes=settings.ACCORD_MAX_UPLOAD_BYTES,
             max_expanded_bytes=settings.ACCORD_MAX_EXPANDED_BYTES,
         )
-        parsed = parse(format, raw, created_by_ref=_node_identity())
+        # The UN list is a public document: TLP:CLEAR. Other formats carry no marking of their
+        # own; the records stay unmarked until someone marks them.
+        markings = [TLP_IDS["clear"]] if format == "un-xml" else []
+        # Converted formats are written by this node; STIX objects keep their own creator.
+        creator = "" if format == "stix" else _node_identity()
+        parsed = parse(format, raw, created_by_ref=creator, marking_refs=markings)
     except ImportFormatError as exc:
         raise ImportFailed(str(exc)) from exc
     except OSError as exc:
