@@ -169,3 +169,9 @@ def test_openapi_document_is_served_and_lists_the_paths():
             node = node[key]
     multipart = paths["/api/imports"]["post"]["requestBody"]["content"]
     assert "multipart/form-data" in multipart
+
+
+def test_openapi_document_is_valid_openapi():
+    from openapi_spec_validator import validate
+
+    validate(Client().get("/api/openapi.json").json())
