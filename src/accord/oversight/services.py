@@ -14,6 +14,7 @@ from typing import Any
 from django.db import transaction
 
 from accord.engine.audit.chain import (
+    ENTRY_FIELDS,
     GENESIS,
     AuditEntry,
     ChainVerdict,
@@ -116,23 +117,7 @@ def iter_entries(batch: int = 5000) -> Iterator[AuditEntry]:
         rows = list(
             AuditEvent.objects.filter(pk__gt=last_pk)
             .order_by("pk")
-            .values_list(
-                "pk",
-                "seq",
-                "ts",
-                "actor",
-                "role",
-                "node",
-                "action",
-                "object_ids",
-                "purpose",
-                "case",
-                "outcome",
-                "detail",
-                "prev_hash",
-                "leaf_hash",
-                "chain_hash",
-            )[:batch]
+            .values_list("pk", *ENTRY_FIELDS, "prev_hash", "leaf_hash", "chain_hash")[:batch]
         )
         if not rows:
             return
