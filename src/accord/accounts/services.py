@@ -17,7 +17,7 @@ __all__ = ["UserError", "add_user", "create_token", "revoke_token"]
 
 
 class UserError(Exception):
-    pass
+    """A user cannot be added as asked (unknown role, name taken, name too long)."""
 
 
 def add_user(

@@ -13,13 +13,10 @@ and markings. What each rule means:
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
-
-if TYPE_CHECKING:
-    pass
 
 __all__ = ["OVERSIGHT_PURPOSE", "RecordQuerySet", "restrict_q"]
 

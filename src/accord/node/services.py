@@ -25,7 +25,7 @@ PUBLIC_KEY_FILE = "node_ed25519.pub"
 
 
 class NodeInitError(Exception):
-    pass
+    """The node cannot be created as asked (bad id, existing node, wrong key type)."""
 
 
 def create_data_dir(data_dir: Path, node_id: str, jurisdiction: str, name: str = "") -> NodeConfig:

@@ -14,15 +14,12 @@ __all__ = ["extension_schema"]
 
 def _schemas() -> dict[str, dict[str, object]]:
     from accord.engine.stix.person import PERSON_EXTENSION_SCHEMA
+    from accord.engine.stix.schemas import HANDLING_EXTENSION_SCHEMA
 
-    schemas: dict[str, dict[str, object]] = {"person-of-interest": PERSON_EXTENSION_SCHEMA}
-    try:
-        from accord.engine.stix.validate import HANDLING_EXTENSION_SCHEMA
-    except ImportError:  # pragma: no cover - the validator defines it
-        pass
-    else:
-        schemas["accord-handling-marking"] = HANDLING_EXTENSION_SCHEMA
-    return schemas
+    return {
+        "person-of-interest": dict(PERSON_EXTENSION_SCHEMA),
+        "accord-handling-marking": dict(HANDLING_EXTENSION_SCHEMA),
+    }
 
 
 @require_GET
