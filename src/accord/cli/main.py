@@ -21,8 +21,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "audit": ("accord.cli.audit", "check the audit trail (accord audit verify)"),
     "demo": ("accord.cli.demo", "start a demonstration node with synthetic data"),
     "feed": ("accord.cli.feed", "TAXII 2.1 feeds: add, list, pull (accord feed pull NAME)"),
-    "bench": ("accord.cli.bench", "run a named benchmark (store, taxii), prints a table or --json"),
+    "bench": ("accord.cli.bench", "run a named benchmark (store, taxii, policy...), --json"),
     "taxii": ("accord.cli.taxii", "TAXII 2.1 collections and access (collection add, grant)"),
+    "compare": ("accord.cli.compare", "score name pairs from a CSV with the screening matcher"),
 }
 
 

@@ -1,0 +1,123 @@
+"""Matching algorithms: named, versioned lists of weighted features, combined by a logistic model.
+
+``score = sigmoid(bias + sum(weight_i * feature_i))``: a logistic regression over the feature
+scores, its weights fitted on labelled synthetic pairs (``calibrate.fit_logistic``, see
+docs/matching.md), so the score reads as a probability of a match on that data. The operating
+threshold was chosen on the same training pairs (best F1) and is part of the algorithm's version.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Final
+
+from accord.engine.matching import features as f
+from accord.engine.matching.features import FeatureResult, Pair, Person
+
+__all__ = [
+    "ALGORITHMS",
+    "DEFAULT",
+    "FEATURE_NAMES",
+    "Algorithm",
+    "MatchResult",
+    "Weighted",
+    "get_algorithm",
+    "make_algorithm",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Weighted:
+    name: str
+    function: Callable[[Pair], FeatureResult]
+    weight: float
+
+
+@dataclass(frozen=True, slots=True)
+class MatchResult:
+    score: float
+    match: bool
+    explanation: dict[str, dict[str, float | str]]
+
+
+@dataclass(frozen=True, slots=True)
+class Algorithm:
+    """A named, versioned matcher: features with weights, a bias and an operating threshold."""
+
+    name: str
+    version: str
+    features: tuple[Weighted, ...]
+    bias: float
+    threshold: float
+
+    def vector(self, pair: Pair) -> list[float]:
+        return [w.function(pair).score for w in self.features]
+
+    def score_vector(self, values: list[float]) -> float:
+        z = self.bias + sum(w.weight * v for w, v in zip(self.features, values, strict=True))
+        return 1.0 / (1.0 + math.exp(-max(min(z, 40.0), -40.0)))
+
+    def score(self, query: Person, candidate: Person) -> float:
+        """Score only (no explanation strings kept): the fast path of the index."""
+        return self.score_vector(self.vector(Pair(query, candidate)))
+
+    def compare(self, query: Person, candidate: Person) -> MatchResult:
+        """Score with an explanation per feature (value, weight, contribution, reason)."""
+        pair = Pair(query, candidate)
+        explanation: dict[str, dict[str, float | str]] = {}
+        values = []
+        for w in self.features:
+            r = w.function(pair)
+            values.append(r.score)
+            explanation[w.name] = {
+                "score": round(r.score, 4),
+                "weight": w.weight,
+                "contribution": round(w.weight * r.score, 4),
+                "reason": r.explanation,
+            }
+        s = self.score_vector(values)
+        return MatchResult(round(s, 4), s >= self.threshold, explanation)
+
+
+#: Feature list of accord-name-v1. Non-name weights and the bias from calibrate.fit_logistic on
+#: synthetic pairs (bench.fit); the four name weights raised by hand so that a name-only
+#: comparison can match (the training pairs nearly all had birth dates). See docs/matching.md.
+_V1_FEATURES: Final = (
+    ("name_query_coverage", f.name_query_coverage, 2.5),
+    ("name_candidate_coverage", f.name_candidate_coverage, 2.0),
+    ("name_joined", f.name_joined, 2.0),
+    ("name_skeletons", f.name_skeletons, 1.5),
+    ("birth_date_match", f.birth_date_match, 4.687),
+    ("birth_date_mismatch", f.birth_date_mismatch, -2.035),
+    ("nationality_match", f.nationality_match, 0.950),
+    ("nationality_mismatch", f.nationality_mismatch, -0.964),
+    ("gender_mismatch", f.gender_mismatch, -1.604),
+    # no documents in the synthetic training data: set by hand (a shared number is strong)
+    ("document_match", f.document_match, 4.0),
+)
+_V1_BIAS: Final = -6.836
+_V1_THRESHOLD: Final = 0.5
+
+
+def make_algorithm(
+    name: str, version: str, weights: dict[str, float], bias: float, threshold: float
+) -> Algorithm:
+    """accord-name-v1's feature list with other weights (used by calibration)."""
+    return Algorithm(
+        name,
+        version,
+        tuple(Weighted(n, fn, weights.get(n, w)) for n, fn, w in _V1_FEATURES),
+        bias,
+        threshold,
+    )
+
+
+DEFAULT: Final = make_algorithm("accord-name-v1", "1", {}, _V1_BIAS, _V1_THRESHOLD)
+ALGORITHMS: Final[dict[str, Algorithm]] = {DEFAULT.name: DEFAULT}
+FEATURE_NAMES: Final = tuple(n for n, _, _ in _V1_FEATURES)
+
+
+def get_algorithm(name: str = DEFAULT.name) -> Algorithm:
+    return ALGORITHMS[name]

@@ -1,0 +1,227 @@
+"""``accord bench screening``: the screening benchmark (framework-free, runs without a node).
+
+Builds the synthetic watchlist (``synthetic.generate``), screens labelled queries through the
+index and accord-name-v1, and reports recall, precision and F1 at the operating threshold,
+recall per query kind, single-query p50/p99 latency, batch throughput, and (when nomenklatura is
+importable) the F1 at the best threshold and pairs/s of ``logic-v1`` and ``logic-v2`` on the
+same candidate pairs.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from typing import Any
+
+from accord.engine.matching.algorithm import DEFAULT, FEATURE_NAMES, make_algorithm
+from accord.engine.matching.calibrate import best_threshold, fit_logistic
+from accord.engine.matching.features import Pair, Person
+from accord.engine.matching.index import WatchlistIndex
+from accord.engine.matching.synthetic import Entry, Query, generate, queries
+
+__all__ = ["build", "fit", "main", "run_screening_bench"]
+
+Progress = Callable[[str, int, int], None]
+_INDEX: WatchlistIndex | None = None
+BASELINE_QUERIES = 600
+
+
+def build(size: int, progress: Progress | None = None) -> tuple[WatchlistIndex, list[Entry]]:
+    index = WatchlistIndex()
+    entries: list[Entry] = []
+    for i, e in enumerate(generate(size)):
+        index.add(e.person)
+        entries.append(e)
+        if progress and (i % 20000 == 0 or i == size - 1):
+            progress("index", i + 1, size)
+    return index, entries
+
+
+def _correct(entries: list[Entry], q: Query, slot: int) -> bool:
+    return q.target >= 0 and (
+        slot == q.target or entries[slot].identity == entries[q.target].identity
+    )
+
+
+def fit(size: int = 50_000, count: int = 3000) -> dict[str, Any]:
+    """Fit accord-name-v1's weights on training queries (seed 11, not the benchmark's seed 7)."""
+    index, entries = build(size)
+    rows, labels = [], []
+    for q in queries(entries, {e.identity for e in entries}, count, seed=11):
+        for slot in index.candidates(q.person, 4):
+            cand = entries[slot].person
+            rows.append(DEFAULT.vector(Pair(q.person, cand)))
+            labels.append(int(_correct(entries, q, slot)))
+    w, b = fit_logistic(rows, labels, iterations=3000, rate=4.0)
+    algo = make_algorithm("fit", "0", dict(zip(FEATURE_NAMES, w, strict=True)), b, 0.5)
+    thr, f1 = best_threshold([algo.score_vector(r) for r in rows], labels)
+    return {
+        "weights": dict(zip(FEATURE_NAMES, w, strict=True)),
+        "bias": b,
+        "threshold": thr,
+        "train_pair_f1": f1,
+        "pairs": len(rows),
+    }
+
+
+def _screen_chunk(chunk: list[Person]) -> list[tuple[int, float]]:
+    assert _INDEX is not None
+    out = []
+    for p in chunk:
+        top = _INDEX.search(p, limit=1)
+        out.append((top[0].slot, top[0].score) if top else (-1, 0.0))
+    return out
+
+
+def _sweep(best: dict[int, tuple[float, bool]], positives: int) -> tuple[float, float]:
+    """Best query-level F1 over thresholds: a hit is right when its best candidate is."""
+    tp = fp = 0
+    top = (1.0, 0.0)
+    for score, correct in sorted(best.values(), reverse=True):
+        tp += int(correct)
+        fp += int(not correct)
+        f1 = 2 * tp / (tp + fp + positives) if positives else 0.0
+        if f1 > top[1]:
+            top = (score, f1)
+    return top
+
+
+def _baseline(pairs: list[tuple[int, Person, Person, bool]], positives: int) -> dict[str, Any]:
+    try:
+        from followthemoney import model
+        from nomenklatura.matching import get_algorithm
+        from nomenklatura.matching.types import ScoringConfig
+    except ImportError:
+        return {"skipped": "nomenklatura is not installed (pip install nomenklatura)"}
+
+    def entity(p: Person) -> Any:
+        e = model.make_entity("Person")
+        e.id = "x"
+        e.add("name", list(p.names))
+        if p.birth_date and p.birth_date[:1].isdigit():
+            e.add("birthDate", p.birth_date[:10])
+        e.add("nationality", [n.lower() for n in p.nationalities])
+        return e
+
+    result: dict[str, Any] = {}
+    for name in ("logic-v1", "logic-v2"):
+        algo = get_algorithm(name)
+        if algo is None:
+            continue
+        config = ScoringConfig.defaults()
+        best: dict[int, tuple[float, bool]] = {}
+        start = time.perf_counter()
+        for qi, q, c, correct in pairs:
+            s = algo.compare(entity(q), entity(c), config).score
+            if qi not in best or s > best[qi][0]:
+                best[qi] = (s, correct)
+        elapsed = time.perf_counter() - start
+        thr, f1 = _sweep(best, positives)
+        result[name] = {
+            "f1": round(f1, 4),
+            "threshold": thr,
+            "pairs_per_s": round(len(pairs) / elapsed, 1),
+        }
+    return result
+
+
+def run_screening_bench(
+    size: int, count: int = 2000, progress: Progress | None = None, baseline: bool = True
+) -> dict[str, Any]:
+    global _INDEX
+    t0 = time.perf_counter()
+    index, entries = build(size, progress)
+    build_s = time.perf_counter() - t0
+    qs = queries(entries, {e.identity for e in entries}, count, seed=7)
+    algo = index.algorithm
+    latencies = []
+    tp = fp = fn = 0
+    kinds_total: Counter[str] = Counter()
+    kinds_found: Counter[str] = Counter()
+    pairs: list[tuple[int, Person, Person, bool]] = []
+    base_positives = 0
+    for qi, q in enumerate(qs):
+        s = time.perf_counter()
+        top = index.search(q.person, limit=1)
+        latencies.append((time.perf_counter() - s) * 1000)
+        hit = bool(top) and top[0].score >= algo.threshold
+        kinds_total[q.kind] += 1
+        if q.target >= 0:
+            if hit and _correct(entries, q, top[0].slot):
+                tp += 1
+                kinds_found[q.kind] += 1
+            else:
+                fn += 1
+                fp += int(hit)
+        else:
+            fp += int(hit)
+        if baseline and qi < BASELINE_QUERIES:  # the same candidates, scored by nomenklatura
+            base_positives += int(q.target >= 0)
+            for slot in index.candidates(q.person, 5):
+                pairs.append((qi, q.person, entries[slot].person, _correct(entries, q, slot)))
+        if progress and (qi % 200 == 0 or qi == len(qs) - 1):
+            progress("query", qi + 1, len(qs))
+    # batch: all cores, the index inherited by forked workers
+    _INDEX = index
+    workers = os.cpu_count() or 1
+    persons = [q.person for q in qs] * 2
+    chunks = [persons[i : i + 250] for i in range(0, len(persons), 250)]
+    s = time.perf_counter()
+    if workers > 1 and sys.platform.startswith("linux"):
+        import multiprocessing
+
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as ex:
+            list(ex.map(_screen_chunk, chunks))
+    else:
+        for c in chunks:
+            _screen_chunk(c)
+    batch_qps = len(persons) / (time.perf_counter() - s)
+    recall = tp / max(tp + fn, 1)
+    precision = tp / max(tp + fp, 1)
+    f1 = 2 * precision * recall / max(precision + recall, 1e-9)
+    latencies.sort()
+    translit = "transliteration"
+    return {
+        "benchmark": "screening",
+        "algorithm": f"{algo.name} v{algo.version}",
+        "threshold": algo.threshold,
+        "watchlist_size": size,
+        "queries": len(qs),
+        "build_seconds": round(build_s, 1),
+        "recall": round(recall, 4),
+        "precision": round(precision, 4),
+        "f1": round(f1, 4),
+        "recall_by_kind": {
+            k: round(kinds_found[k] / kinds_total[k], 4)
+            for k in sorted(kinds_total)
+            if not k.startswith(("hard", "unrel"))
+        },
+        "transliteration_recall": round(kinds_found[translit] / max(kinds_total[translit], 1), 4),
+        "false_positive_by_kind": None,
+        "p50_ms": round(statistics.median(latencies), 3),
+        "p99_ms": round(latencies[int(len(latencies) * 0.99) - 1], 3),
+        "batch_queries_per_s": round(batch_qps, 1),
+        "batch_workers": workers,
+        "baseline": _baseline(pairs, base_positives) if baseline else {"skipped": "--no-baseline"},
+    }
+
+
+def main(size: int, as_json: bool, progress: Progress | None = None) -> int:
+    """Entry point of ``accord bench screening``: prints a summary or one JSON object."""
+    import json
+
+    if size < 100:
+        print("accord bench screening: --size must be at least 100", file=sys.stderr)
+        return 2
+    result = run_screening_bench(size, progress=progress)
+    if as_json:
+        print(json.dumps(result))
+    else:
+        for k, v in result.items():
+            print(f"{k:>24}: {v}")
+    return 0
