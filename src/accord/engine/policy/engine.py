@@ -254,7 +254,9 @@ class PolicyEngine:
         )
         if answer.diagnostics.errors:  # a policy that cannot be evaluated never allows
             raise RuntimeError(f"policy evaluation failed: {answer.diagnostics.errors}")
-        fired = [metas[int(pid.removeprefix("policy"))] for pid in answer.diagnostics.reasons]
+        # Cedar reports the determining policies as a set: sort them into text order
+        order = sorted(int(pid.removeprefix("policy")) for pid in answer.diagnostics.reasons)
+        fired = [metas[i] for i in order]
         return answer.allowed, fired
 
     def _context(self, request: PolicyRequest) -> dict[str, Any]:
