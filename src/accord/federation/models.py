@@ -6,6 +6,8 @@ increasing within a collection (unique per collection), so that ``(collection, d
 is the keyset that pagination walks. ``version_us`` is the object's ``modified`` (or
 ``created``) timestamp in microseconds; ``is_latest`` / ``is_first`` mark the newest and oldest
 version of each object within the collection and are kept right on every insert and delete.
+Entries of one object are found through ``record`` (``Record.stix_id`` is unique), never through
+the copied ``stix_id`` text, which is kept only to be returned.
 """
 
 from __future__ import annotations
@@ -85,7 +87,12 @@ class CollectionEntry(models.Model):
             models.Index(
                 fields=["collection", "stix_type", "date_added_us"], name="taxii_entry_type"
             ),
-            models.Index(fields=["collection", "stix_id", "date_added_us"], name="taxii_entry_id"),
+            # By object: through the record (one per STIX id), not the id text, so that new
+            # entries (new records get ascending keys) append to this index instead of landing
+            # on a random page of it, as an index on the random STIX ids would.
+            models.Index(
+                fields=["collection", "record", "date_added_us"], name="taxii_entry_record"
+            ),
             models.Index(
                 fields=["collection", "is_latest", "date_added_us"], name="taxii_entry_latest"
             ),

@@ -117,31 +117,29 @@ def grant_access(
     return access
 
 
-def _lookup(collection_id: str, api_root: str) -> Collection | None:
-    try:
-        key = uuid.UUID(collection_id)
-    except ValueError:
-        return Collection.objects.filter(alias=collection_id, api_root=api_root).first()
-    return Collection.objects.filter(pk=key, api_root=api_root).first()
-
-
 def collection_for(
     user: Any, collection_id: str, *, api_root: str = "accord", write: bool = False
 ) -> tuple[Collection, CollectionAccess]:
-    """The collection (by id or alias) and the user's access to it.
+    """The collection (by id or alias) and the user's access to it (one query).
 
     A collection the user has no access row for is :class:`CollectionNotFound` (its existence is
     not disclosed); an access row without the needed permission is :class:`CollectionDenied`.
     """
-    collection = _lookup(collection_id, api_root)
-    if collection is None:
-        raise CollectionNotFound(collection_id)
-    access = CollectionAccess.objects.filter(collection=collection, user=user).first()
+    try:
+        which = Q(collection__pk=uuid.UUID(collection_id))
+    except ValueError:
+        which = Q(collection__alias=collection_id)
+    access = (
+        CollectionAccess.objects.filter(which, collection__api_root=api_root, user=user)
+        .select_related("collection")
+        .order_by("pk")
+        .first()
+    )
     if access is None or not (access.can_read or access.can_write):
         raise CollectionNotFound(collection_id)
     if not (access.can_write if write else access.can_read):
         raise CollectionDenied("write" if write else "read")
-    return collection, access
+    return access.collection, access
 
 
 def collections_for(user: Any, api_root: str = "accord") -> list[tuple[Collection, Any]]:
@@ -196,33 +194,39 @@ def add_entries(collection: Collection, pairs: Sequence[tuple[str, str]]) -> int
                 "record__spec_version",
             )
             found.extend(r for r in rows if (r[2], r[3]) in wanted)
-        # Entries the collection already has for these objects.
-        existing: dict[str, list[list[Any]]] = {}
+        # Entries the collection already has for these objects (by record: see the model).
+        record_ids = sorted({r[1] for r in found})
+        existing: dict[int, list[list[Any]]] = {}
         present: set[int] = set()
-        for chunk in _chunks(ids, _CHUNK):
-            for pk, sid, vid, vus, latest, first in CollectionEntry.objects.filter(
-                collection=coll, stix_id__in=chunk
-            ).values_list("pk", "stix_id", "version_id", "version_us", "is_latest", "is_first"):
-                existing.setdefault(sid, []).append([pk, vus, latest, first])
+        for chunk in _chunks(record_ids, _CHUNK):
+            for pk, rid, vid, vus, latest, first in CollectionEntry.objects.filter(
+                collection=coll, record_id__in=chunk
+            ).values_list("pk", "record_id", "version_id", "version_us", "is_latest", "is_first"):
+                existing.setdefault(rid, []).append([pk, vus, latest, first])
                 present.add(vid)
         new = [r for r in found if r[0] not in present]
         if not new:
             return 0
         new.sort(key=lambda r: (r[2], r[3]))
         base = max(_now_us(), coll.last_added_us + 1)
+        coll_key = coll.pk.hex if connection.vendor == "sqlite" else coll.pk
         rows: list[list[Any]] = []
-        by_id: dict[str, list[list[Any]]] = {}
+        by_record: dict[int, list[list[Any]]] = {}
         for k, (vid, rid, sid, modified, stype, spec) in enumerate(new):
             added = base + k
             vus = parse_timestamp_us(modified) if modified else None
-            row = [coll.pk, rid, vid, sid, stype, spec or "2.1", vus or added, added, True, True]
+            row = [coll_key, rid, vid, sid, stype, spec or "2.1", vus or added, added, True, True]
             rows.append(row)
-            by_id.setdefault(sid, []).append(row)
-        # Flags: the newest and the oldest version of each object in the collection.
+            by_record.setdefault(rid, []).append(row)
+        # Flags: the newest and the oldest version of each object in the collection. An object
+        # new to the collection with one version needs nothing (both flags stay true).
         clear_latest: list[int] = []
         clear_first: list[int] = []
-        for sid, fresh in by_id.items():
-            old = existing.get(sid, [])
+        for rid, fresh in by_record.items():
+            old = existing.get(rid)
+            if old is None and len(fresh) == 1:
+                continue
+            old = old or []
             top = max([r[6] for r in fresh] + [e[1] for e in old])
             bottom = min([r[6] for r in fresh] + [e[1] for e in old])
             for r in fresh:
@@ -250,21 +254,15 @@ def add_entries(collection: Collection, pairs: Sequence[tuple[str, str]]) -> int
                 "is_latest",
                 "is_first",
             ),
-            [
-                (
-                    r[0].hex if connection.vendor == "sqlite" else r[0],
-                    *r[1:],
-                )
-                for r in rows
-            ],
+            rows,
         )
         Collection.objects.filter(pk=coll.pk).update(last_added_us=base + len(new) - 1)
     return len(new)
 
 
-def _refresh_flags(collection: Collection, stix_id: str) -> None:
+def _refresh_flags(collection: Collection, record_id: int) -> None:
     rows = list(
-        CollectionEntry.objects.filter(collection=collection, stix_id=stix_id).values_list(
+        CollectionEntry.objects.filter(collection=collection, record_id=record_id).values_list(
             "pk", "version_us"
         )
     )
@@ -427,12 +425,13 @@ def remove_object(
     (``taxii.delete``).
     """
     with transaction.atomic():
-        qs = visible_entries(user, collection, purpose).filter(stix_id=stix_id).filter(version_q)
-        pks = list(qs.values_list("pk", flat=True))
-        if not pks:
+        qs = visible_entries(user, collection, purpose).filter(record__stix_id=stix_id)
+        found = list(qs.filter(version_q).values_list("pk", "record_id"))
+        if not found:
             return 0
+        pks = [pk for pk, _ in found]
         CollectionEntry.objects.filter(pk__in=pks).delete()
-        _refresh_flags(collection, stix_id)
+        _refresh_flags(collection, found[0][1])
         audit(
             user,
             "taxii.delete",

@@ -36,6 +36,7 @@ _TS = re.compile(r"^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
+@functools.lru_cache(maxsize=65_536)
 def parse_timestamp_us(value: str) -> int | None:
     """A STIX timestamp (RFC 3339, UTC, ``Z``) as microseconds since the epoch; None if malformed.
     Digits beyond microseconds are dropped."""
@@ -76,7 +77,7 @@ class Filters:
         if self.added_after_us is not None:
             q &= Q(date_added_us__gt=self.added_after_us)
         if self.ids:
-            q &= Q(stix_id__in=self.ids)
+            q &= Q(record__stix_id__in=self.ids)
         if self.types:
             q &= Q(stix_type__in=self.types)
         if self.spec_versions:

@@ -90,7 +90,7 @@ def object_detail(
     collection = collection_or_error(user, api_root, collection_id)
     qs = (
         visible_entries(user, collection, request_purpose(request))
-        .filter(stix_id=object_id)
+        .filter(record__stix_id=object_id)
         .filter(filters.q())
     )
     scope = f"object:{collection.pk}:{object_id}"

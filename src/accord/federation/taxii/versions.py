@@ -31,7 +31,7 @@ def versions(
     purpose = request_purpose(request)
     qs = (
         visible_entries(user, collection, purpose)
-        .filter(stix_id=object_id)
+        .filter(record__stix_id=object_id)
         .filter(filters.q(use_version=False))
     )
     scope = f"versions:{collection.pk}:{object_id}"
