@@ -29,7 +29,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     ),
     Role.LIAISON: frozenset({"record.view", "record.search", "record.export"}),
     Role.COMMANDER: frozenset({"record.view", "record.search"}),
-    Role.LEGAL: frozenset({"record.view", "record.search"}),
+    Role.LEGAL: frozenset({"record.view", "record.search", "agreement.manage", "profile.manage"}),
     Role.OVERSIGHT: frozenset({"record.review", "audit.view", "audit.verify"}),
     Role.ADMIN: frozenset({"user.manage", "node.manage", "audit.verify"}),
 }

@@ -24,6 +24,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "bench": ("accord.cli.bench", "run a named benchmark (store, taxii, policy...), --json"),
     "taxii": ("accord.cli.taxii", "TAXII 2.1 collections and access (collection add, grant)"),
     "compare": ("accord.cli.compare", "score name pairs from a CSV with the screening matcher"),
+    "agreement": ("accord.cli.agreement", "agreements: load FILE.json, list, policies (Cedar)"),
+    "profile": ("accord.cli.profile", "jurisdiction profiles: list, load-defaults"),
 }
 
 

@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "accord.intel",
     "accord.federation",
     "accord.federation.feeds",
+    "accord.agreement",
     "accord.web",
 ]
 
