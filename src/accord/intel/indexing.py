@@ -206,6 +206,15 @@ def index_object(obj: dict[str, Any]) -> IndexedObject:
             idents.append(("email", _normalise_email(value)))
         else:
             idents.append((stix_type, value.strip().lower()[:MAX_IDENTIFIER_LENGTH]))
+    # References of relationships and sightings, so that a record's links are found by index.
+    if stix_type == "relationship":
+        refs: list[Any] = [obj.get("source_ref"), obj.get("target_ref")]
+    elif stix_type == "sighting":
+        refs = [obj.get("sighting_of_ref"), *(obj.get("where_sighted_refs") or ())]
+        refs += list(obj.get("observed_data_refs") or ())
+    else:
+        refs = []
+    idents.extend(("ref", r) for r in refs if isinstance(r, str) and len(r) <= 200)
     if not out.display_name:
         out.display_name = str(obj.get("id", ""))[:300]
     out.identifiers = [(k, v) for k, v in dict.fromkeys(idents) if v]

@@ -63,6 +63,7 @@ __all__ = [
     "ingest_objects",
     "iter_export",
     "record_versions",
+    "related_records",
     "search_records",
 ]
 
@@ -752,6 +753,59 @@ def record_versions(
 
 # --------------------------------------------------------------------------------------------
 # Export
+
+
+def related_records(
+    user: Any, stix_id: str, *, purpose: str, case: str = "", limit: int = 200
+) -> list[dict[str, Any]]:
+    """Relationships and sightings that refer to ``stix_id`` and that ``user`` may see, each
+    with the record at its other end (its name only when that record is visible too).
+
+    Legal effect: a consultation of the linked records' names; audited as ``record.related``
+    with the personal-data records whose names are shown.
+    """
+    visible = Record.objects.restrict(user, purpose=purpose)
+    links = list(
+        visible.filter(
+            stix_type__in=("relationship", "sighting"),
+            identifiers__kind="ref",
+            identifiers__value=stix_id,
+        )
+        .distinct()
+        .order_by("-modified")[:limit]
+    )
+    rows: list[dict[str, Any]] = []
+    for link in links:
+        obj = json.loads(link.data)
+        if link.stix_type == "relationship":
+            source, target = obj.get("source_ref"), obj.get("target_ref")
+            other = target if source == stix_id else source
+            verb = str(obj.get("relationship_type", "related-to"))
+            direction = "outgoing" if source == stix_id else "incoming"
+        else:
+            other = (obj.get("where_sighted_refs") or [""])[0]
+            verb, direction = "sighted", "incoming"
+        rows.append({"rel": link, "verb": verb, "direction": direction, "other_id": other})
+    others = {
+        sid: (name, personal)
+        for sid, name, personal in visible.filter(
+            stix_id__in=[r["other_id"] for r in rows]
+        ).values_list("stix_id", "display_name", "personal_data")
+    }
+    for row in rows:
+        row["other_visible"] = row["other_id"] in others
+        row["other_name"] = others.get(row["other_id"], ("", False))[0]
+    shown = sorted({sid for sid, (_, personal) in others.items() if personal})
+    if shown:
+        audit(
+            user,
+            "record.related",
+            object_ids=[stix_id, *shown],
+            purpose=purpose,
+            case=case,
+            detail={"links": len(rows)},
+        )
+    return rows
 
 
 def _export_queryset(user: Any, purpose: str, query: SearchQuery | None) -> Any:

@@ -101,39 +101,11 @@ def _read(request: HttpRequest, stix_id: str) -> Any:
 
 def _related(request: HttpRequest, stix_id: str) -> list[dict[str, Any]]:
     """Relationships and sightings that point at ``stix_id`` and that the user may see,
-    with the record at their other end (when visible too)."""
-    from accord.intel.models import Record
+    with the record at their other end (when visible too): restricted and audited."""
+    from accord.intel.services import related_records
 
     ctx = working_context(request)
-    visible = Record.objects.restrict(request.user, purpose=ctx.purpose)
-    rows = []
-    candidates = visible.filter(
-        stix_type__in=("relationship", "sighting"), data__contains=json.dumps(stix_id)
-    ).order_by("-modified")[:200]
-    for rel in candidates:
-        obj = json.loads(rel.data)
-        if rel.stix_type == "relationship":
-            source, target = obj.get("source_ref"), obj.get("target_ref")
-            if stix_id not in (source, target):
-                continue
-            other = target if source == stix_id else source
-            verb = obj.get("relationship_type", "related-to")
-            direction = "outgoing" if source == stix_id else "incoming"
-        else:
-            if obj.get("sighting_of_ref") != stix_id:
-                continue
-            other = (obj.get("where_sighted_refs") or [""])[0]
-            verb, direction = "sighted", "incoming"
-        rows.append({"rel": rel, "verb": verb, "direction": direction, "other_id": other})
-    names = dict(
-        visible.filter(stix_id__in=[r["other_id"] for r in rows]).values_list(
-            "stix_id", "display_name"
-        )
-    )
-    for row in rows:
-        row["other_visible"] = row["other_id"] in names
-        row["other_name"] = names.get(row["other_id"], "")
-    return rows
+    return related_records(request.user, stix_id, purpose=ctx.purpose, case=ctx.case)
 
 
 def _banner(record: Any) -> Any:
