@@ -37,7 +37,12 @@ def test_dashboard_counts_visible_records_by_type_and_tlp_and_lists_own_audit(
     analyst_client, records
 ):
     analyst_client.get(f"/records/{PERSON_ID}/")  # an audited read
-    html = analyst_client.get("/").content.decode()
+    page = analyst_client.get("/").content.decode()
+    assert 'hx-get="/dashboard/counts/"' in page  # counts come after the page (htmx)
+    assert "record.read" in page  # the user's own audit entries
+    partial = analyst_client.get("/dashboard/counts/", HTTP_HX_REQUEST="true").content.decode()
+    assert "<html" not in partial and "Records you can see, by type" in partial
+    html = analyst_client.get("/", {"counts": "1"}).content.decode()  # without JavaScript
     assert "Records you can see, by type" in html
     assert '>identity</a></td><td class="num">2<' in html
     assert 'tlp-amber">TLP:AMBER</span></td><td class="num">1<' in html

@@ -27,6 +27,7 @@ class AuditEvent(models.Model):
 
     class Meta:
         ordering = ["seq"]
+        indexes = [models.Index(fields=["actor", "seq"], name="audit_actor_seq")]
 
     def __str__(self) -> str:
         return f"#{self.seq} {self.action} by {self.actor}"

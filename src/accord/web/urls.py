@@ -11,6 +11,7 @@ urlpatterns = [
     path("login/", LoginView.as_view(), name="login"),
     path("logout/", LogoutView.as_view(), name="logout"),
     path("", views.dashboard, name="dashboard"),
+    path("dashboard/counts/", views.dashboard_counts, name="dashboard-counts"),
     path("context/", views.set_working_context, name="context"),
     path("records/", views.record_list, name="records"),
     path("records/<str:stix_id>/", views.record_detail, name="record"),

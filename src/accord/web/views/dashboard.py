@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.core.cache import cache
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -18,7 +21,7 @@ from accord.web.access import (
 from accord.web.forms import WorkingContextForm
 from accord.web.presenters import TLP_LABELS
 
-__all__ = ["dashboard", "set_working_context", "user_cases"]
+__all__ = ["dashboard", "dashboard_counts", "set_working_context", "user_cases"]
 
 
 def user_cases(user: object) -> list[str]:
@@ -30,30 +33,75 @@ def user_cases(user: object) -> list[str]:
     )
 
 
+#: How long a user's dashboard counts are reused (they scan every record the user may see).
+COUNTS_SECONDS = 120
+
+
+def _visible_counts(user: Any, purpose: str) -> tuple[list[dict[str, object]], dict[str, int]]:
+    """Records the user may see, by type and by TLP: one grouped query over the restricted
+    queryset, kept for a short while per user and purpose (per process)."""
+    from accord.intel.models import Record
+
+    key = f"accord:dashboard:{user.pk}:{purpose}"
+    cached = cache.get(key)
+    if cached is None:
+        rows = (
+            Record.objects.restrict(user, purpose=purpose)
+            .values("stix_type", "tlp")
+            .annotate(n=Count("id"))
+        )
+        types: dict[str, int] = {}
+        tlps: dict[str, int] = {}
+        for row in rows:
+            types[row["stix_type"]] = types.get(row["stix_type"], 0) + row["n"]
+            tlps[row["tlp"]] = tlps.get(row["tlp"], 0) + row["n"]
+        by_type = [
+            {"stix_type": t, "n": n}
+            for t, n in sorted(types.items(), key=lambda kv: (-kv[1], kv[0]))
+        ]
+        cached = (by_type, tlps)
+        cache.set(key, cached, COUNTS_SECONDS)
+    return cached
+
+
+def _counts_context(user: Any, purpose: str) -> dict[str, Any]:
+    by_type, tlp_counts = _visible_counts(user, purpose)
+    return {
+        "by_type": by_type,
+        "by_tlp": [
+            {"tlp": key, "label": label, "n": tlp_counts.get(key, 0)}
+            for key, label in [*TLP_LABELS.items(), ("", "No TLP marking")]
+        ],
+        "total": sum(int(row["n"]) for row in by_type),  # type: ignore[call-overload]
+    }
+
+
+@member_required
+@require_GET
+def dashboard_counts(request: HttpRequest) -> HttpResponse:
+    """GET /dashboard/counts/: the counts of the records the user may see (an htmx partial)."""
+    ctx = working_context(request)
+    if content_access(request.user, ctx.purpose):
+        return HttpResponse(status=204)
+    return render(
+        request, "accord/_dashboard_counts.html", _counts_context(request.user, ctx.purpose)
+    )
+
+
 @member_required
 @require_GET
 def dashboard(request: HttpRequest) -> HttpResponse:
     """Counts of the records the user may see (by type, by TLP), their imports, their audit
     events. Counts come from the restricted queryset: they reveal no content."""
-    from accord.intel.models import ImportJob, Record
+    from accord.intel.models import ImportJob
     from accord.oversight.models import AuditEvent
 
     ctx = working_context(request)
     denied = content_access(request.user, ctx.purpose)
-    by_type: list[dict[str, object]] = []
-    by_tlp: list[dict[str, object]] = []
-    total = 0
-    if not denied:
-        visible = Record.objects.restrict(request.user, purpose=ctx.purpose)
-        by_type = list(
-            visible.values("stix_type").annotate(n=Count("id")).order_by("-n", "stix_type")
-        )
-        tlp_counts = {row["tlp"]: row["n"] for row in visible.values("tlp").annotate(n=Count("id"))}
-        by_tlp = [
-            {"tlp": key, "label": label, "n": tlp_counts.get(key, 0)}
-            for key, label in [*TLP_LABELS.items(), ("", "No TLP marking")]
-        ]
-        total = sum(int(row["n"]) for row in by_type)  # type: ignore[call-overload]
+    # Counting scans every visible record: the page comes first and asks for the counts with
+    # htmx; without JavaScript, ?counts=1 renders them in the page.
+    counted = not denied and request.GET.get("counts") == "1"
+    counts = _counts_context(request.user, ctx.purpose) if counted else {}
     imports = ImportJob.objects.filter(user=request.user).order_by("-created_at")[:5]
     events = AuditEvent.objects.filter(actor=request.user.get_username()).order_by("-seq")[:10]
     return render(
@@ -61,9 +109,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "accord/dashboard.html",
         {
             "denied": denied,
-            "by_type": by_type,
-            "by_tlp": by_tlp,
-            "total": total,
+            "counted": counted,
+            **counts,
             "imports": imports,
             "events": events,
         },
