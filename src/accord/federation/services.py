@@ -20,7 +20,7 @@ from django.db.models import Q
 
 from accord.federation.models import Collection, CollectionAccess, CollectionEntry, TaxiiStatus
 from accord.federation.taxii.filters import parse_timestamp_us
-from accord.intel.models import RecordVersion
+from accord.intel.models import Record, RecordVersion
 from accord.intel.querysets import restrict_q
 from accord.oversight.services import Outcome, audit
 
@@ -170,6 +170,29 @@ def _executemany(fields: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
             cursor.executemany(sql, chunk)
 
 
+_VERSIONS_SQL = (
+    "SELECT v.id, v.record_id, r.stix_id, v.modified, r.stix_type, r.spec_version"
+    f" FROM {RecordVersion._meta.db_table} v JOIN {Record._meta.db_table} r"
+    " ON r.id = v.record_id WHERE r.stix_id IN ({marks})"
+)
+_ENTRIES_SQL = (
+    "SELECT id, record_id, version_id, version_us, is_latest, is_first"
+    f" FROM {CollectionEntry._meta.db_table}"
+    " WHERE collection_id = %s AND record_id IN ({marks})"
+)
+
+
+def _collection_key(collection: Collection) -> Any:
+    """The collection's key as its column holds it (SQLite stores UUIDs as 32 hex digits)."""
+    return collection.pk.hex if connection.vendor == "sqlite" else collection.pk
+
+
+def _rows(sql: str, values: Sequence[Any], *first: Any) -> list[tuple[Any, ...]]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql.format(marks=", ".join(["%s"] * len(values))), [*first, *values])
+        return cursor.fetchall()
+
+
 def add_entries(collection: Collection, pairs: Sequence[tuple[str, str]]) -> int:
     """Put the stored versions ``(stix_id, version)`` into ``collection`` (those already in it
     are left as they are); returns how many entries were added.
@@ -182,26 +205,18 @@ def add_entries(collection: Collection, pairs: Sequence[tuple[str, str]]) -> int
     ids = sorted({sid for sid, _ in wanted})
     with transaction.atomic():
         coll = Collection.objects.select_for_update().get(pk=collection.pk)
-        # The stored versions asked for.
+        # The stored versions asked for, and the entries the collection already has for these
+        # objects (by record: see the model). Plain SQL read with the cursor: up to 1,000
+        # objects per envelope, no model instances needed.
         found: list[tuple[int, int, str, str, str, str]] = []
         for chunk in _chunks(ids, _CHUNK):
-            rows = RecordVersion.objects.filter(record__stix_id__in=chunk).values_list(
-                "pk",
-                "record_id",
-                "record__stix_id",
-                "modified",
-                "record__stix_type",
-                "record__spec_version",
-            )
-            found.extend(r for r in rows if (r[2], r[3]) in wanted)
-        # Entries the collection already has for these objects (by record: see the model).
+            found.extend(r for r in _rows(_VERSIONS_SQL, chunk) if (r[2], r[3]) in wanted)
         record_ids = sorted({r[1] for r in found})
         existing: dict[int, list[list[Any]]] = {}
         present: set[int] = set()
+        key = _collection_key(coll)
         for chunk in _chunks(record_ids, _CHUNK):
-            for pk, rid, vid, vus, latest, first in CollectionEntry.objects.filter(
-                collection=coll, record_id__in=chunk
-            ).values_list("pk", "record_id", "version_id", "version_us", "is_latest", "is_first"):
+            for pk, rid, vid, vus, latest, first in _rows(_ENTRIES_SQL, chunk, key):
                 existing.setdefault(rid, []).append([pk, vus, latest, first])
                 present.add(vid)
         new = [r for r in found if r[0] not in present]
@@ -209,13 +224,12 @@ def add_entries(collection: Collection, pairs: Sequence[tuple[str, str]]) -> int
             return 0
         new.sort(key=lambda r: (r[2], r[3]))
         base = max(_now_us(), coll.last_added_us + 1)
-        coll_key = coll.pk.hex if connection.vendor == "sqlite" else coll.pk
         rows: list[list[Any]] = []
         by_record: dict[int, list[list[Any]]] = {}
         for k, (vid, rid, sid, modified, stype, spec) in enumerate(new):
             added = base + k
             vus = parse_timestamp_us(modified) if modified else None
-            row = [coll_key, rid, vid, sid, stype, spec or "2.1", vus or added, added, True, True]
+            row = [key, rid, vid, sid, stype, spec or "2.1", vus or added, added, True, True]
             rows.append(row)
             by_record.setdefault(rid, []).append(row)
         # Flags: the newest and the oldest version of each object in the collection. An object

@@ -8,10 +8,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
+from django.db.models import Func, TextField
 from django.http import HttpResponse
 
 __all__ = [
     "TAXII_MEDIA_TYPE",
+    "StoredJson",
     "TaxiiError",
     "envelope_bytes",
     "error_response",
@@ -64,12 +66,33 @@ def error_response(error: TaxiiError) -> HttpResponse:
     return taxii_response(body, status=error.status, headers=error.headers)
 
 
-def envelope_bytes(texts: Sequence[str], *, more: bool, next_token: str | None) -> bytes:
+def envelope_bytes(
+    texts: Sequence[str | bytes | memoryview], *, more: bool, next_token: str | None
+) -> bytes:
     """A TAXII envelope (section 3.7) whose ``objects`` are the stored JSON texts, joined as
-    they are: no object is parsed or re-serialised on the read path."""
+    they are: no object is parsed or re-serialised on the read path. The texts may be the
+    stored UTF-8 bytes (see :class:`StoredJson`), which are joined without decoding them."""
     head = '{"more":' + ("true" if more else "false")
     if next_token:
         head += ',"next":' + orjson.dumps(next_token).decode()
     if not texts:
         return (head + "}").encode()
-    return (head + ',"objects":[' + ",".join(texts) + "]}").encode()
+    parts = [t if isinstance(t, bytes) else _utf8(t) for t in texts]
+    return (head + ',"objects":[').encode() + b",".join(parts) + b"]}"
+
+
+def _utf8(text: str | bytes | memoryview) -> bytes:
+    return text.encode() if isinstance(text, str) else bytes(text)
+
+
+class StoredJson(Func):
+    """A stored JSON text column, read as its UTF-8 bytes where the database can hand them over
+    as they are (SQLite: ``CAST(... AS BLOB)``, the text's own bytes in a UTF-8 database), so that
+    an envelope of 1,000 objects is joined without decoding and re-encoding 1,000 strings;
+    elsewhere the text itself. Either way :func:`envelope_bytes` joins them unchanged."""
+
+    function = ""
+    output_field = TextField()
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return self.as_sql(compiler, connection, template="CAST(%(expressions)s AS BLOB)", **extra)

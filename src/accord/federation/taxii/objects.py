@@ -14,7 +14,12 @@ from django.http import HttpRequest, HttpResponse
 from accord.federation.services import add_objects, audit_read, remove_object, visible_entries
 from accord.federation.taxii.auth import request_purpose
 from accord.federation.taxii.collections import collection_or_error
-from accord.federation.taxii.envelope import TaxiiError, envelope_bytes, taxii_response
+from accord.federation.taxii.envelope import (
+    StoredJson,
+    TaxiiError,
+    envelope_bytes,
+    taxii_response,
+)
 from accord.federation.taxii.filters import parse_filters
 from accord.federation.taxii.guards import read_json_body, taxii_view
 from accord.federation.taxii.pagination import fetch_page
@@ -22,12 +27,13 @@ from accord.federation.taxii.status import status_resource
 
 __all__ = ["object_detail", "objects"]
 
-_FIELDS = ("pk", "date_added_us", "version__data", "record__personal_data", "stix_id")
+_FIELDS = ("pk", "date_added_us", "stored_json", "record__personal_data", "stix_id")
 
 
 def _envelope(request: HttpRequest, user: Any, collection: Any, qs: Any, filters: Any, scope: str,
               what: str, *, empty_is_404: bool = False) -> HttpResponse:  # fmt: skip
     purpose = request_purpose(request)
+    qs = qs.annotate(stored_json=StoredJson("version__data"))
     page = fetch_page(qs, _FIELDS, filters, request.GET, scope)
     if empty_is_404 and not page.rows and not request.GET.get("next"):
         raise TaxiiError(404, "Not Found", "no such object in this collection")
