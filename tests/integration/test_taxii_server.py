@@ -313,3 +313,48 @@ def test_purpose_restricted_hidden_under_other_purpose(setup, client):
     _hidden_from_reader(setup, obj, extra=(definition,), seer=writer_border)
     border = TaxiiClient(client, "reader", purpose="border-security")
     assert border.get(f"{setup['objects']}{obj['id']}/").status_code == 200
+
+
+def _plan(queryset):
+    from django.db import connection
+
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN QUERY PLAN " + sql, params)
+        return " | ".join(str(row[-1]) for row in cursor.fetchall())
+
+
+def test_page_queries_walk_the_indexes(setup):
+    """A page is one range scan of (collection, date added) with the restriction probed per
+    row; an object (match[id], Get An Object) is found through its record, not by a scan."""
+    from django.db import connection
+    from django.http import QueryDict
+
+    from accord.federation.services import visible_entries
+    from accord.federation.taxii.filters import parse_filters
+
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite query plans")
+    objects = list(synthetic_objects(30))
+    _post(setup, objects)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    visible = visible_entries(setup["reader"], setup["collection"], "counter-terrorism")
+
+    def page(query):
+        filters = parse_filters(QueryDict(query))
+        return (
+            visible.filter(filters.q())
+            .filter(date_added_us__gt=0)
+            .order_by("date_added_us")
+            .values_list("pk", "date_added_us", "version__data")[:1001]
+        )
+
+    walk = _plan(page(""))
+    assert "federation_collectionentry USING INDEX" in walk
+    assert "date_added_us>?" in walk
+    assert "TEMP B-TREE" not in walk
+    assert "SCAN federation_collectionentry" not in walk
+    by_id = _plan(page(f"match[id]={objects[0]['id']}"))
+    assert "taxii_entry_record" in by_id
+    assert "SCAN federation_collectionentry" not in by_id
