@@ -15,6 +15,7 @@ class Role(models.TextChoices):
     LEGAL = "legal", "Legal officer"
     OVERSIGHT = "oversight", "Oversight officer"
     ADMIN = "admin", "Node administrator"
+    PEER = "peer", "Peer node (service account)"
 
 
 #: Deny by default: a role may do only what is listed here. ``record.view`` is reading record
@@ -32,6 +33,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.LEGAL: frozenset({"record.view", "record.search", "agreement.manage", "profile.manage"}),
     Role.OVERSIGHT: frozenset({"record.review", "audit.view", "audit.verify"}),
     Role.ADMIN: frozenset({"user.manage", "node.manage", "audit.verify"}),
+    # A partner node's service user: pushes objects and reads what collections grant it.
+    Role.PEER: frozenset({"record.create", "record.view"}),
 }
 
 

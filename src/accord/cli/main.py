@@ -26,6 +26,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "compare": ("accord.cli.compare", "score name pairs from a CSV with the screening matcher"),
     "agreement": ("accord.cli.agreement", "agreements: load FILE.json, list, policies (Cedar)"),
     "profile": ("accord.cli.profile", "jurisdiction profiles: list, load-defaults"),
+    "peer": ("accord.cli.peer", "peer nodes: add, list, outbox, deliver (signed transport)"),
+    "node": ("accord.cli.node", "this node: pubkey (its Ed25519 public key, PEM)"),
 }
 
 

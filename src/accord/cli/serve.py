@@ -53,6 +53,9 @@ def worker_main() -> None:
     from accord.federation.feeds.tasks import start_scheduler
 
     start_scheduler()  # queues scheduled feed pulls every minute (docs/taxii-client.md)
+    from accord.federation.peers.tasks import start_scheduler as start_delivery
+
+    start_delivery()  # queues outbox deliveries when items are due (docs/federation.md)
 
     call_command("db_worker", interval=0.5, no_startup_delay=True, verbosity=0)
 

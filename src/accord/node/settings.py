@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "accord.intel",
     "accord.federation",
     "accord.federation.feeds",
+    "accord.federation.peers",
     "accord.agreement",
     "accord.web",
 ]
@@ -57,6 +58,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "accord.accounts.middleware.ApiTokenMiddleware",
+    "accord.federation.peers.middleware.PeerSignatureMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",

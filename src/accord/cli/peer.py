@@ -1,0 +1,158 @@
+"""``accord peer``: partner nodes, the outbox and delivery (docs/federation.md).
+
+- ``accord peer add --data-dir DIR --node-id ID --url URL --jurisdiction CC --public-key FILE
+  [--name NAME] [--inbox COLLECTION]``: register a peer (its key: the PEM that
+  ``accord node pubkey`` prints on the peer).
+- ``accord peer list [--json]``
+- ``accord peer outbox [--peer ID] [--items] [--json]``: delivery status per peer and status.
+- ``accord peer deliver [--peer ID] [--force] [--json]``: one delivery pass, progress on stderr;
+  ``--force`` also retries failed items still in back-off. Exit 1 when an item failed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from accord.cli.main import add_data_dir, setup_django
+
+__all__ = ["add_arguments", "run"]
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    sub = parser.add_subparsers(dest="peer_command", required=True)
+    add = sub.add_parser("add", help="register a peer node")
+    add_data_dir(add)
+    add.add_argument("--node-id", required=True)
+    add.add_argument("--url", required=True, help="the peer's base URL")
+    add.add_argument("--jurisdiction", required=True)
+    add.add_argument("--public-key", required=True, help="file with the peer's Ed25519 PEM")
+    add.add_argument("--name", default="")
+    add.add_argument("--inbox", default="", help="a TAXII collection on the peer to push to")
+    lst = sub.add_parser("list", help="list peers")
+    add_data_dir(lst)
+    lst.add_argument("--json", action="store_true")
+    out = sub.add_parser("outbox", help="delivery status")
+    add_data_dir(out)
+    out.add_argument("--peer", default=None)
+    out.add_argument("--items", action="store_true", help="list the items that are not delivered")
+    out.add_argument("--json", action="store_true")
+    dlv = sub.add_parser("deliver", help="one delivery pass")
+    add_data_dir(dlv)
+    dlv.add_argument("--peer", default=None)
+    dlv.add_argument("--force", action="store_true", help="ignore the back-off of failed items")
+    dlv.add_argument("--json", action="store_true")
+
+
+def run(args: argparse.Namespace) -> int:
+    setup_django(args.data_dir)
+    from accord.federation.peers.models import Peer
+
+    if args.peer_command == "add":
+        from accord.federation.peers.services import PeerError, add_peer
+
+        try:
+            pem = Path(args.public_key).read_text()
+            peer = add_peer(
+                None,
+                node_id=args.node_id,
+                url=args.url,
+                jurisdiction=args.jurisdiction,
+                public_key_pem=pem,
+                name=args.name,
+                inbox=args.inbox,
+            )
+        except (OSError, PeerError) as exc:
+            print(f"accord peer add: {exc}", file=sys.stderr)
+            return 2
+        print(f"peer {peer.node_id} added (user {peer.user.username})")
+        return 0
+    if args.peer_command == "list":
+        rows = [
+            {
+                "node_id": p.node_id,
+                "name": p.name,
+                "url": p.url,
+                "jurisdiction": p.jurisdiction,
+                "inbox": p.inbox,
+                "enabled": p.enabled,
+                "user": p.user.username,
+            }
+            for p in Peer.objects.select_related("user")
+        ]
+        if args.json:
+            print(json.dumps(rows, indent=2))
+        else:
+            for r in rows:
+                state = "enabled" if r["enabled"] else "disabled"
+                print(f"{r['node_id']}\t{r['jurisdiction']}\t{r['url']}\t{state}")
+        return 0
+    peer = None
+    if args.peer:
+        peer = Peer.objects.filter(node_id=args.peer).first()
+        if peer is None:
+            print(f"accord peer: no peer {args.peer!r}", file=sys.stderr)
+            return 2
+    if args.peer_command == "outbox":
+        return _outbox(peer, args)
+    from accord.federation.peers.delivery import deliver_pending
+
+    report = deliver_pending(
+        peer=peer, force=args.force, progress=lambda line: print(line, file=sys.stderr)
+    )
+    summary = {
+        "attempted": report.attempted,
+        "delivered": report.delivered,
+        "rejected": report.rejected,
+        "failed": report.failed,
+        "errors": report.errors,
+    }
+    if args.json:
+        print(json.dumps(summary))
+    else:
+        print(
+            f"{report.attempted} attempted, {report.delivered} delivered, "
+            f"{report.rejected} rejected, {report.failed} failed"
+        )
+    return 1 if report.failed else 0
+
+
+def _outbox(peer: object, args: argparse.Namespace) -> int:
+    from django.db.models import Count
+
+    from accord.federation.peers.models import OutboxItem
+
+    items = OutboxItem.objects.all()
+    if peer is not None:
+        items = items.filter(peer=peer)
+    counts: dict[str, dict[str, int]] = {}
+    for row in items.values("peer__node_id", "status").annotate(n=Count("pk")):
+        counts.setdefault(row["peer__node_id"], {})[row["status"]] = row["n"]
+    pending = []
+    if args.items:
+        for item in items.exclude(status=OutboxItem.Status.DELIVERED).select_related("peer"):
+            pending.append(
+                {
+                    "peer": item.peer.node_id,
+                    "id": item.stix_id,
+                    "modified": item.modified,
+                    "status": item.status,
+                    "attempts": item.attempts,
+                    "next_attempt_at": item.next_attempt_at.isoformat(),
+                    "last_error": item.last_error,
+                }
+            )
+    if args.json:
+        print(json.dumps({"peers": counts, "items": pending}, indent=2))
+        return 0
+    for node, by_status in sorted(counts.items()):
+        text = ", ".join(f"{n} {s}" for s, n in sorted(by_status.items()))
+        print(f"{node}: {text}")
+    for p in pending:
+        print(
+            f"  {p['id']}@{p['modified']} -> {p['peer']}: {p['status']}, "
+            f"{p['attempts']} attempt(s), next {p['next_attempt_at']} {p['last_error']}"
+        )
+    return 0

@@ -1,0 +1,479 @@
+"""Peer services: the registry, signed-request checks with replay protection, the outbox queue
+and the receiving side (object signatures and provenance, then the record store).
+
+Every write goes through here, runs in ``transaction.atomic()`` and writes its audit entry.
+Delivery (the outbox worker) is in :mod:`accord.federation.peers.delivery`.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from functools import lru_cache
+from typing import Any
+from urllib.parse import urlsplit
+
+import orjson
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accord.engine.jurisdiction import validate_jurisdiction
+from accord.engine.signing import (
+    DEFAULT_CLOCK_SKEW,
+    DEFAULT_MAX_AGE,
+    RequestVerification,
+    verify_object,
+    verify_request,
+)
+from accord.engine.signing.objects import SIGNATURE_PROPERTY
+from accord.federation.peers.models import OutboxItem, Peer, SeenNonce, peer_identity_id
+from accord.oversight.services import Outcome, audit
+
+__all__ = [
+    "PeerError",
+    "add_peer",
+    "clock_skew",
+    "enqueue",
+    "max_age",
+    "prune_nonces",
+    "public_key_for",
+    "receive_envelope",
+    "remember_nonce",
+    "update_peer",
+    "verify_peer_request",
+]
+
+#: Most object ids an audit entry lists.
+AUDIT_ID_LIMIT = 1000
+
+
+class PeerError(Exception):
+    """A peer cannot be registered or changed as asked (the message says why)."""
+
+
+def clock_skew() -> int:
+    """Seconds of clock difference tolerated with peers (``ACCORD_PEER_CLOCK_SKEW``, 300)."""
+    return int(os.environ.get("ACCORD_PEER_CLOCK_SKEW", str(DEFAULT_CLOCK_SKEW)))
+
+
+def max_age() -> int:
+    """Seconds after ``created`` a signed request stays acceptable (``ACCORD_PEER_MAX_AGE``)."""
+    return int(os.environ.get("ACCORD_PEER_MAX_AGE", str(DEFAULT_MAX_AGE)))
+
+
+@lru_cache(maxsize=256)
+def _load_public_key(pem: str) -> Ed25519PublicKey:
+    key = serialization.load_pem_public_key(pem.encode("ascii"))
+    if not isinstance(key, Ed25519PublicKey):
+        raise ValueError("not an Ed25519 public key")
+    return key
+
+
+def _this_node() -> Any:
+    from accord.node.models import NodeIdentity
+
+    return NodeIdentity.current()
+
+
+def public_key_for(node_id: str, *, enabled_only: bool = True) -> Ed25519PublicKey | None:
+    """The public key of ``node_id``: this node's own, or an (enabled) registered peer's."""
+    me = _this_node()
+    if me is not None and me.node_id == node_id:
+        return _load_public_key(me.public_key_pem)
+    peers = Peer.objects.filter(node_id=node_id)
+    if enabled_only:
+        peers = peers.filter(enabled=True)
+    pem = peers.values_list("public_key_pem", flat=True).first()
+    return _load_public_key(pem) if pem else None
+
+
+# --------------------------------------------------------------------------------------------
+# Registry
+
+
+def _check_url(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise PeerError(f"peer URL {url!r}: use http:// or https:// with a host")
+    if parts.query or parts.fragment:
+        raise PeerError(f"peer URL {url!r}: no query or fragment")
+    return url if url.endswith("/") else url + "/"
+
+
+def add_peer(
+    actor: Any,
+    *,
+    node_id: str,
+    url: str,
+    jurisdiction: str,
+    public_key_pem: str,
+    name: str = "",
+    inbox: str = "",
+) -> Peer:
+    """Register a partner node and create its service user (``peer:<node-id>``, role ``peer``,
+    no password: it authenticates only by signed requests).
+
+    Legal effect: requests signed with this key are accepted as the partner node's, which may
+    then push objects it originated (or relays with their originator's signature) into this
+    node's records, read-only here, and read what collections grant its user. Nothing is
+    disclosed to it by registration alone; disclosures go through the outbox after a policy
+    decision. Audited (``peer.add``).
+    """
+    from accord.accounts.services import UserError, add_user
+
+    if not node_id or len(node_id) > 64 or not all(c.isalnum() or c in "-_." for c in node_id):
+        raise PeerError(f"node id {node_id!r}: use 1-64 letters, digits, '-', '_' or '.'")
+    me = _this_node()
+    if me is not None and me.node_id == node_id:
+        raise PeerError(f"{node_id!r} is this node's own id")
+    try:
+        code = validate_jurisdiction(jurisdiction)
+        _load_public_key(public_key_pem.strip() + "\n")
+    except ValueError as exc:
+        raise PeerError(str(exc)) from None
+    url = _check_url(url)
+    if Peer.objects.filter(node_id=node_id).exists():
+        raise PeerError(f"peer {node_id!r} is already registered")
+    with transaction.atomic():
+        try:
+            user = add_user(actor, f"peer:{node_id}", role="peer", password=None, agency=node_id)
+        except UserError as exc:
+            raise PeerError(str(exc)) from None
+        peer = Peer.objects.create(
+            node_id=node_id,
+            name=name or node_id,
+            url=url,
+            jurisdiction=code,
+            public_key_pem=public_key_pem.strip() + "\n",
+            identity_id=peer_identity_id(node_id),
+            inbox=inbox,
+            user=user,
+        )
+        audit(
+            actor,
+            "peer.add",
+            object_ids=[f"peer:{node_id}"],
+            detail={"node_id": node_id, "url": url, "jurisdiction": code, "inbox": inbox},
+        )
+    return peer
+
+
+def update_peer(actor: Any, peer: Peer, **changes: Any) -> Peer:
+    """Change a peer's ``url``, ``name``, ``jurisdiction``, ``public_key_pem``, ``inbox`` or
+    ``enabled``. A disabled peer's requests are refused and nothing is sent to it.
+
+    Legal effect: as :func:`add_peer` for the new values (a new key is trusted from now on,
+    the old one no longer). Audited (``peer.update``, with the names of the changed fields).
+    """
+    allowed = {"url", "name", "jurisdiction", "public_key_pem", "inbox", "enabled"}
+    unknown = set(changes) - allowed
+    if unknown:
+        raise PeerError(f"cannot change {', '.join(sorted(unknown))}")
+    if "url" in changes:
+        changes["url"] = _check_url(str(changes["url"]))
+    try:
+        if "jurisdiction" in changes:
+            changes["jurisdiction"] = validate_jurisdiction(str(changes["jurisdiction"]))
+        if "public_key_pem" in changes:
+            changes["public_key_pem"] = str(changes["public_key_pem"]).strip() + "\n"
+            _load_public_key(changes["public_key_pem"])
+    except ValueError as exc:
+        raise PeerError(str(exc)) from None
+    changed = sorted(k for k, v in changes.items() if getattr(peer, k) != v)
+    with transaction.atomic():
+        for key in changed:
+            setattr(peer, key, changes[key])
+        peer.save()
+        if "enabled" in changed:
+            peer.user.is_active = bool(peer.enabled)
+            peer.user.save(update_fields=["is_active"])
+        audit(
+            actor,
+            "peer.update",
+            object_ids=[f"peer:{peer.node_id}"],
+            detail={"changed": changed, "enabled": peer.enabled},
+        )
+    return peer
+
+
+# --------------------------------------------------------------------------------------------
+# Signed requests and replay protection
+
+
+def remember_nonce(keyid: str, nonce: str, created: int) -> bool:
+    """Record that ``keyid`` used ``nonce``; False when it already had (a replay, RFC 9421
+    section 7.2.2). A nonce is kept until no signature created with it can still be accepted
+    (see :func:`prune_nonces`)."""
+    if len(nonce) > 128:
+        return False
+    try:
+        with transaction.atomic():
+            SeenNonce.objects.create(keyid=keyid, nonce=nonce, created=created)
+    except IntegrityError:
+        return False
+    return True
+
+
+def prune_nonces(now: float | None = None) -> int:
+    """Delete the nonces whose signatures are past acceptance (``created`` older than the
+    maximum age plus twice the clock skew); returns how many. A replay of a pruned nonce is
+    refused as too old anyway."""
+    now = time.time() if now is None else now
+    horizon = int(now) - max_age() - 2 * clock_skew()
+    deleted, _ = SeenNonce.objects.filter(created__lt=horizon).delete()
+    return int(deleted)
+
+
+_last_prune = [0.0]
+
+
+def verify_peer_request(
+    method: str, url: str, headers: Mapping[str, str], body: bytes, *, now: float | None = None
+) -> tuple[Peer | None, RequestVerification]:
+    """Check a signed request (RFC 9421) against the registered, enabled peers; the peer and
+    the verification (with the reason of a refusal). Prunes expired nonces now and then."""
+    moment = time.time() if now is None else now
+    if moment - _last_prune[0] > 60:
+        _last_prune[0] = moment
+        prune_nonces(moment)
+
+    def key_for(keyid: str) -> Ed25519PublicKey | None:
+        pem = (
+            Peer.objects.filter(node_id=keyid, enabled=True)
+            .values_list("public_key_pem", flat=True)
+            .first()
+        )
+        return _load_public_key(pem) if pem else None
+
+    result = verify_request(
+        method,
+        url,
+        headers,
+        body,
+        public_key_for=key_for,
+        remember_nonce=remember_nonce,
+        now=moment,
+        max_age=max_age(),
+        clock_skew=clock_skew(),
+    )
+    if not result.ok:
+        return None, result
+    peer = Peer.objects.select_related("user").get(node_id=result.keyid)
+    return peer, result
+
+
+# --------------------------------------------------------------------------------------------
+# Outbox
+
+
+def _versions_of(records_or_versions: Iterable[Any]) -> list[Any]:
+    from accord.intel.models import Record, RecordVersion
+
+    out: list[Any] = []
+    for item in records_or_versions:
+        if isinstance(item, RecordVersion):
+            out.append(item)
+        elif isinstance(item, Record):
+            data = item.data if isinstance(item.data, dict) else orjson.loads(item.data)
+            version = str(data.get("modified") or data.get("created") or "")
+            out.append(RecordVersion.objects.select_related("record").get(
+                record=item, modified=version
+            ))  # fmt: skip
+        else:
+            raise TypeError(f"enqueue takes records or record versions, not {type(item)!r}")
+    return out
+
+
+def enqueue(
+    records_or_versions: Iterable[Any],
+    peer: Peer,
+    *,
+    actor: Any = None,
+    purpose: str = "",
+    deliver_now: bool = True,
+) -> list[OutboxItem]:
+    """Queue object versions (a ``Record`` means its latest version) for delivery to ``peer``.
+
+    Legal effect: this is the disclosure itself, made durable: once committed the versions
+    will reach the peer (retried until it confirms), so the caller must already hold the
+    policy decision that allows it. A version already queued or delivered to this peer is not
+    queued again. Audited (``peer.enqueue``, with the object ids and purpose). With
+    ``deliver_now`` a delivery pass is queued for after the commit (low latency).
+    """
+    versions = _versions_of(records_or_versions)
+    now = timezone.now()
+    with transaction.atomic():
+        existing = set(
+            OutboxItem.objects.filter(peer=peer, version__in=versions).values_list(
+                "version_id", flat=True
+            )
+        )
+        fresh = [v for v in versions if v.pk not in existing]
+        items = OutboxItem.objects.bulk_create(
+            [
+                OutboxItem(
+                    peer=peer,
+                    version=v,
+                    stix_id=v.record.stix_id,
+                    modified=v.modified,
+                    next_attempt_at=now,
+                )
+                for v in fresh
+            ]
+        )
+        ids = sorted({v.record.stix_id for v in fresh})
+        audit(
+            actor,
+            "peer.enqueue",
+            object_ids=ids[:AUDIT_ID_LIMIT],
+            purpose=purpose,
+            detail={"peer": peer.node_id, "queued": len(items), "already": len(existing)},
+        )
+        if deliver_now and items:
+            transaction.on_commit(_queue_delivery)
+    return items
+
+
+def _queue_delivery() -> None:
+    from accord.federation.peers.tasks import request_delivery
+
+    request_delivery()
+
+
+# --------------------------------------------------------------------------------------------
+# Receiving
+
+
+def _known_originators() -> dict[str, str]:
+    """identity id -> node id, for this node and every enabled peer."""
+    out = {
+        ident: node
+        for node, ident in Peer.objects.filter(enabled=True).values_list("node_id", "identity_id")
+    }
+    me = _this_node()
+    if me is not None:
+        out[me.identity_id] = me.node_id
+    return out
+
+
+def _check_object(obj: Any, originators: Mapping[str, str]) -> tuple[str, str]:
+    """(originator node id, "") when the object is signed by the node that created it, or
+    ("", reason)."""
+    if not isinstance(obj, dict):
+        return "", "not a JSON object"
+    creator = obj.get("created_by_ref")
+    if not isinstance(creator, str) or not creator:
+        return "", "no created_by_ref: the originator cannot be established"
+    originator = originators.get(creator)
+    if originator is None:
+        return "", f"forged provenance: created_by_ref {creator} is not a known node"
+    result = verify_object(obj, lambda keyid: public_key_for(keyid))
+    if not result.ok:
+        return "", f"{SIGNATURE_PROPERTY}: {result.reason}"
+    if result.keyid != originator:
+        return "", (
+            f"forged provenance: created by node {originator} but signed by node {result.keyid}"
+        )
+    return originator, ""
+
+
+def receive_envelope(peer: Peer, objects: Sequence[Any]) -> dict[str, Any]:
+    """Store the objects a peer pushed; returns a TAXII 2.1 status resource (section 4.3.1).
+
+    Each object must carry its originator's signature (``x_accord_signature``, RFC 8785
+    canonical JSON) and its ``created_by_ref`` must name the node that signed it: the sender
+    itself, or, when it relays, the originator (this node or a registered peer). Objects that
+    fail are refused with the reason; the others are stored by ``ingest_objects`` as the
+    peer's user, with ``origin_node`` = the originator and source ``peer:<sender>``.
+
+    Legal effect: the accepted objects become records of this node, read-only here (only the
+    originator writes new versions: the created_by_ref rule of the record store), with
+    provenance (sender and originator), governed by their markings from now on. Re-delivery of
+    a stored (id, modified) is a success that changes nothing; an older version arriving after
+    a newer one is kept as a version without replacing the latest. Audited: ``peer.receive``
+    and, for refused signatures or provenance, ``peer.object`` (denied, with the reasons).
+    """
+    from accord.intel.services import ingest_objects
+
+    originators = _known_originators()
+    failures: dict[int, str] = {}
+    groups: dict[str, list[int]] = {}
+    for i, obj in enumerate(objects):
+        origin, reason = _check_object(obj, originators)
+        if reason:
+            failures[i] = reason
+        else:
+            groups.setdefault(origin, []).append(i)
+    denied = sorted(failures)
+    with transaction.atomic():
+        for origin, indexes in groups.items():
+            report = ingest_objects(
+                peer.user,
+                [objects[i] for i in indexes],
+                source=f"peer:{peer.node_id}",
+                origin_node=origin,
+                all_or_nothing=False,
+            )
+            reasons: dict[int, list[str]] = {}
+            for refusal in report.refused:
+                where = f"{refusal.path}: " if refusal.path else ""
+                reasons.setdefault(refusal.index, []).append(where + refusal.message)
+            for j, messages in reasons.items():
+                failures[indexes[j]] = "; ".join(messages)
+        successes: list[dict[str, str]] = []
+        failed: list[dict[str, str]] = []
+        for i, obj in enumerate(objects):
+            sid = str(obj.get("id", "")) if isinstance(obj, dict) else ""
+            version = str(obj.get("modified") or obj.get("created") or "") if sid else ""
+            if i in failures:
+                failed.append({"id": sid, "version": version, "message": failures[i]})
+            else:
+                successes.append({"id": sid, "version": version})
+        if denied:
+            audit(
+                peer.user,
+                "peer.object",
+                object_ids=sorted({_id_of(objects, i) for i in denied} - {""})[:AUDIT_ID_LIMIT],
+                outcome=Outcome.DENIED,
+                detail={
+                    "sender": peer.node_id,
+                    "refused": [
+                        {"index": i, "id": _id_of(objects, i), "reason": failures[i]}
+                        for i in denied[:100]
+                    ],
+                },
+            )
+        audit(
+            peer.user,
+            "peer.receive",
+            object_ids=sorted({s["id"] for s in successes})[:AUDIT_ID_LIMIT],
+            outcome=Outcome.OK if not failed else Outcome.REFUSED,
+            detail={
+                "sender": peer.node_id,
+                "received": len(objects),
+                "succeeded": len(successes),
+                "failed": len(failed),
+                "originators": sorted(groups),
+            },
+        )
+    return {
+        "id": str(uuid.uuid4()),
+        "status": "complete",
+        "request_timestamp": timezone.now().strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+        "total_count": len(objects),
+        "success_count": len(successes),
+        "successes": successes,
+        "failure_count": len(failed),
+        "failures": failed,
+        "pending_count": 0,
+        "pendings": [],
+    }
+
+
+def _id_of(objects: Sequence[Any], index: int) -> str:
+    obj = objects[index]
+    return str(obj.get("id", "")) if isinstance(obj, dict) else ""

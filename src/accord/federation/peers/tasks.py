@@ -1,0 +1,90 @@
+"""Outbox delivery in the background.
+
+- ``deliver_outbox()``: a django-tasks task: one delivery pass
+  (:func:`accord.federation.peers.delivery.deliver_pending`).
+- ``request_delivery()``: queue a pass unless one is already waiting (called after
+  :func:`~accord.federation.peers.services.enqueue` commits, for low latency).
+- ``start_scheduler(interval=5)``: a daemon thread, started in the worker process by
+  ``accord serve``, that queues a pass whenever items are due (retries after back-off) and
+  prunes expired nonces.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any
+
+from django.db import close_old_connections
+from django.utils import timezone
+from django_tasks import task
+
+__all__ = ["deliver_outbox", "request_delivery", "start_scheduler"]
+
+log = logging.getLogger(__name__)
+_pending: list[Any] = []
+_lock = threading.Lock()
+
+
+@task()
+def deliver_outbox() -> dict[str, int]:
+    """One delivery pass; the outcome of each item is on its ``OutboxItem`` row."""
+    from accord.federation.peers.delivery import deliver_pending
+
+    report = deliver_pending()
+    return {
+        "attempted": report.attempted,
+        "delivered": report.delivered,
+        "rejected": report.rejected,
+        "failed": report.failed,
+    }
+
+
+def request_delivery() -> None:
+    """Queue a delivery pass, unless the last one queued from this process has not run yet."""
+    with _lock:
+        if _pending:
+            try:
+                _pending[0].refresh()
+                if _pending[0].status in ("READY", "RUNNING"):
+                    return
+            except Exception:  # a result that cannot be refreshed: queue a new one
+                log.debug("peers: the last delivery result is unreadable; queueing another")
+        result = deliver_outbox.enqueue()
+        _pending[:] = [result]
+
+
+def _due() -> bool:
+    from accord.federation.peers.models import OutboxItem
+
+    return OutboxItem.objects.filter(
+        peer__enabled=True,
+        status__in=(OutboxItem.Status.QUEUED, OutboxItem.Status.FAILED),
+        next_attempt_at__lte=timezone.now(),
+    ).exists()
+
+
+def start_scheduler(interval: float = 5.0) -> threading.Thread:
+    """Start the delivery schedule's thread (daemon: it ends with the worker process)."""
+
+    def loop() -> None:
+        from accord.federation.peers.services import prune_nonces
+
+        stop = threading.Event()
+        ticks = 0
+        while not stop.wait(interval):
+            ticks += 1
+            try:
+                close_old_connections()
+                if _due():
+                    request_delivery()
+                if ticks % 12 == 0:
+                    prune_nonces()
+            except Exception:
+                log.exception("peers: the delivery tick failed; retrying")
+            finally:
+                close_old_connections()
+
+    thread = threading.Thread(target=loop, name="accord-peer-delivery", daemon=True)
+    thread.start()
+    return thread

@@ -1,0 +1,44 @@
+"""``POST /federation/inbox/``: where peers push signed objects (signed requests only).
+
+The body is a TAXII 2.1 envelope (section 3.7, ``{"objects": [...]}``) sent as
+``application/taxii+json;version=2.1``; the answer is **202** with a TAXII 2.1 status resource
+(section 4.3.1) listing each object's success or failure, exactly as TAXII Add Objects (section
+5.5) answers, so the sender's outbox reads both the same way. Unlike the TAXII collection
+endpoint, every object's originator signature and provenance are checked before it is stored
+(:func:`~accord.federation.peers.services.receive_envelope`).
+"""
+
+from __future__ import annotations
+
+import orjson
+from django.http import HttpRequest, HttpResponse
+from django.views.decorators.csrf import csrf_exempt
+
+from accord.federation.peers.middleware import TAXII, taxii_error
+from accord.federation.peers.services import receive_envelope
+
+__all__ = ["inbox"]
+
+
+@csrf_exempt
+def inbox(request: HttpRequest) -> HttpResponse:
+    """Receive a pushed envelope from a peer whose request signature was verified."""
+    if request.method != "POST":
+        response = taxii_error(405, "Method Not Allowed", "allowed: POST")
+        response["Allow"] = "POST"
+        return response
+    peer = getattr(request, "peer", None)
+    if peer is None:
+        return taxii_error(401, "Unauthorized", "only requests signed by a peer (RFC 9421)")
+    kind = request.META.get("CONTENT_TYPE", "").replace(" ", "").lower()
+    if not kind.startswith("application/taxii+json") or "version=2.1" not in kind:
+        return taxii_error(415, "Unsupported Media Type", f"the body must be {TAXII}")
+    try:
+        envelope = orjson.loads(request.body)
+    except orjson.JSONDecodeError as exc:
+        return taxii_error(400, "Bad Request", f"the body is not valid JSON: {exc}")
+    objects = envelope.get("objects") if isinstance(envelope, dict) else None
+    if not isinstance(objects, list):
+        return taxii_error(400, "Bad Request", "a TAXII envelope with an 'objects' list")
+    status = receive_envelope(peer, objects)
+    return HttpResponse(orjson.dumps(status), status=202, content_type=TAXII)
