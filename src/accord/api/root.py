@@ -11,6 +11,7 @@ from accord.api.auth import API_AUTH
 from accord.api.imports import router as imports_router
 from accord.api.problems import install_problem_handlers
 from accord.api.records import router as records_router
+from accord.api.screening import router as screening_router
 
 __all__ = ["api"]
 
@@ -32,3 +33,4 @@ api = NinjaAPI(
 install_problem_handlers(api)
 api.add_router("", records_router)
 api.add_router("", imports_router)
+api.add_router("", screening_router)

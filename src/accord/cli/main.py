@@ -24,6 +24,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "bench": ("accord.cli.bench", "run a named benchmark (store, taxii, policy...), --json"),
     "taxii": ("accord.cli.taxii", "TAXII 2.1 collections and access (collection add, grant)"),
     "compare": ("accord.cli.compare", "score name pairs from a CSV with the screening matcher"),
+    "screen": ("accord.cli.screen", "screen a batch (csv, json, paxlst, pnrgov), JSON lines out"),
     "agreement": ("accord.cli.agreement", "agreements: load FILE.json, list, policies (Cedar)"),
     "profile": ("accord.cli.profile", "jurisdiction profiles: list, load-defaults"),
     "peer": ("accord.cli.peer", "peer nodes: add, list, outbox, deliver (signed transport)"),

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "accord.federation.feeds",
     "accord.federation.peers",
     "accord.agreement",
+    "accord.screening",
     "accord.web",
 ]
 

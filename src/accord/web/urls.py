@@ -22,6 +22,7 @@ urlpatterns = [
     path("tokens/", views.token_list, name="tokens"),
     path("tokens/<int:pk>/revoke/", views.token_revoke, name="token-revoke"),
     path("feeds/", include("accord.federation.feeds.urls")),
+    path("screening/", include("accord.screening.urls")),
 ]
 
 #: Views open without a session (the deny-by-default test checks that this is all).

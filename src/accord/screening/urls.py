@@ -1,0 +1,17 @@
+"""Screening pages, mounted at ``/screening/`` by :mod:`accord.web.urls`."""
+
+from django.urls import path
+
+from accord.screening import views
+
+__all__ = ["urlpatterns"]
+
+app_name = "screening"
+
+urlpatterns = [
+    path("", views.person, name="person"),
+    path("batch/", views.batch, name="batch"),
+    path("hits/", views.hit_list, name="hits"),
+    path("hits/<int:pk>/", views.hit_detail, name="hit"),
+    path("sources/", views.sources, name="sources"),
+]
