@@ -371,3 +371,21 @@ def test_clock_skew_of_three_minutes_is_accepted(peer):
 def test_inbox_needs_a_signed_request(peer):
     response = Client().post("/federation/inbox/", data=b'{"objects": []}', content_type=TAXII)
     assert response.status_code == 401 and "signed" in response.json()["description"]
+
+
+def test_signed_requests_do_not_authenticate_outside_taxii_and_federation(peer):
+    url = "http://testserver/api/records"
+    signed = sign_request("GET", url, {}, b"", keyid="node-peer", private_key=KEY_PEER)
+    extra = {f"HTTP_{k.upper().replace('-', '_')}": v for k, v in signed.items()}
+    response = Client().get("/api/records", **extra)
+    assert response.status_code == 401 and "only on /taxii2/" in response.json()["description"]
+
+
+def test_signed_taxii_request_acts_as_the_peer_user(peer):
+    url = "http://testserver/taxii2/accord/collections/"
+    signed = sign_request("GET", url, {"Accept": TAXII}, b"", keyid="node-peer",
+                          private_key=KEY_PEER)  # fmt: skip
+    extra = {f"HTTP_{k.upper().replace('-', '_')}": v for k, v in signed.items()}
+    response = Client().get("/taxii2/accord/collections/", **extra)
+    assert response.status_code == 200, response.content
+    assert response.json() == {} or response.json().get("collections", []) == []

@@ -8,8 +8,9 @@ TAXII 2.1 error message (section 3.6.1) and audited (``peer.request``, denied, w
 reason); nothing else runs. On success the request acts as the peer's service user
 (``peer:<node-id>``, role ``peer``) and ``request.peer`` is set; like a bearer token, the
 signature replaces CSRF protection (there is no cookie), and the TAXII views accept the user
-the way they accept a token's (``auth_method = "token"``). Requests without these headers pass
-through untouched.
+the way they accept a token's (``auth_method = "token"``). Signatures authenticate only on
+``/taxii2/`` and ``/federation/`` (:data:`PEER_PATHS`): a signed request elsewhere (web UI, REST
+API) is 401. Requests without these headers pass through untouched.
 """
 
 from __future__ import annotations
@@ -23,9 +24,11 @@ from django.http import HttpRequest, HttpResponse
 
 from accord.oversight.services import Outcome, audit
 
-__all__ = ["PeerSignatureMiddleware", "taxii_error"]
+__all__ = ["PEER_PATHS", "PeerSignatureMiddleware", "taxii_error"]
 
 TAXII = "application/taxii+json;version=2.1"
+#: Where a peer's signature authenticates: TAXII and the inbox; never the web UI or REST API.
+PEER_PATHS = ("/taxii2/", "/federation/")
 
 
 def taxii_error(status: int, title: str, description: str) -> HttpResponse:
@@ -52,6 +55,12 @@ class PeerSignatureMiddleware:
             return self.get_response(request)
         from accord.federation.peers.services import verify_peer_request
 
+        if not request.path.startswith(PEER_PATHS):
+            return taxii_error(
+                401,
+                "Unauthorized",
+                "signed peer requests are accepted only on /taxii2/ and /federation/",
+            )
         limit = int(getattr(settings, "ACCORD_TAXII_MAX_CONTENT_LENGTH", 10 * 1024 * 1024))
         try:
             declared = int(meta.get("CONTENT_LENGTH") or 0)
