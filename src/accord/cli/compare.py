@@ -17,7 +17,7 @@ __all__ = ["add_arguments", "run"]
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("file", help="CSV file with columns left, right (- for standard input)")
-    parser.add_argument("--algorithm", default="accord-name-v1", help="matching algorithm")
+    parser.add_argument("--algorithm", default="accord-name-v2", help="matching algorithm")
 
 
 def run(args: argparse.Namespace) -> int:

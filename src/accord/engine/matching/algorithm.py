@@ -20,11 +20,13 @@ __all__ = [
     "ALGORITHMS",
     "DEFAULT",
     "FEATURE_NAMES",
+    "V1",
     "Algorithm",
     "MatchResult",
     "Weighted",
     "get_algorithm",
     "make_algorithm",
+    "make_v2",
 ]
 
 
@@ -114,9 +116,59 @@ def make_algorithm(
     )
 
 
-DEFAULT: Final = make_algorithm("accord-name-v1", "1", {}, _V1_BIAS, _V1_THRESHOLD)
-ALGORITHMS: Final[dict[str, Algorithm]] = {DEFAULT.name: DEFAULT}
-FEATURE_NAMES: Final = tuple(n for n, _, _ in _V1_FEATURES)
+V1: Final = make_algorithm("accord-name-v1", "1", {}, _V1_BIAS, _V1_THRESHOLD)
+
+#: Feature list of accord-name-v2: v1's features plus the weakest aligned name part; all weights,
+#: the bias and the threshold fitted by ``bench.fit`` (Newton logistic regression on a separate
+#: calibration watchlist and query seed, see docs/matching.md).
+V2_FEATURES: Final = (
+    ("name_query_coverage", f.name_query_coverage),
+    ("name_candidate_coverage", f.name_candidate_coverage),
+    ("name_joined", f.name_joined),
+    ("name_skeletons", f.name_skeletons),
+    ("name_weakest_part", f.name_weakest_part),
+    ("birth_date_match", f.birth_date_match),
+    ("birth_date_mismatch", f.birth_date_mismatch),
+    ("nationality_match", f.nationality_match),
+    ("nationality_mismatch", f.nationality_mismatch),
+    ("gender_mismatch", f.gender_mismatch),
+    ("document_match", f.document_match),
+)
+#: Fitted by ``bench.fit(100_000, 4000)`` (calibration watchlist seed 13, query seed 11; 119,508
+#: candidate pairs, 9,986 positive; each query as generated, without birth date, and name only).
+#: No synthetic pair has a document number: ``document_match`` is set by hand.
+_V2_WEIGHTS: Final = {
+    "name_query_coverage": 6.192,
+    "name_candidate_coverage": 10.423,
+    "name_joined": -1.311,
+    "name_skeletons": -2.582,
+    "name_weakest_part": 6.306,
+    "birth_date_match": 4.442,
+    "birth_date_mismatch": -1.051,
+    "nationality_match": 0.363,
+    "nationality_mismatch": -2.429,
+    "gender_mismatch": -1.244,
+    "document_match": 6.0,
+}
+_V2_BIAS: Final = -18.747
+#: Best query-level F1 (0.964) on the calibration queries (not the benchmark's).
+_V2_THRESHOLD: Final = 0.375
+
+
+def make_v2(weights: dict[str, float], bias: float, threshold: float) -> Algorithm:
+    """accord-name-v2's feature list with the given weights (used by calibration)."""
+    return Algorithm(
+        "accord-name-v2",
+        "2",
+        tuple(Weighted(n, fn, weights.get(n, _V2_WEIGHTS[n])) for n, fn in V2_FEATURES),
+        bias,
+        threshold,
+    )
+
+
+DEFAULT: Final = make_v2(_V2_WEIGHTS, _V2_BIAS, _V2_THRESHOLD)
+ALGORITHMS: Final[dict[str, Algorithm]] = {DEFAULT.name: DEFAULT, V1.name: V1}
+FEATURE_NAMES: Final = tuple(n for n, _ in V2_FEATURES)
 
 
 def get_algorithm(name: str = DEFAULT.name) -> Algorithm:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-__all__ = ["best_threshold", "fit_logistic"]
+__all__ = ["best_threshold", "fit_logistic", "fit_logistic_newton"]
 
 
 def fit_logistic(
@@ -44,3 +44,61 @@ def best_threshold(scores: list[float], labels: list[int]) -> tuple[float, float
         if f1 > best[1]:
             best = (s, f1)
     return best
+
+
+def _solve(a: list[list[float]], b: list[float]) -> list[float]:
+    """Gaussian elimination with partial pivoting (small dense systems)."""
+    n = len(b)
+    m = [[*row, b[i]] for i, row in enumerate(a)]
+    for c in range(n):
+        piv = max(range(c, n), key=lambda r: abs(m[r][c]))
+        m[c], m[piv] = m[piv], m[c]
+        d = m[c][c] or 1e-12
+        for r in range(c + 1, n):
+            f = m[r][c] / d
+            if f:
+                for k in range(c, n + 1):
+                    m[r][k] -= f * m[c][k]
+    x = [0.0] * n
+    for r in range(n - 1, -1, -1):
+        x[r] = (m[r][n] - sum(m[r][k] * x[k] for k in range(r + 1, n))) / (m[r][r] or 1e-12)
+    return x
+
+
+def fit_logistic_newton(
+    rows: list[list[float]], labels: list[int], l2: float = 1e-4, iterations: int = 30
+) -> tuple[list[float], float]:
+    """Weights and bias by Newton's method (IRLS) on the log loss with an L2 penalty.
+
+    Pure Python; the cost is one pass over the rows per iteration with a (k+1)^2 Hessian, so a
+    few tens of thousands of pairs fit in seconds."""
+    k = len(rows[0]) if rows else 0
+    beta = [0.0] * (k + 1)  # bias last
+    xs = [[*r, 1.0] for r in rows]
+    for _ in range(iterations):
+        grad = [0.0] * (k + 1)
+        hess = [[0.0] * (k + 1) for _ in range(k + 1)]
+        for x, y in zip(xs, labels, strict=True):
+            z = sum(bi * xi for bi, xi in zip(beta, x, strict=True))
+            p = 1.0 / (1.0 + math.exp(-max(min(z, 40.0), -40.0)))
+            d = p - y
+            wgt = max(p * (1 - p), 1e-9)
+            for i in range(k + 1):
+                xi = x[i]
+                if xi:
+                    grad[i] += d * xi
+                    hi = hess[i]
+                    wx = wgt * xi
+                    for j in range(i + 1):
+                        hi[j] += wx * x[j]
+        for i in range(k + 1):
+            for j in range(i + 1):
+                hess[j][i] = hess[i][j]
+        for i in range(k):
+            grad[i] += l2 * beta[i] * len(xs)
+            hess[i][i] += l2 * len(xs)
+        step = _solve(hess, grad)
+        beta = [b - s for b, s in zip(beta, step, strict=True)]
+        if max(abs(s) for s in step) < 1e-6:
+            break
+    return beta[:k], beta[k]

@@ -27,12 +27,14 @@ __all__ = [
     "align_names",
     "birth_date_match",
     "birth_date_mismatch",
+    "devowel",
     "document_match",
     "gender_mismatch",
     "name_candidate_coverage",
     "name_joined",
     "name_query_coverage",
     "name_skeletons",
+    "name_weakest_part",
     "nationality_match",
     "nationality_mismatch",
     "normalise_document",
@@ -106,15 +108,45 @@ def parse_birth_date(text: str) -> BirthDate | None:
         return None
 
 
-def token_similarity(a: str, sa: str, b: str, sb: str) -> float:
-    """Similarity of two canonical tokens (with their skeletons) in [0, 1]."""
+_VOWELS: Final = frozenset("aeiouyw")
+_ABJADS: Final = frozenset({"Arab", "Hebr"})
+
+
+@lru_cache(maxsize=100_000)
+def devowel(token: str) -> str:
+    """Consonants of a token as an abjad writes them: first letter kept, later vowels (and the
+    y/w that Arabic writes for long vowels) dropped, doubles collapsed: haddad, hdad -> hdd."""
+    out = [token[:1]]
+    for ch in token[1:]:
+        if ch not in _VOWELS and ch != out[-1]:
+            out.append(ch)
+    return "".join(out)
+
+
+_INITIAL_FOLD: Final = {"q": "k", "c": "k", "g": "k", "z": "s", "v": "w", "p": "b"}
+
+
+def _initial_class(ch: str) -> str:
+    return "v" if ch in "aeiou" else _INITIAL_FOLD.get(ch, ch)
+
+
+def token_similarity(a: str, sa: str, b: str, sb: str, abjad: bool = False) -> float:
+    """Similarity of two canonical tokens (with their skeletons) in [0, 1].
+
+    ``abjad``: one side was written in a script without short vowels (Arabic, Hebrew), so the
+    tokens are also compared on their consonants (``devowel``)."""
     if a == b:
         return 1.0
     if len(a) == 1 or len(b) == 1:  # an initial
         return 0.6 if a[0] == b[0] else 0.0
     best = Levenshtein.normalized_similarity(a, b)
+    if abjad:
+        best = max(best, 0.98 * Levenshtein.normalized_similarity(devowel(a), devowel(b)))
     if sa and sa == sb:
-        return max(best, 0.92 if len(sa) >= 2 else 0.8)
+        # one skeleton is not enough (Ahmed, Muhammad): the first letters must agree too
+        if _initial_class(a[0]) == _initial_class(b[0]):
+            return max(best, 0.92 if len(sa) >= 2 else 0.8)
+        return max(best, 0.6)
     if sa and sb:
         best = max(best, 0.9 * Levenshtein.normalized_similarity(sa, sb))
     return best
@@ -131,6 +163,7 @@ class NameAlignment:
     joined: float
     skeleton_share: float
     pairs: tuple[tuple[str, str, float], ...]
+    weakest: float = 0.0
 
     @property
     def overall(self) -> float:
@@ -143,9 +176,10 @@ def align_names(q: NameForm, c: NameForm) -> NameAlignment:
     ct, cs = _content(c)
     if not qt or not ct:
         return NameAlignment(q, c, 0.0, 0.0, 0.0, 0.0, ())
+    abjad = q.script in _ABJADS or c.script in _ABJADS
     cells = sorted(
         (
-            (token_similarity(qt[i], qs[i], ct[j], cs[j]), i, j)
+            (token_similarity(qt[i], qs[i], ct[j], cs[j], abjad), i, j)
             for i in range(len(qt))
             for j in range(len(ct))
         ),
@@ -170,7 +204,12 @@ def align_names(q: NameForm, c: NameForm) -> NameAlignment:
         Levenshtein.normalized_similarity("".join(reversed(qs)), js),
     )
     shared = len(set(qs) & set(cs)) / max(len(set(qs) | set(cs)), 1)
-    return NameAlignment(q, c, q_cov, c_cov, joined, shared, tuple(pairs))
+    # the weakest part of the shorter name: a contradiction (Ahmed / Muhammad Khalil) stays low
+    # even when the rest agrees; a part only dropped or added does not lower it
+    short = used_q if len(qt) <= len(ct) else used_c
+    n_short = min(len(qt), len(ct))
+    weakest = min((short.get(i, 0.0) for i in range(n_short)), default=0.0)
+    return NameAlignment(q, c, q_cov, c_cov, joined, shared, tuple(pairs), weakest)
 
 
 def _content(f: NameForm) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -226,6 +265,12 @@ def name_joined(pair: Pair) -> FeatureResult:
     """Whole-name skeleton similarity (parts split or joined: Abdulrahman, Xiao Ming)."""
     al = pair.names
     return FeatureResult(al.joined, f"joined skeletons similarity {al.joined:.2f}")
+
+
+def name_weakest_part(pair: Pair) -> FeatureResult:
+    """Similarity of the least similar part of the shorter name (a contradiction lowers it)."""
+    al = pair.names
+    return FeatureResult(al.weakest, f"weakest aligned part {al.weakest:.2f}")
 
 
 def name_skeletons(pair: Pair) -> FeatureResult:

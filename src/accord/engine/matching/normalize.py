@@ -1,4 +1,4 @@
-# ruff: noqa: RUF001, RUF002
+# ruff: noqa: RUF001, RUF002, RUF003
 """Name normalisation for screening: clean, romanise, canonicalise, key (framework-free).
 
 Pipeline for one name (every step is a pure function, results cached per token):
@@ -56,7 +56,7 @@ _ARABIC_FOLD: Final = str.maketrans(
         "إ": "ا",
         "آ": "ا",
         "ٱ": "ا",
-        "ة": "ه",
+        "ة": None,  # ta marbuta: a final vowel in romanisations (Hamza, Fatima)
         "ى": "ي",
         "ؤ": "و",
         "ئ": "ي",
@@ -85,9 +85,9 @@ ARTICLES: Final = frozenset({"al", "el", "ul", "ar", "as", "ash", "ad", "adh", "
 #: Name particles: patronymic and kunya links, nobiliary and family particles.
 PARTICLES: Final = frozenset(
     {
-        "bin", "ibn", "ben", "bint", "binti", "bte", "abu", "abou", "umm", "um", "ould", "oul",
-        "von", "van", "der", "den", "de", "da", "di", "del", "della", "dos", "das", "du", "la",
-        "le", "y", "mc", "st", "ter", "zu", *ARTICLES,
+        "bin", "bn", "ibn", "ben", "bint", "binti", "bte", "abu", "abou", "umm", "um", "ould",
+        "oul", "von", "van", "der", "den", "de", "da", "di", "del", "della", "dos", "das", "du",
+        "la", "le", "y", "mc", "st", "ter", "zu", *ARTICLES,
     }
 )  # fmt: skip
 #: Romanisations of one name brought to one form.
@@ -95,8 +95,8 @@ _VARIANTS: Final[dict[str, str]] = {
     **dict.fromkeys(
         (
             "mohammed", "mohamed", "mohammad", "mohamad", "muhammed", "muhamed", "mohd", "muhd",
-            "mhd", "mehmet", "mehmed", "mohamud", "mahomed", "mouhamed", "mouhammad", "muhamad",
-            "muhammet", "magomed", "mamadou", "mamadu", "mukhammad", "mukhammed",
+            "mhd", "mhmd", "mehmet", "mehmed", "mohamud", "mahomed", "mouhamed", "mouhammad",
+            "muhamad", "muhammet", "magomed", "mamadou", "mamadu", "mukhammad", "mukhammed",
         ),
         "muhammad",
     ),
@@ -137,7 +137,8 @@ def _fold_confusables(word: str) -> str:
     if word.isascii() or not any(ch in _CONFUSABLE_CHARS for ch in word):
         return word
     latin = sum(1 for ch in word if ch.isascii() and ch.isalpha())
-    if latin == 0:
+    letters = sum(1 for ch in word if ch.isalpha())
+    if latin * 2 <= letters:  # mostly another script: a Latin letter slipped in (Сопhие)
         return word
     return word.translate(_CONFUSABLES)
 
@@ -154,9 +155,47 @@ def clean(text: str) -> str:
     return "".join(" " if unicodedata.category(ch)[0] == "C" else ch for ch in s)
 
 
+#: Chinese two-character family names (the rest are one character).
+_HAN_COMPOUND: Final = frozenset(
+    {"欧阳", "司马", "诸葛", "上官", "司徒", "东方", "慕容", "夏侯", "皇甫", "令狐", "尉迟", "长孙"}
+)
+#: Korean family names whose Revised Romanisation differs from the usual spelling.
+_HANGUL_FAMILY: Final = {
+    "김": "kim", "이": "lee", "리": "lee", "박": "park", "최": "choi", "정": "jung", "조": "cho",
+    "윤": "yoon", "임": "lim", "오": "oh", "신": "shin", "류": "ryu", "유": "yoo", "노": "noh",
+}  # fmt: skip
+
+
+def _is_han(ch: str) -> bool:
+    return "\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf"
+
+
+def _is_hangul(ch: str) -> bool:
+    return "\uac00" <= ch <= "\ud7a3"
+
+
+def _romanise_cjk(word: str) -> str:
+    """Family name, then the given name's syllables joined: 张小明 -> ``zhang xiaoming``.
+
+    Each character is romanised alone (ICU Han-Latin / Hangul-Latin, tones and diacritics
+    removed), so that Latin forms written with the given name in one word (Xiaoming, Minjun)
+    meet the native form; Korean family names take their usual spelling (김 -> kim, 이 -> lee)."""
+    trans = _transliterator()
+    fam_len = 2 if len(word) >= 3 and word[:2] in _HAN_COMPOUND else 1
+    family = word[:fam_len]
+    if _is_hangul(family[0]) and family in _HANGUL_FAMILY:
+        fam = _HANGUL_FAMILY[family]
+    else:
+        fam = "".join(str(trans.transliterate(ch)) for ch in family)
+    given = "".join(str(trans.transliterate(ch)) for ch in word[fam_len:])
+    return f"{fam} {given}" if given else fam
+
+
 @lru_cache(maxsize=200_000)
 def _romanise_word(word: str) -> str:
-    return str(_transliterator().transliterate(word))
+    if 2 <= len(word) <= 4 and (all(map(_is_han, word)) or all(map(_is_hangul, word))):
+        return _romanise_cjk(word)
+    return str(_transliterator().transliterate(word)).replace("\u00b7", "")
 
 
 def _romanise_cleaned(cleaned: str) -> str:
@@ -190,6 +229,10 @@ def skeleton(token: str) -> str:
     for a, b in _FOLD:
         if a in s:
             s = s.replace(a, b)
+    if "h" in s:  # h (after kh, sh... are folded) is a consonant, except at the end: Hamza(h)
+        s = s[:-1].replace("h", "k") + s[-1] if s[-1] == "h" else s.replace("h", "k")
+        if s.endswith("h"):
+            s = s[:-1]
     s = s.translate(_LETTER_FOLD)
     out: list[str] = []
     for ch in s:
