@@ -48,7 +48,7 @@ report = ingest_objects(None, objects, source="test", purpose="counter-terrorism
 assert report.ok, report.refused
 items = enqueue(Record.objects.filter(stix_id__in=[o["id"] for o in objects]),
                 Peer.objects.get(node_id=sys.argv[1]), purpose="counter-terrorism",
-                deliver_now=False)
+                deliver_now=len(sys.argv) > 2)
 print(len(items))
 """
 
@@ -100,13 +100,13 @@ def _free_port() -> int:
 
 
 class Server:
-    def __init__(self, data_dir: Path, port: int) -> None:
+    def __init__(self, data_dir: Path, port: int, *, worker: bool = False) -> None:
         self.data_dir, self.port = data_dir, port
         self.url = f"http://127.0.0.1:{port}/"
         self.log = open(data_dir / "serve.log", "ab")  # noqa: SIM115
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "accord.cli.main", "serve", "--data-dir", str(data_dir),
-             "--port", str(port), "--no-worker"],
+             "--port", str(port), *([] if worker else ["--no-worker"])],
             env=_env(data_dir), stdout=self.log, stderr=subprocess.STDOUT,
         )  # fmt: skip
         deadline = time.monotonic() + 60
@@ -152,8 +152,9 @@ class Federation:
         self.server_b: Server | None = Server(self.b, self.port_b)
         self.inbox = f"{self.server_b.url}federation/inbox/"
 
-    def enqueue(self, objects: list[dict]) -> int:
-        return int(_python(self.a, ENQUEUE, "node-b", stdin=json.dumps(objects)))
+    def enqueue(self, objects: list[dict], *, deliver_now: bool = False) -> int:
+        now = ("now",) if deliver_now else ()
+        return int(_python(self.a, ENQUEUE, "node-b", *now, stdin=json.dumps(objects)))
 
     def deliver(self, *extra: str, check: bool = True) -> dict:
         done = _accord(self.a, "peer", "deliver", "--data-dir", str(self.a), "--json", *extra,
@@ -277,3 +278,19 @@ def test_versions_out_of_order(fed):
     got = fed.dump_b()["records"][newer["id"]]
     assert got["data"]["modified"] == "2026-03-01T00:00:00.000Z"
     assert got["versions"] == ["2026-02-01T00:00:00.000Z", "2026-03-01T00:00:00.000Z"]
+
+
+def test_worker_delivers_soon_after_enqueue(fed):
+    server_a = Server(fed.a, fed.port_a, worker=True)
+    try:
+        objects = [_a_object(n) for n in range(60, 63)]
+        assert fed.enqueue(objects, deliver_now=True) == 3
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            records = fed.dump_b()["records"]
+            if all(o["id"] in records for o in objects):
+                break
+            time.sleep(0.5)
+        assert all(records[o["id"]]["origin"] == "node-a" for o in objects)
+    finally:
+        server_a.stop()
