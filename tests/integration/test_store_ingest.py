@@ -245,3 +245,17 @@ def test_nul_characters_are_refused_with_their_path():
     }
     report = ingest_objects(None, [obj], source="test")
     assert [(r.path, "NUL" in r.message) for r in report.refused] == [("labels[1]", True)]
+
+
+@pytest.mark.django_db
+def test_received_records_are_read_only_for_local_writers():
+    from accord.intel.bench import person_object
+    from accord.intel.services import ingest_objects
+
+    received = person_object(42)
+    assert ingest_objects(None, [received], source="peer:node-b", origin_node="node-b").ok
+    local = {**received, "modified": "2027-01-01T00:00:00.000Z"}  # same creator ref, copied
+    report = ingest_objects(None, [local], source="user:ana")
+    assert [(r.path, "read-only" in r.message) for r in report.refused] == [("id", True)]
+    # The originator (arriving with its origin) still writes new versions.
+    assert ingest_objects(None, [local], source="peer:node-b", origin_node="node-b").ok

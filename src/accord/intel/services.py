@@ -392,12 +392,16 @@ def ingest_objects(
     for n, p in enumerate(prepared):
         by_id.setdefault(p.stix_id, []).append(n)
     existing: dict[str, tuple[int, str, datetime | None, int]] = {}
+    origin_of: dict[str, str] = {}
     ids = list(by_id)
     for chunk in _chunks(ids, _LOOKUP_CHUNK):
-        for pk, sid, cbr, modified, count in Record.objects.filter(stix_id__in=chunk).values_list(
-            "pk", "stix_id", "created_by_ref", "modified", "version_count"
+        for pk, sid, cbr, modified, count, origin in Record.objects.filter(
+            stix_id__in=chunk
+        ).values_list(
+            "pk", "stix_id", "created_by_ref", "modified", "version_count", "origin_node"
         ):
             existing[sid] = (pk, cbr, modified, count)
+            origin_of[sid] = origin
     stored_versions: dict[int, dict[str, str]] = {}
     pks = [e[0] for e in existing.values()]
     for chunk in _chunks(pks, _LOOKUP_CHUNK):
@@ -412,6 +416,9 @@ def ingest_objects(
         known = existing.get(sid)
         versions: dict[str, str] = dict(stored_versions.get(known[0], {})) if known else {}
         creator = known[1] if known else None
+        # A record received from another node is read-only here: only its originator (arriving
+        # through the federation with that origin) writes new versions (BRIEF section 5).
+        foreign = origin_of.get(sid, "")
         for n in members:
             p = prepared[n]
             have = versions.get(p.version)
@@ -428,6 +435,17 @@ def ingest_objects(
                             "changed object needs a new 'modified' timestamp",
                         )
                     )
+                continue
+            if foreign and origin_node != foreign:
+                refusals.append(
+                    Refusal(
+                        p.index,
+                        sid,
+                        "id",
+                        f"this record was received from node {foreign} and is read-only here: "
+                        "only its originator writes new versions",
+                    )
+                )
                 continue
             if creator is not None and p.created_by_ref != creator:
                 refusals.append(
