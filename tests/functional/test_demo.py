@@ -1,4 +1,5 @@
-"""``accord demo --check``: a fresh node with synthetic data, served and driven over HTTP."""
+"""``accord demo --nodes 1 --check``: a fresh node with synthetic data, served and driven over
+HTTP (the five-node federation is tested in ``test_demo_federation.py``)."""
 
 from __future__ import annotations
 
@@ -27,6 +28,8 @@ def test_demo_check_passes(tmp_path):
             "-m",
             "accord.cli.main",
             "demo",
+            "--nodes",
+            "1",
             "--check",
             "--persons",
             "300",

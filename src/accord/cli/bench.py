@@ -20,7 +20,7 @@ from typing import Any
 
 __all__ = ["add_arguments", "run"]
 
-BENCHMARKS = ("store", "taxii", "screening", "policy")
+BENCHMARKS = ("store", "taxii", "screening", "policy", "federation")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -33,6 +33,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data-dir", help=argparse.SUPPRESS)  # set for the per-size child
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--size", type=int, default=100_000, help="watchlist size (screening)")
+    parser.add_argument("--shares", type=int, default=100, help="single-object shares (federation)")
+    parser.add_argument("--objects", type=int, default=5000, help="objects pushed (federation)")
 
 
 def _progress(stage: str, done: int, total: int) -> None:
@@ -105,6 +107,13 @@ def run(args: argparse.Namespace) -> int:
         from accord.engine.matching.bench import main
 
         return main(args.size, args.json, _progress)
+    if args.name == "federation":  # two live nodes on loopback
+        from accord.cli.demo_federation.bench import run_bench
+        from accord.cli.demo_federation.bench import table as federation_table
+
+        result = run_bench(shares=args.shares, objects=args.objects, keep=args.keep)
+        print(json.dumps(result) if args.json else federation_table(result))
+        return 0
     if args.child:
         return _child(args)
     try:

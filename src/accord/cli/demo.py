@@ -1,15 +1,20 @@
-"""``accord demo [--data-dir DIR] [--host H] [--port P] [--persons N] [--seed S] [--check]``.
+"""``accord demo [--nodes 5|1] [--data-dir DIR] [--host H] [--port P] [--persons N] [--seed S]
+[--check]``.
 
-Creates a fresh demonstration node (``node-a``, jurisdiction NL) with one user per role, imports
-a synthetic data set (persons in Arabic, Cyrillic and Latin script, organisations, threat actors,
-networks, indicators; see :mod:`accord.engine.synth`) and, where the shared data folder is
-present, the real UN Security Council Consolidated List through the UN importer. Then it serves
-the node until Ctrl-C, or, with ``--check``, starts ``accord serve`` on a free port, drives it
-over real HTTP (login, record search, API search, API import) and exits 0 when every check
-passed.
+By default (``--nodes 5``) it starts a demonstration federation of five nodes A to E as separate
+processes on loopback, as in BRIEF flow 1 (see :mod:`accord.cli.demo_federation`); ``--check``
+then runs flow 1 over HTTP and exits 0 when every outcome held.
 
-Demo passwords and the API token are generated per run and printed: they are for this throw-away
-node only. A demo node always has its own SQLite database in its data directory, even when
+With ``--nodes 1`` it creates a single demonstration node (``node-a``, jurisdiction NL) with one
+user per role, imports a synthetic data set (persons in Arabic, Cyrillic and Latin script,
+organisations, threat actors, networks, indicators; see :mod:`accord.engine.synth`) and, where
+the shared data folder is present, the real UN Security Council Consolidated List through the UN
+importer. Then it serves the node until Ctrl-C, or, with ``--check``, starts ``accord serve`` on
+a free port, drives it over real HTTP (login, record search, API search, API import) and exits 0
+when every check passed.
+
+Demo passwords and API tokens are generated per run and printed: they are for these throw-away
+nodes only. A demo node always has its own SQLite database in its data directory, even when
 ``ACCORD_DATABASE_URL`` is set.
 """
 
@@ -33,7 +38,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-__all__ = ["DemoNode", "add_arguments", "run", "run_checks", "set_up", "shared_data_dir"]
+__all__ = [
+    "Browser",
+    "DemoNode",
+    "Steps",
+    "add_arguments",
+    "progress_printer",
+    "run",
+    "run_checks",
+    "set_up",
+    "shared_data_dir",
+]
 
 NODE_ID = "node-a"
 JURISDICTION = "NL"
@@ -45,10 +60,21 @@ UN_LIST = Path("un-sc-consolidated") / "consolidated_2018-10-29.xml"
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--data-dir", default=None, help="directory for the new node (default: a new temp dir)"
+        "--nodes",
+        type=int,
+        choices=(1, 5),
+        default=5,
+        help="5: a federation of nodes A to E (BRIEF flow 1, default); 1: a single node",
+    )
+    parser.add_argument(
+        "--data-dir",
+        default=None,
+        help="directory for the new node(s) (default: a new temp dir)",
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
-    parser.add_argument("--port", type=int, default=8000, help="TCP port (default 8000)")
+    parser.add_argument(
+        "--port", type=int, default=8000, help="TCP port (default 8000; a federation: 8000-8004)"
+    )
     parser.add_argument(
         "--persons", type=int, default=3000, help="synthetic persons to generate (default 3000)"
     )
@@ -56,7 +82,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--check",
         action="store_true",
-        help="set up, serve on a free port, check login, search, API, import; exit 0 if all pass",
+        help="set up, serve on free ports, check over HTTP (5 nodes: flow 1); exit 0 if all pass",
     )
 
 
@@ -87,7 +113,7 @@ def shared_data_dir() -> Path | None:
     return None
 
 
-def _progress_printer(label: str) -> Callable[[int, int], None]:
+def progress_printer(label: str) -> Callable[[int, int], None]:
     """``progress(done, total)`` that prints "label: 45%" (in place on a terminal)."""
     tty = sys.stdout.isatty()
     last = [-1]
@@ -104,27 +130,42 @@ def _progress_printer(label: str) -> Callable[[int, int], None]:
     return progress
 
 
-def set_up(data_dir: Path, *, persons: int, seed: int) -> DemoNode:
-    """Create the node, its users and its data. Django is started here, on ``data_dir``."""
+def set_up(
+    data_dir: Path,
+    *,
+    persons: int,
+    seed: int,
+    node_id: str = NODE_ID,
+    jurisdiction: str = JURISDICTION,
+    name: str = NODE_NAME,
+    agency: str = "CT-NL",
+    un_list: bool = True,
+) -> DemoNode:
+    """Create the node (unless ``data_dir`` already holds a fresh one from ``create_data_dir``),
+    its users and, with ``persons``, its data. Django is started here, on ``data_dir``."""
     from accord.cli.main import setup_django
+    from accord.node.datadir import read_node_config
     from accord.node.services import create_data_dir
 
-    config = create_data_dir(data_dir, NODE_ID, JURISDICTION, NODE_NAME)
+    config = read_node_config(data_dir) or create_data_dir(data_dir, node_id, jurisdiction, name)
+    node_id, jurisdiction = config.node_id, config.jurisdiction
     setup_django(data_dir)
     from accord.accounts.services import add_user, create_token
     from accord.engine.synth import generate_federation_data
     from accord.intel.services import ingest_objects
     from accord.node.bootstrap import bootstrap_node
 
-    print(f"Creating node {NODE_ID} ({JURISDICTION}) in {data_dir} ...", flush=True)
+    print(f"Creating node {node_id} ({jurisdiction}) in {data_dir} ...", flush=True)
     bootstrap_node(data_dir, config)
     node = DemoNode(data_dir=data_dir, identity_id=config.identity_id)
     users = {}
     for role in ROLES:
         password = f"demo-{secrets.token_urlsafe(12)}"
-        users[role] = add_user(None, role, role=role, password=password, agency="CT-NL")
+        users[role] = add_user(None, role, role=role, password=password, agency=agency)
         node.passwords[role] = password
     node.token, _ = create_token(None, users["analyst"], name="demo")
+    if persons < 1:
+        return node
 
     objects = generate_federation_data(seed, persons, created_by_ref=config.identity_id)
     report = ingest_objects(
@@ -132,7 +173,7 @@ def set_up(data_dir: Path, *, persons: int, seed: int) -> DemoNode:
         objects,
         source="accord demo: synthetic data",
         purpose=PURPOSE,
-        progress=_progress_printer("Importing synthetic data"),
+        progress=progress_printer("Importing synthetic data"),
     )
     if not report.ok:
         first = report.refused[0]
@@ -140,6 +181,8 @@ def set_up(data_dir: Path, *, persons: int, seed: int) -> DemoNode:
     node.counts["synthetic objects"] = report.imported
     node.known_name, node.known_id = _known_person(objects)
 
+    if not un_list:
+        return node
     shared = shared_data_dir()
     if shared is not None and (shared / UN_LIST).is_file():
         node.counts["UN list objects"] = _import_un_list(shared / UN_LIST, users["analyst"], node)
@@ -165,14 +208,14 @@ def _import_un_list(path: Path, user: Any, node: DemoNode) -> int:
         data,
         created_by_ref=node.identity_id,
         marking_refs=[TLP_IDS["clear"]],
-        progress=_progress_printer("Reading the UN Consolidated List"),
+        progress=progress_printer("Reading the UN Consolidated List"),
     )
     report = ingest_objects(
         user,
         parsed.objects,
         source=f"UN Security Council Consolidated List ({path.name})",
         purpose=PURPOSE,
-        progress=_progress_printer("Importing the UN Consolidated List"),
+        progress=progress_printer("Importing the UN Consolidated List"),
     )
     if not report.ok:
         first = report.refused[0]
@@ -221,7 +264,7 @@ def run(args: argparse.Namespace) -> int:
         if fresh
         else Path(args.data_dir).expanduser().resolve()
     )
-    if (data_dir / "node.json").exists():
+    if (data_dir / "node.json").exists() or any(data_dir.glob("*/node.json")):
         print(
             f"accord demo: {data_dir} already holds a node; choose an empty directory",
             file=sys.stderr,
@@ -231,6 +274,10 @@ def run(args: argparse.Namespace) -> int:
         print("accord demo: --persons must be at least 1", file=sys.stderr)
         return 2
     try:
+        if args.nodes != 1:
+            from accord.cli.demo_federation import run_federation
+
+            return run_federation(args, data_dir)
         node = set_up(data_dir, persons=args.persons, seed=args.seed)
         if args.check:
             return 0 if run_checks(node, seed=args.seed) else 1
@@ -255,7 +302,7 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-class _Browser:
+class Browser:
     """An HTTP client that keeps cookies itself: the node's cookies are ``Secure``, which httpx's
     cookie jar will not send over plain http to 127.0.0.1."""
 
@@ -283,7 +330,7 @@ class _Browser:
         self.client.close()
 
 
-def _wait_until_up(browser: _Browser, proc: subprocess.Popen[bytes], timeout: float) -> None:
+def _wait_until_up(browser: Browser, proc: subprocess.Popen[bytes], timeout: float) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -319,7 +366,7 @@ def run_checks(node: DemoNode, *, seed: int) -> bool:
     env.pop("ACCORD_DATABASE_URL", None)
     command = [sys.executable, "-m", "accord.cli.main", "serve", "--data-dir", str(node.data_dir)]
     proc = subprocess.Popen([*command, "--host", "127.0.0.1", "--port", str(port)], env=env)
-    browser = _Browser(base)
+    browser = Browser(base)
     results: list[bool] = []
 
     def check(name: str, step: Callable[[], str]) -> None:
@@ -334,7 +381,7 @@ def run_checks(node: DemoNode, *, seed: int) -> bool:
 
     try:
         check("node answers", lambda: _wait_until_up(browser, proc, 60) or base)
-        steps = _Steps(browser, node, seed)
+        steps = Steps(browser, node, seed)
         check("login page sets a CSRF cookie", steps.login_page)
         check("analyst logs in", steps.login)
         check(f"record search finds {node.known_name!r}", steps.search_page)
@@ -349,10 +396,10 @@ def run_checks(node: DemoNode, *, seed: int) -> bool:
     return ok
 
 
-class _Steps:
+class Steps:
     """The checks of ``--check``, each returning a short detail or raising AssertionError."""
 
-    def __init__(self, browser: _Browser, node: DemoNode, seed: int) -> None:
+    def __init__(self, browser: Browser, node: DemoNode, seed: int) -> None:
         self.browser = browser
         self.node = node
         self.seed = seed

@@ -1,0 +1,143 @@
+"""``accord demo`` with five nodes: the federation of BRIEF flow 1 on loopback.
+
+A (NL, abolitionist) is the originator; B (DE) has a full-sharing agreement with A for persons;
+C (KE) hit/no-hit only; D (BR) no agreement; E (US, retains the death penalty for terrorism) an
+agreement that requires supervisor approval and an assurance reference for personal data. The
+agreements come from ``agreements.json`` beside this module (valid against
+``docs/schemas/agreement.schema.json``) and are stored on every node.
+
+Without ``--check`` the nodes are served until Ctrl-C; with it, the single-node checks run
+against A and then flow 1 runs over HTTP (:mod:`accord.cli.demo_federation.check`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from accord.cli.demo_federation.nodes import (
+    AGREEMENTS_FILE,
+    NODES,
+    FederationNode,
+    free_port_block,
+    set_up_nodes,
+    start_servers,
+    stop_servers,
+)
+
+__all__ = ["AGREEMENTS_FILE", "NODES", "print_table", "run_checks", "run_federation"]
+
+
+def print_table(nodes: list[FederationNode], root: Path) -> None:
+    """The nodes (id, jurisdiction, URL, role in flow 1) and the demo logins."""
+    print()
+    print(f"Accord demo federation, data in {root}")
+    print(f"  {'':2} {'node':<8} {'jur.':<5} {'URL':<24} role in flow 1")
+    for n in nodes:
+        print(f"  {n.spec.letter:<2} {n.spec.node_id:<8} {n.spec.jurisdiction:<5} {n.url:<24} "
+              f"{n.spec.role_in_flow}")  # fmt: skip
+    a = nodes[0]
+    for what, count in a.counts.items():
+        print(f"  node-a: {count} {what} imported")
+    print("Logins (user / password, DEMO ONLY, generated for this run; same user names per node):")
+    roles = list(a.passwords)
+    width = max(len(r) for r in roles)
+    print(f"  {'':<{width}}  " + "  ".join(f"{n.spec.node_id:<21}" for n in nodes))
+    for role in roles:
+        row = "  ".join(f"{n.passwords.get(role, ''):<21}" for n in nodes)
+        print(f"  {role:<{width}}  {row}")
+    for n in nodes:
+        print(f"API tokens on {n.spec.node_id} (DEMO ONLY): analyst {n.tokens['analyst']}, "
+              f"supervisor {n.tokens['supervisor']}")  # fmt: skip
+    if a.known_name:
+        print(f"Try searching on node-a for: {a.known_name}")
+    print(f"Agreements: {AGREEMENTS_FILE}")
+
+
+def run_checks(nodes: list[FederationNode], *, seed: int) -> bool:
+    """The single-node checks against A, then flow 1; ✓/✗ per check; True when all held."""
+    import logging
+
+    from accord.cli.demo import Browser, DemoNode, Steps
+    from accord.cli.demo_federation.check import FlowOne, StepMissing
+
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    results: list[bool] = []
+
+    def check(name: str, step: Callable[[], str]) -> None:
+        try:
+            detail = step()
+        except StepMissing as exc:
+            print(f"✗ {name}: MISSING: {exc}", flush=True)
+            results.append(False)
+        except Exception as exc:
+            print(f"✗ {name}: {type(exc).__name__}: {exc}", flush=True)
+            results.append(False)
+        else:
+            print(f"✓ {name}{': ' + detail if detail else ''}", flush=True)
+            results.append(True)
+
+    a = nodes[0]
+    demo_a = DemoNode(
+        data_dir=a.data_dir,
+        identity_id=a.identity_id,
+        passwords=a.passwords,
+        token=a.tokens["analyst"],
+        known_name=a.known_name,
+        known_id=a.known_id,
+    )
+    browser = Browser(a.url.rstrip("/"))
+    flow = FlowOne(nodes)
+    try:
+        print("Node A on its own:", flush=True)
+        steps = Steps(browser, demo_a, seed)
+        check("login page sets a CSRF cookie", steps.login_page)
+        check("analyst logs in", steps.login)
+        check(f"record search finds {a.known_name!r}", steps.search_page)
+        check("API refuses a call without a token", steps.api_anonymous)
+        check("API search with a token", steps.api_search)
+        check("API import of a STIX bundle", steps.api_import)
+        print("Flow 1 (BRIEF section 4) across the federation:", flush=True)
+        for name, step in flow.steps():
+            check(name, step)
+    finally:
+        browser.close()
+        flow.close()
+    ok = all(results)
+    print(
+        f"All {len(results)} checks passed."
+        if ok
+        else f"{results.count(False)} of {len(results)} checks FAILED.",
+        flush=True,
+    )
+    return ok
+
+
+def run_federation(args: argparse.Namespace, root: Path) -> int:
+    """Set up the five nodes under ``root``, serve them, and check or wait for Ctrl-C."""
+    root.mkdir(parents=True, exist_ok=True)
+    first = free_port_block(len(NODES), None if args.check else args.port)
+    if not args.check and first != args.port:
+        print(f"Ports {args.port}-{args.port + len(NODES) - 1} are busy; using {first} onwards.")
+    started = time.monotonic()
+    nodes = set_up_nodes(root, persons=args.persons, seed=args.seed, first_port=first)
+    try:
+        start_servers(nodes, host="127.0.0.1" if args.check else args.host)
+        print(f"Federation up in {time.monotonic() - started:.0f}s.", flush=True)
+        print_table(nodes, root)
+        if args.check:
+            return 0 if run_checks(nodes, seed=args.seed) else 1
+        print("Press Ctrl-C to stop all nodes.", flush=True)
+        try:
+            while all(n.proc is not None and n.proc.poll() is None for n in nodes):
+                time.sleep(1.0)
+        except KeyboardInterrupt:
+            print("\nStopping the nodes ...", flush=True)
+            return 0
+        gone = [n.spec.node_id for n in nodes if n.proc is not None and n.proc.poll() is not None]
+        print(f"accord demo: {', '.join(gone)} stopped; stopping the others.", flush=True)
+        return 1
+    finally:
+        stop_servers(nodes)
