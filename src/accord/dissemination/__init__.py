@@ -1,0 +1,1 @@
+"""Dissemination: decided, audited disclosures of records to peer nodes (docs/dissemination.md)."""

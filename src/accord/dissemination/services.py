@@ -1,0 +1,640 @@
+"""Dissemination services: decide, share, approve, revoke. Every call checks the role, restricts
+the records to what the user may see (a hidden record answers exactly like a missing one),
+asks the policy engine (:func:`accord.agreement.services.policy_engine`) per record and
+recipient, runs in ``transaction.atomic()`` and writes its audit entry.
+
+- ``preview(user, stix_ids, recipients, purpose, *, assurance_reference="")``: the decisions.
+- ``share(...) -> Dissemination``: ALLOW -> the record's latest version is queued in the peers
+  outbox (signed on delivery); NEEDS_APPROVAL -> a supervisor's :class:`ApprovalRequest` (or,
+  for an onward share that needs the originator's consent, a consent request to the originator);
+  HIT_NO_HIT_ONLY -> recorded, nothing sent; DENY -> recorded with its reasons, nothing sent.
+- ``decide_approval(user, approval, approve, reason)``: four-eyes; re-checks the policy.
+- ``revoke(user, stix_id, *, delete=False, reason)``: a new, revoked version by the originator,
+  sent to every peer that received the record, with a deletion order when ``delete``.
+- ``answer_consent(user, consent, grant, reason)``: the originator's liaison officer answers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils import timezone
+
+from accord.engine.policy import Decision, PolicyRequest, PolicyResult
+from accord.engine.stix.markings import PURPOSES
+from accord.oversight.services import Outcome, audit
+
+__all__ = [
+    "CONSENT_CODES",
+    "DisseminationError",
+    "RecipientDecision",
+    "answer_consent",
+    "can_approve",
+    "can_share",
+    "data_category",
+    "decide_approval",
+    "preview",
+    "revoke",
+    "share",
+]
+
+#: Reason codes of the gates that only the originator's consent opens (onward sharing).
+CONSENT_CODES = frozenset({"marking.h2_onward", "agreement.onward_consent"})
+
+#: STIX types whose records are cyber threat indicators (observables and detection content).
+_CYBER_TYPES = frozenset(
+    {
+        "indicator",
+        "observed-data",
+        "malware",
+        "malware-analysis",
+        "tool",
+        "vulnerability",
+        "attack-pattern",
+        "infrastructure",
+        "course-of-action",
+        "artifact",
+        "autonomous-system",
+        "directory",
+        "domain-name",
+        "email-addr",
+        "email-message",
+        "file",
+        "ipv4-addr",
+        "ipv6-addr",
+        "mac-addr",
+        "mutex",
+        "network-traffic",
+        "process",
+        "software",
+        "url",
+        "user-account",
+        "windows-registry-key",
+        "x509-certificate",
+    }
+)
+_ORGANISATION_TYPES = frozenset({"identity", "intrusion-set", "threat-actor", "campaign"})
+
+#: Status of an entry per decision (the REST shape's ``status``).
+STATUS_FOR = {
+    Decision.ALLOW: "queued",
+    Decision.NEEDS_APPROVAL: "awaiting_approval",
+    Decision.HIT_NO_HIT_ONLY: "recorded",
+    Decision.DENY: "denied",
+}
+
+
+class DisseminationError(ValueError):
+    """The request cannot be carried out as asked (an unknown recipient, purpose ...)."""
+
+
+@dataclass(frozen=True)
+class RecipientDecision:
+    """The policy decision for one record to one recipient, with its reasons as data."""
+
+    recipient: str
+    record: str
+    result: PolicyResult
+    onward: bool = False
+    agreements: tuple[dict[str, Any], ...] = field(default=())
+
+    @property
+    def decision(self) -> str:
+        return self.result.decision.value
+
+    @property
+    def consent_needed(self) -> bool:
+        return self.result.decision is Decision.NEEDS_APPROVAL and any(
+            r.code in CONSENT_CODES for r in self.result.reasons
+        )
+
+    @property
+    def status(self) -> str:
+        if self.consent_needed and self.onward:
+            return "awaiting_consent"
+        return STATUS_FOR[self.result.decision]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "recipient": self.recipient,
+            "record": self.record,
+            "decision": self.decision,
+            "reasons": [
+                {"code": r.code, "message": r.message, "source": r.source}
+                for r in self.result.reasons
+            ],
+            "status": self.status,
+            "conditions": list(self.result.conditions),
+            "agreements": list(self.agreements),
+            "max_retention_days": self.result.max_retention_days,
+        }
+
+
+# --------------------------------------------------------------------------------------------
+# Roles
+
+
+def can_share(user: Any) -> bool:
+    return bool(user is not None and user.can("record.share"))
+
+
+def can_approve(user: Any) -> bool:
+    return bool(user is not None and user.can("disclosure.approve"))
+
+
+def _require(user: Any, permission: str, action: str, purpose: str = "") -> None:
+    if user is None or not user.can(permission):
+        audit(
+            user,
+            action,
+            purpose=purpose,
+            outcome=Outcome.DENIED,
+            detail={"permission": permission},
+        )
+        raise PermissionDenied(f"your role may not do this ({permission})")
+
+
+# --------------------------------------------------------------------------------------------
+# Facts for the policy engine
+
+
+def data_category(record: Any) -> str:
+    """The agreement data category of a record: persons for personal data, organisations,
+    cyber indicators for indicators and observables, operations for the rest."""
+    if record.personal_data:
+        return "persons"
+    if record.stix_type in _CYBER_TYPES:
+        return "cyber_indicators"
+    if record.stix_type in _ORGANISATION_TYPES:
+        return "organisations"
+    return "operations"
+
+
+def _me() -> Any:
+    from accord.node.models import NodeIdentity
+
+    me = NodeIdentity.current()
+    if me is None:
+        raise DisseminationError("this node has no identity (run accord init)")
+    return me
+
+
+def _peers(recipients: Iterable[str]) -> list[Any]:
+    from accord.federation.peers.models import Peer
+
+    wanted = list(dict.fromkeys(str(r) for r in recipients))
+    if not wanted:
+        raise DisseminationError("choose at least one recipient")
+    found = {p.node_id: p for p in Peer.objects.filter(node_id__in=wanted, enabled=True)}
+    unknown = [r for r in wanted if r not in found]
+    if unknown:
+        raise DisseminationError(f"unknown or disabled recipient(s): {', '.join(unknown)}")
+    return [found[r] for r in wanted]
+
+
+def _records(user: Any, stix_ids: Iterable[str], purpose: str) -> list[Any]:
+    """The records, each read through the restricted, audited record service (a hidden record
+    raises ``RecordNotFound`` exactly as a missing one does)."""
+    from accord.intel.services import get_record
+
+    ids = list(dict.fromkeys(str(s) for s in stix_ids))
+    if not ids:
+        raise DisseminationError("choose at least one record")
+    return [get_record(user, sid, purpose=purpose) for sid in ids]
+
+
+def _check_purpose(purpose: str) -> None:
+    if purpose not in PURPOSES:
+        raise DisseminationError(f"unknown purpose {purpose!r}")
+
+
+def _markings(record: Any) -> tuple[frozenset[str], frozenset[str]]:
+    rows = list(record.marking_rows.values_list("kind", "value"))
+    return (
+        frozenset(v for k, v in rows if k == "release"),
+        frozenset(v for k, v in rows if k == "purpose"),
+    )
+
+
+def _request(
+    record: Any,
+    peer: Any,
+    purpose: str,
+    me: Any,
+    *,
+    assurance_reference: str = "",
+    supervisor_approved: bool = False,
+    originator_consent: bool = False,
+) -> PolicyRequest:
+    from accord.federation.peers.models import Peer
+
+    release, purposes = _markings(record)
+    onward = bool(record.origin_node) and record.origin_node != me.node_id
+    if onward:
+        origin = Peer.objects.filter(node_id=record.origin_node).first()
+        originator_node = record.origin_node
+        originator_jurisdiction = origin.jurisdiction if origin else ""
+    else:
+        originator_node, originator_jurisdiction = me.node_id, me.jurisdiction
+    return PolicyRequest(
+        originator_node=originator_node,
+        originator_jurisdiction=originator_jurisdiction,
+        recipient_node=peer.node_id,
+        recipient_jurisdiction=peer.jurisdiction,
+        purpose=purpose,
+        data_category=data_category(record),
+        at=timezone.now().date(),
+        tlp=record.tlp or "clear",
+        handling_code=record.handling_code,
+        releasable_to=release,
+        record_purposes=purposes,
+        personal_data=record.personal_data,
+        onward=onward,
+        sender_jurisdiction=me.jurisdiction if onward else "",
+        originator_consent=originator_consent,
+        assurance_reference=assurance_reference or None,
+        supervisor_approved=supervisor_approved,
+    )
+
+
+def _consented(record: Any, peer: Any, purpose: str) -> bool:
+    from accord.dissemination.models import ConsentRequest
+
+    return ConsentRequest.objects.filter(
+        direction="out",
+        stix_id=record.stix_id,
+        recipient_node=peer.node_id,
+        purpose=purpose,
+        status=ConsentRequest.Status.GRANTED,
+    ).exists()
+
+
+def _decide(
+    record: Any,
+    peer: Any,
+    purpose: str,
+    me: Any,
+    engine: Any,
+    **facts: Any,
+) -> RecipientDecision:
+    request = _request(record, peer, purpose, me, **facts)
+    if request.onward and not facts.get("originator_consent") and _consented(record, peer, purpose):
+        request = _request(record, peer, purpose, me, **{**facts, "originator_consent": True})
+    if record.revoked:
+        from accord.engine.policy import Reason
+
+        result = PolicyResult(
+            Decision.DENY,
+            (
+                Reason(
+                    "record.revoked",
+                    "the originator has revoked this record: it is not disclosed again",
+                    "STIX 2.1 section 3.6 (revoked); Accord principle: the originator can revoke",
+                ),
+            ),
+        )
+    else:
+        result = engine.decide(request)
+    versions = {a.id: a.version for a in engine.agreements}
+    agreements = tuple({"id": a, "version": versions.get(a)} for a in result.agreements)
+    return RecipientDecision(peer.node_id, record.stix_id, result, request.onward, agreements)
+
+
+def _reasons_for_audit(decisions: Sequence[RecipientDecision]) -> list[dict[str, Any]]:
+    return [
+        {
+            "recipient": d.recipient,
+            "record": d.record,
+            "decision": d.decision,
+            "reasons": [r.code for r in d.result.reasons],
+            "sources": [r.source for r in d.result.reasons],
+        }
+        for d in decisions
+    ]
+
+
+# --------------------------------------------------------------------------------------------
+# Preview and share
+
+
+def preview(
+    user: Any,
+    stix_ids: Iterable[str],
+    recipients: Iterable[str],
+    purpose: str,
+    *,
+    assurance_reference: str = "",
+) -> list[RecipientDecision]:
+    """The policy decision, with its reasons, for every record and recipient; nothing is sent.
+
+    Legal effect: none on the records (a consultation of their markings, audited as
+    ``dissemination.preview`` with the purpose and the decisions, so that oversight sees what
+    was considered as well as what was sent).
+    """
+    from accord.agreement.services import policy_engine
+
+    _require(user, "record.share", "dissemination.preview", purpose)
+    _check_purpose(purpose)
+    me = _me()
+    peers = _peers(recipients)
+    records = _records(user, stix_ids, purpose)
+    engine = policy_engine()
+    decisions = [
+        _decide(r, p, purpose, me, engine, assurance_reference=assurance_reference)
+        for r in records
+        for p in peers
+    ]
+    audit(
+        user,
+        "dissemination.preview",
+        object_ids=[r.stix_id for r in records],
+        purpose=purpose,
+        detail={
+            "recipients": [p.node_id for p in peers],
+            "assurance_reference": assurance_reference,
+            "decisions": _reasons_for_audit(decisions),
+        },
+    )
+    return decisions
+
+
+def _enqueue(record: Any, peer: Any, user: Any, purpose: str) -> Any:
+    """Queue the record's latest version for ``peer``; the outbox item (new or existing)."""
+    from accord.federation.peers.models import OutboxItem
+    from accord.federation.peers.services import enqueue
+
+    items = enqueue([record], peer, actor=user, purpose=purpose)
+    if items:
+        return items[0]
+    version = str(orjson.loads(record.data).get("modified") or "")
+    return OutboxItem.objects.filter(peer=peer, stix_id=record.stix_id, modified=version).first()
+
+
+def share(
+    user: Any,
+    stix_ids: Iterable[str],
+    recipients: Iterable[str],
+    purpose: str,
+    *,
+    assurance_reference: str = "",
+) -> Any:
+    """Share records with peers, each as its policy decision allows.
+
+    Legal effect: for every ALLOW a disclosure of the record's latest version to that peer,
+    made durable in the outbox (delivered signed, with its provenance: agreement, purpose,
+    retention); NEEDS_APPROVAL entries wait for a supervisor (or the originator's consent for
+    an onward share) and disclose nothing yet; HIT_NO_HIT_ONLY and DENY disclose nothing and
+    are recorded with their reasons. Audited as ``dissemination.share`` with every decision.
+    """
+    from accord.agreement.services import policy_engine
+    from accord.dissemination.models import ApprovalRequest, Dissemination, DisseminationEntry
+
+    _require(user, "record.share", "dissemination.share", purpose)
+    _check_purpose(purpose)
+    me = _me()
+    peers = _peers(recipients)
+    records = _records(user, stix_ids, purpose)
+    engine = policy_engine()
+    decisions: list[RecipientDecision] = []
+    with transaction.atomic():
+        dissemination = Dissemination.objects.create(
+            requested_by=user, purpose=purpose, assurance_reference=assurance_reference
+        )
+        for record in records:
+            for peer in peers:
+                d = _decide(
+                    record, peer, purpose, me, engine, assurance_reference=assurance_reference
+                )
+                decisions.append(d)
+                entry = DisseminationEntry.objects.create(
+                    dissemination=dissemination,
+                    record=record,
+                    stix_id=record.stix_id,
+                    peer=peer,
+                    decision=d.decision,
+                    reasons=d.to_dict()["reasons"],
+                    conditions=list(d.result.conditions),
+                    agreements=list(d.agreements),
+                    max_retention_days=d.result.max_retention_days,
+                    status=d.status,
+                    onward=d.onward,
+                )
+                if d.result.decision is Decision.ALLOW:
+                    entry.outbox_item = _enqueue(record, peer, user, purpose)
+                    entry.save(update_fields=["outbox_item"])
+                elif d.status == "awaiting_consent":
+                    from accord.dissemination.transport import request_consent
+
+                    request_consent(user, entry, record)
+                elif d.result.decision is Decision.NEEDS_APPROVAL:
+                    ApprovalRequest.objects.create(entry=entry)
+        audit(
+            user,
+            "dissemination.share",
+            object_ids=[r.stix_id for r in records],
+            purpose=purpose,
+            detail={
+                "dissemination": str(dissemination.id),
+                "recipients": [p.node_id for p in peers],
+                "assurance_reference": assurance_reference,
+                "decisions": _reasons_for_audit(decisions),
+            },
+        )
+    return dissemination
+
+
+# --------------------------------------------------------------------------------------------
+# Four-eyes approval
+
+
+def decide_approval(user: Any, approval: Any, *, approve: bool, reason: str) -> Any:
+    """A supervisor approves or denies a disclosure that needs approval (four-eyes: never the
+    person who asked; a reason is mandatory).
+
+    Legal effect: on approval the policy is decided again with the supervisor's approval and
+    the dissemination's assurance reference; only if that decision is ALLOW is the record
+    disclosed (queued in the outbox). A denial, or a re-check that is not ALLOW, discloses
+    nothing. Audited as ``dissemination.approve`` / ``dissemination.deny`` with the reason.
+    """
+    from accord.agreement.services import policy_engine
+    from accord.dissemination.models import ApprovalRequest, DisseminationEntry
+
+    action = "dissemination.approve" if approve else "dissemination.deny"
+    entry = approval.entry
+    purpose = entry.dissemination.purpose
+    _require(user, "disclosure.approve", action, purpose)
+    if entry.dissemination.requested_by_id == user.pk:
+        audit(
+            user,
+            action,
+            object_ids=[entry.stix_id],
+            purpose=purpose,
+            outcome=Outcome.DENIED,
+            detail={"approval": approval.pk, "why": "four-eyes: the requester cannot approve"},
+        )
+        raise PermissionDenied(
+            "four-eyes: you asked for this disclosure; another supervisor decides"
+        )
+    reason = (reason or "").strip()
+    if not reason:
+        raise DisseminationError("a reason is required")
+    with transaction.atomic():
+        approval = ApprovalRequest.objects.select_for_update().get(pk=approval.pk)
+        if approval.status != ApprovalRequest.Status.PENDING:
+            raise DisseminationError(f"this request is already {approval.status}")
+        approval.decided_by = user
+        approval.reason = reason
+        approval.decided_at = timezone.now()
+        detail: dict[str, Any] = {
+            "approval": approval.pk,
+            "reason": reason,
+            "peer": entry.peer.node_id,
+        }
+        if not approve:
+            approval.status = ApprovalRequest.Status.DENIED
+            entry.status = DisseminationEntry.Status.DENIED
+        else:
+            approval.status = ApprovalRequest.Status.APPROVED
+            record = entry.record
+            if record is None:
+                raise DisseminationError("the record no longer exists")
+            d = _decide(
+                record,
+                entry.peer,
+                purpose,
+                _me(),
+                policy_engine(),
+                assurance_reference=entry.dissemination.assurance_reference,
+                supervisor_approved=True,
+            )
+            approval.recheck = d.to_dict()
+            detail["recheck"] = _reasons_for_audit([d])[0]
+            if d.result.decision is Decision.ALLOW:
+                entry.outbox_item = _enqueue(record, entry.peer, user, purpose)
+                entry.status = DisseminationEntry.Status.QUEUED
+                entry.agreements = list(d.agreements)
+                entry.max_retention_days = d.result.max_retention_days
+            else:
+                entry.status = DisseminationEntry.Status.DENIED
+        approval.save()
+        entry.save()
+        audit(user, action, object_ids=[entry.stix_id], purpose=purpose, detail=detail)
+    return approval
+
+
+# --------------------------------------------------------------------------------------------
+# Revocation and deletion (the originator)
+
+
+def revoke(user: Any, stix_id: str, *, purpose: str, delete: bool = False, reason: str = "") -> Any:
+    """Revoke a record this node originated (a new STIX version with ``revoked: true``) and
+    send the revocation, with a deletion order when ``delete``, to every peer that received it.
+
+    Legal effect: the originator withdraws the information (BRIEF principle 1): recipients
+    mark it revoked and, on a deletion order, purge its content within one delivery cycle and
+    acknowledge (signed). Nothing revoked is disclosed again. Audited as
+    ``dissemination.revoke`` (or ``dissemination.delete_order``) with the peers told.
+    """
+    from accord.dissemination.models import RevocationOrder
+    from accord.federation.peers.models import OutboxItem, Peer
+    from accord.intel.services import create_record
+
+    action = "dissemination.delete_order" if delete else "dissemination.revoke"
+    _require(user, "record.share", action, purpose)
+    record = _records(user, [stix_id], purpose)[0]
+    me = _me()
+    if record.origin_node and record.origin_node != me.node_id:
+        audit(
+            user,
+            action,
+            object_ids=[stix_id],
+            purpose=purpose,
+            outcome=Outcome.DENIED,
+            detail={"why": "only the originator revokes", "originator": record.origin_node},
+        )
+        raise PermissionDenied(f"only the originator ({record.origin_node}) may revoke this record")
+    with transaction.atomic():
+        obj = orjson.loads(record.data)
+        if not obj.get("revoked"):
+            now = timezone.now().strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+            if now <= str(obj.get("modified", "")):
+                now = str(obj.get("modified"))[:-1] + "1Z"  # keep modified strictly increasing
+            obj = {**obj, "revoked": True, "modified": now}
+            obj.pop("x_accord_signature", None)
+            record = create_record(user, obj, purpose=purpose)
+        version = str(obj["modified"])
+        peer_ids = set(OutboxItem.objects.filter(stix_id=stix_id).values_list("peer_id", flat=True))
+        orders = []
+        for peer in Peer.objects.filter(pk__in=peer_ids, enabled=True):
+            item = _enqueue(record, peer, user, purpose)
+            orders.append(
+                RevocationOrder.objects.create(
+                    stix_id=stix_id,
+                    version=version,
+                    peer=peer,
+                    action="delete" if delete else "revoke",
+                    reason=reason,
+                    ordered_by=getattr(user, "username", "system"),
+                    outbox_item=item,
+                )
+            )
+        audit(
+            user,
+            action,
+            object_ids=[stix_id],
+            purpose=purpose,
+            detail={
+                "version": version,
+                "peers": sorted(o.peer.node_id for o in orders),
+                "reason": reason,
+            },
+        )
+    return orders
+
+
+# --------------------------------------------------------------------------------------------
+# Onward sharing: the originator's answer
+
+
+def answer_consent(user: Any, consent: Any, *, grant: bool, reason: str) -> Any:
+    """The originator's liaison officer grants or refuses a recipient's request to pass one of
+    this node's records on (H2, or onward transfer with consent).
+
+    Legal effect: a grant is the originator's consent to that one onward disclosure (that
+    record, that recipient, that purpose); the answer goes back signed and the requesting
+    node re-checks its policy. Audited as ``dissemination.consent``.
+    """
+    from accord.dissemination.transport import send_consent_answer
+
+    _require(user, "consent.answer", "dissemination.consent")
+    reason = (reason or "").strip()
+    if not reason:
+        raise DisseminationError("a reason is required")
+    if consent.direction != "in" or consent.status != "pending":
+        raise DisseminationError("this consent request is not waiting for an answer")
+    with transaction.atomic():
+        consent.status = "granted" if grant else "refused"
+        consent.answered_by = getattr(user, "username", "")
+        consent.reason = reason
+        consent.answered_at = timezone.now()
+        consent.save()
+        send_consent_answer(consent)
+        audit(
+            user,
+            "dissemination.consent",
+            object_ids=[consent.stix_id],
+            purpose=consent.purpose,
+            detail={
+                "consent": str(consent.id),
+                "granted": grant,
+                "reason": reason,
+                "requester": consent.peer.node_id,
+                "recipient": consent.recipient_node,
+            },
+        )
+    return consent

@@ -1,0 +1,610 @@
+"""The federation side of dissemination: provenance with each push, revocation and deletion on
+the recipient, and signed notices (acknowledgements, consent requests and answers).
+
+- Sending: :func:`envelope_disclosures` (registered in the peers delivery's
+  ``ENVELOPE_MEMBERS``) adds ``x_accord_disclosures`` beside ``objects`` in the pushed TAXII
+  envelope: per object version, the disclosure's purpose, agreements ({id, version}) and
+  maximum retention, or the originator's revocation / deletion order. The envelope body is
+  covered by the RFC 9530 ``Content-Digest`` that the RFC 9421 signature signs, so these facts
+  travel signed without touching the signed STIX object.
+- Receiving: :func:`on_received` (in the peers ``RECEIVE_HOOKS``, inside the inbox's
+  transaction) writes a :class:`ReceivedDisclosure` for each stored object (sender, agreement,
+  purpose, retention deadline = received_at + max_retention_days), marks revoked objects,
+  purges ordered deletions (a tombstone keeps the id) and queues a signed acknowledgement.
+- Notices: :class:`FederationNotice` rows, POSTed signed (RFC 9421) as JSON to the peer's
+  ``/federation/dissemination/notices/`` by :func:`deliver_notices` (a background task queued
+  after commit, retried with the outbox's back-off); received by :func:`notices_view`.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from typing import Any
+
+import httpx
+import orjson
+from django.db import IntegrityError, transaction
+from django.db.models import ProtectedError, Q
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
+from django_tasks import task
+
+from accord.dissemination.models import (
+    ApprovalRequest,
+    ConsentRequest,
+    DisseminationEntry,
+    FederationNotice,
+    ReceivedDisclosure,
+    RevocationOrder,
+)
+from accord.oversight.services import Outcome, audit
+
+__all__ = [
+    "ENVELOPE_MEMBER",
+    "deliver_notices",
+    "envelope_disclosures",
+    "install",
+    "notices_view",
+    "on_received",
+    "request_consent",
+    "send_consent_answer",
+]
+
+log = logging.getLogger(__name__)
+
+#: The envelope member that carries the disclosure facts beside ``objects``.
+ENVELOPE_MEMBER = "x_accord_disclosures"
+NOTICE_PATH = "federation/dissemination/notices/"
+NOTICE_KINDS = ("ack", "consent_request", "consent_answer")
+
+
+def install() -> None:
+    """Register the sending and receiving hooks with the peers transport (once)."""
+    from accord.federation.peers import delivery, services
+
+    if envelope_disclosures not in delivery.ENVELOPE_MEMBERS:
+        delivery.ENVELOPE_MEMBERS.append(envelope_disclosures)
+    if on_received not in services.RECEIVE_HOOKS:
+        services.RECEIVE_HOOKS.append(on_received)
+
+
+# --------------------------------------------------------------------------------------------
+# Sending: the facts beside the objects
+
+
+def envelope_disclosures(peer: Any, items: list[Any]) -> dict[str, Any]:
+    """``{"x_accord_disclosures": [...]}`` for the outbox items in one envelope (or {})."""
+    ids = [i.pk for i in items]
+    facts: dict[int, dict[str, Any]] = {}
+    for entry in DisseminationEntry.objects.filter(outbox_item_id__in=ids).select_related(
+        "dissemination"
+    ):
+        facts.setdefault(
+            entry.outbox_item_id,
+            {
+                "id": entry.stix_id,
+                "purpose": entry.dissemination.purpose,
+                "agreements": entry.agreements,
+                "max_retention_days": entry.max_retention_days,
+                "dissemination": str(entry.dissemination_id),
+            },
+        )
+    for order in RevocationOrder.objects.filter(outbox_item_id__in=ids):
+        facts[order.outbox_item_id] = {
+            "id": order.stix_id,
+            "notice": order.action,
+            "order": order.pk,
+            "reason": order.reason,
+        }
+    out = []
+    for item in items:
+        fact = facts.get(item.pk)
+        if fact is not None:
+            out.append({**fact, "version": item.modified})
+    return {ENVELOPE_MEMBER: out} if out else {}
+
+
+# --------------------------------------------------------------------------------------------
+# Receiving
+
+
+def _clean_agreements(value: Any) -> list[dict[str, Any]]:
+    out = []
+    for a in value if isinstance(value, list) else ():
+        if isinstance(a, dict) and isinstance(a.get("id"), str):
+            version = a.get("version")
+            out.append(
+                {"id": a["id"][:100], "version": version if isinstance(version, int) else None}
+            )
+    return out[:20]
+
+
+def on_received(peer: Any, envelope: Any, successes: list[dict[str, str]]) -> None:
+    """Provenance, revocation and deletion for the objects of one envelope that were stored."""
+    facts = envelope.get(ENVELOPE_MEMBER) if isinstance(envelope, dict) else None
+    if not isinstance(facts, list):
+        facts = []
+    stored = {(s["id"], s["version"]) for s in successes}
+    by_key = {
+        (f.get("id"), f.get("version")): f
+        for f in facts
+        if isinstance(f, dict) and isinstance(f.get("id"), str)
+    }
+    from accord.intel.models import Record
+
+    for key in stored:
+        fact = by_key.get(key)
+        record = Record.objects.filter(stix_id=key[0]).first()
+        notice = fact.get("notice") if fact else None
+        if notice in ("revoke", "delete"):
+            _apply_revocation(peer, key[0], key[1], record, fact or {})
+        elif record is not None and record.revoked:
+            _mark_revoked(peer, key[0], record, {})
+        elif fact is not None:
+            _record_provenance(peer, key[0], key[1], record, fact)
+
+
+def _record_provenance(peer: Any, stix_id: str, version: str, record: Any, fact: dict) -> None:
+    now = timezone.now()
+    days = fact.get("max_retention_days")
+    days = days if isinstance(days, int) and 0 < days < 100_000 else None
+    purpose = str(fact.get("purpose") or "")[:64]
+    agreements = _clean_agreements(fact.get("agreements"))
+    ReceivedDisclosure.objects.update_or_create(
+        stix_id=stix_id,
+        sender_node=peer.node_id,
+        defaults={
+            "record": record,
+            "originator_node": getattr(record, "origin_node", "") or "",
+            "version": version,
+            "agreements": agreements,
+            "purpose": purpose,
+            "max_retention_days": days,
+            "received_at": now,
+            "retention_until": now + timedelta(days=days) if days else None,
+            "dissemination": str(fact.get("dissemination") or "")[:64],
+        },
+    )
+    audit(
+        peer.user,
+        "dissemination.receive",
+        object_ids=[stix_id],
+        purpose=purpose,
+        detail={
+            "sender": peer.node_id,
+            "version": version,
+            "agreements": agreements,
+            "max_retention_days": days,
+        },
+    )
+
+
+def _mark_revoked(peer: Any, stix_id: str, record: Any, fact: dict) -> None:
+    now = timezone.now()
+    updated = ReceivedDisclosure.objects.filter(stix_id=stix_id, revoked_at__isnull=True).update(
+        revoked_at=now
+    )
+    if updated:
+        audit(
+            peer.user,
+            "dissemination.revoked",
+            object_ids=[stix_id],
+            detail={"sender": peer.node_id, "reason": str(fact.get("reason", ""))[:500]},
+        )
+
+
+def _purge(record: Any) -> str:
+    """Delete the record's content; "deleted", or "blanked" when another record (a confirmed
+    screening hit) must keep pointing at it: then only a tombstone's JSON stays."""
+    from accord.intel.models import Identifier, NameToken, RecordMarking, RecordVersion
+
+    try:
+        with transaction.atomic():
+            record.delete()
+        return "deleted"
+    except ProtectedError:
+        tomb = orjson.dumps(
+            {
+                "type": record.stix_type,
+                "id": record.stix_id,
+                "revoked": True,
+                "x_accord_tombstone": "content deleted on the originator's order",
+            }
+        ).decode()
+        RecordVersion.objects.filter(record=record).update(data=tomb, sha256="")
+        NameToken.objects.filter(record=record).delete()
+        Identifier.objects.filter(record=record).delete()
+        RecordMarking.objects.filter(record=record).delete()
+        type(record).objects.filter(pk=record.pk).update(data=tomb, display_name="", revoked=True)
+        return "blanked"
+
+
+def _apply_revocation(peer: Any, stix_id: str, version: str, record: Any, fact: dict) -> None:
+    """The originator revoked (and maybe ordered the deletion of) a record: comply, then
+    acknowledge, signed. Only the originator's order counts."""
+    notice = fact.get("notice")
+    if record is not None and record.origin_node and record.origin_node != peer.node_id:
+        audit(
+            peer.user,
+            "dissemination.revoked",
+            object_ids=[stix_id],
+            outcome=Outcome.DENIED,
+            detail={
+                "sender": peer.node_id,
+                "why": "only the originator revokes",
+                "originator": record.origin_node,
+            },
+        )
+        return
+    _mark_revoked(peer, stix_id, record, fact)
+    now = timezone.now()
+    outcome = "revoked"
+    if notice == "delete":
+        outcome = _purge(record) if record is not None else "deleted"
+        rows = ReceivedDisclosure.objects.filter(stix_id=stix_id)
+        if not rows.exists():
+            ReceivedDisclosure.objects.create(
+                stix_id=stix_id,
+                sender_node=peer.node_id,
+                originator_node=peer.node_id,
+                version=version,
+                received_at=now,
+                revoked_at=now,
+            )
+        rows.update(deleted_at=now, revoked_at=now, record=None if outcome == "deleted" else record)
+        audit(
+            peer.user,
+            "dissemination.purge",
+            object_ids=[stix_id],
+            detail={
+                "sender": peer.node_id,
+                "order": fact.get("order"),
+                "outcome": outcome,
+                "reason": str(fact.get("reason", ""))[:500],
+            },
+        )
+    queue_notice(
+        peer,
+        "ack",
+        {
+            "id": stix_id,
+            "version": version,
+            "order": fact.get("order"),
+            "action": notice,
+            "outcome": outcome,
+            "at": now.isoformat(),
+        },
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Notices
+
+
+def queue_notice(peer: Any, kind: str, body: dict[str, Any]) -> Any:
+    """Queue a signed notice for ``peer``; sent after the commit (and retried)."""
+    notice = FederationNotice.objects.create(
+        direction="out",
+        peer=peer,
+        kind=kind,
+        body=body,
+        status=FederationNotice.Status.QUEUED,
+        next_attempt_at=timezone.now(),
+    )
+    transaction.on_commit(_schedule)
+    return notice
+
+
+def _schedule(run_after: Any = None) -> None:
+    try:
+        if run_after is None:
+            deliver_notices_task.enqueue()
+        else:
+            deliver_notices_task.using(run_after=run_after).enqueue()
+    except Exception:  # the next tick or share sends it; never fail the caller's commit
+        log.exception("dissemination: could not queue the notice delivery")
+
+
+def deliver_notices(client: httpx.Client | None = None) -> dict[str, int]:
+    """Send the due notices, each one signed POST; the outcome is on each row.
+
+    Legal effect: carries acknowledgements and consent messages already decided; audited as
+    ``dissemination.notice`` per notice sent.
+    """
+    from accord.federation.peers.delivery import _private_key, backoff_seconds, signed_post
+    from accord.node.models import NodeIdentity
+
+    me = NodeIdentity.current()
+    counts = {"delivered": 0, "failed": 0}
+    if me is None:
+        return counts
+    now = timezone.now()
+    due = FederationNotice.objects.filter(
+        Q(direction="out"),
+        Q(status__in=(FederationNotice.Status.QUEUED, FederationNotice.Status.FAILED)),
+        Q(next_attempt_at__lte=now) | Q(next_attempt_at__isnull=True),
+    ).select_related("peer")
+    notices = list(due[:500])
+    if not notices:
+        return counts
+    key = _private_key()
+    http = client or httpx.Client(timeout=30.0, follow_redirects=False, trust_env=False)
+    retry_at = None
+    try:
+        for n in notices:
+            body = orjson.dumps({"id": str(n.id), "kind": n.kind, "body": n.body})
+            url = n.peer.url + NOTICE_PATH
+            try:
+                response = signed_post(url, body, node_id=me.node_id, private_key=key, client=http)
+                error = (
+                    ""
+                    if response.status_code in (200, 202)
+                    else (
+                        f"{n.peer.node_id} answered {response.status_code}: {response.text[:300]}"
+                    )
+                )
+            except httpx.HTTPError as exc:
+                error = f"cannot reach {n.peer.node_id}: {type(exc).__name__}: {exc}"
+            if error:
+                n.attempts += 1
+                n.status = FederationNotice.Status.FAILED
+                n.last_error = error[:2000]
+                n.next_attempt_at = timezone.now() + timedelta(seconds=backoff_seconds(n.attempts))
+                retry_at = min(retry_at or n.next_attempt_at, n.next_attempt_at)
+                counts["failed"] += 1
+            else:
+                n.status = FederationNotice.Status.DELIVERED
+                n.delivered_at = timezone.now()
+                n.last_error = ""
+                counts["delivered"] += 1
+            n.save()
+            audit(
+                None,
+                "dissemination.notice",
+                object_ids=[str(n.body.get("id", ""))],
+                outcome=Outcome.FAILED if error else Outcome.OK,
+                detail={
+                    "peer": n.peer.node_id,
+                    "kind": n.kind,
+                    "notice": str(n.id),
+                    "error": error[:500],
+                },
+            )
+    finally:
+        if client is None:
+            http.close()
+    if retry_at is not None:
+        _schedule(retry_at)
+    return counts
+
+
+@task()
+def deliver_notices_task() -> dict[str, int]:
+    """One pass over the due notices (see :func:`deliver_notices`)."""
+    return deliver_notices()
+
+
+def _taxii_error(status: int, message: str) -> HttpResponse:
+    from accord.federation.peers.middleware import taxii_error
+
+    return taxii_error(status, "Refused", message)
+
+
+@csrf_exempt
+def notices_view(request: HttpRequest) -> HttpResponse:
+    """``POST /federation/dissemination/notices/``: a signed notice from a peer (RFC 9421
+    signature checked by the peers middleware); 202 once recorded, idempotent on its id."""
+    if request.method != "POST":
+        response = _taxii_error(405, "allowed: POST")
+        response["Allow"] = "POST"
+        return response
+    peer = getattr(request, "peer", None)
+    if peer is None:
+        return _taxii_error(401, "only requests signed by a peer (RFC 9421)")
+    try:
+        data = orjson.loads(request.body)
+        notice_id, kind, body = str(data["id"]), str(data["kind"]), data["body"]
+        if kind not in NOTICE_KINDS or not isinstance(body, dict):
+            raise ValueError(kind)
+    except (orjson.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
+        return _taxii_error(400, f"a notice is {{id, kind, body}} with a known kind: {exc}")
+    try:
+        with transaction.atomic():
+            FederationNotice.objects.create(
+                id=notice_id,
+                direction="in",
+                peer=peer,
+                kind=kind,
+                body=body,
+                status=FederationNotice.Status.RECEIVED,
+            )
+            refused = _handle_notice(peer, kind, body)
+    except (IntegrityError, ValueError) as exc:
+        if FederationNotice.objects.filter(pk=notice_id, direction="in").exists():
+            return HttpResponse(
+                b'{"status":"already received"}', status=202, content_type="application/json"
+            )
+        return _taxii_error(400, f"notice refused: {exc}")
+    if refused:
+        return _taxii_error(422, refused)
+    return HttpResponse(b'{"status":"received"}', status=202, content_type="application/json")
+
+
+def _handle_notice(peer: Any, kind: str, body: dict[str, Any]) -> str:
+    """Apply a received notice; '' or why it was refused (audited either way)."""
+    stix_id = str(body.get("id", ""))[:100]
+    if kind == "ack":
+        updated = RevocationOrder.objects.filter(
+            peer=peer, stix_id=stix_id, version=str(body.get("version", ""))
+        ).update(acknowledged_at=timezone.now(), acknowledgement=body)
+        audit(
+            peer.user,
+            "dissemination.acknowledged",
+            object_ids=[stix_id],
+            outcome=Outcome.OK if updated else Outcome.REFUSED,
+            detail={"peer": peer.node_id, "ack": body},
+        )
+        return "" if updated else "no such revocation order"
+    if kind == "consent_request":
+        return _consent_requested(peer, stix_id, body)
+    return _consent_answered(peer, body)
+
+
+# --------------------------------------------------------------------------------------------
+# Onward sharing: consent
+
+
+def request_consent(user: Any, entry: Any, record: Any) -> None:
+    """Ask the originator of a received record for consent to this onward share (inside the
+    share's transaction); without a registered originator the entry is denied."""
+    from accord.federation.peers.models import Peer
+
+    origin = Peer.objects.filter(node_id=record.origin_node, enabled=True).first()
+    if origin is None:
+        entry.status = DisseminationEntry.Status.DENIED
+        entry.reasons = [
+            *entry.reasons,
+            {
+                "code": "consent.no_originator",
+                "message": f"the originator {record.origin_node} is not a registered peer",
+                "source": "handling code H2 / onward transfer with consent",
+            },
+        ]
+        entry.save(update_fields=["status", "reasons"])
+        return
+    consent = ConsentRequest.objects.create(
+        direction="out",
+        peer=origin,
+        stix_id=record.stix_id,
+        recipient_node=entry.peer.node_id,
+        recipient_jurisdiction=entry.peer.jurisdiction,
+        purpose=entry.dissemination.purpose,
+        entry=entry,
+    )
+    queue_notice(
+        origin,
+        "consent_request",
+        {
+            "consent": str(consent.id),
+            "id": record.stix_id,
+            "recipient_node": entry.peer.node_id,
+            "recipient_jurisdiction": entry.peer.jurisdiction,
+            "purpose": consent.purpose,
+            "requested_by": getattr(user, "username", ""),
+        },
+    )
+    audit(
+        user,
+        "dissemination.consent_request",
+        object_ids=[record.stix_id],
+        purpose=consent.purpose,
+        detail={"originator": origin.node_id, "recipient": entry.peer.node_id},
+    )
+
+
+def _consent_requested(peer: Any, stix_id: str, body: dict[str, Any]) -> str:
+    from accord.intel.models import Record
+
+    record = Record.objects.filter(stix_id=stix_id).first()
+    if record is None or record.origin_node:
+        audit(
+            peer.user,
+            "dissemination.consent_request",
+            object_ids=[stix_id],
+            outcome=Outcome.REFUSED,
+            detail={"peer": peer.node_id, "why": "not ours"},
+        )
+        return "this node is not the originator of that record"
+    ConsentRequest.objects.create(
+        id=str(body.get("consent")),
+        direction="in",
+        peer=peer,
+        stix_id=stix_id,
+        recipient_node=str(body.get("recipient_node", ""))[:64],
+        recipient_jurisdiction=str(body.get("recipient_jurisdiction", ""))[:16],
+        purpose=str(body.get("purpose", ""))[:64],
+    )
+    audit(
+        peer.user,
+        "dissemination.consent_request",
+        object_ids=[stix_id],
+        purpose=str(body.get("purpose", ""))[:64],
+        detail={"requester": peer.node_id, "recipient": body.get("recipient_node")},
+    )
+    return ""
+
+
+def send_consent_answer(consent: Any) -> None:
+    queue_notice(
+        consent.peer,
+        "consent_answer",
+        {
+            "consent": str(consent.id),
+            "id": consent.stix_id,
+            "granted": consent.status == "granted",
+            "reason": consent.reason,
+            "answered_by": consent.answered_by,
+        },
+    )
+
+
+def _consent_answered(peer: Any, body: dict[str, Any]) -> str:
+    """The originator answered: re-check the waiting onward share and release or deny it."""
+    from accord.agreement.services import policy_engine
+    from accord.dissemination.services import _decide, _enqueue, _me
+    from accord.engine.policy import Decision
+
+    consent = ConsentRequest.objects.filter(
+        pk=str(body.get("consent")), direction="out", peer=peer, status="pending"
+    ).first()
+    if consent is None:
+        return "no pending consent request with that id from this originator"
+    granted = body.get("granted") is True
+    consent.status = "granted" if granted else "refused"
+    consent.reason = str(body.get("reason", ""))[:2000]
+    consent.answered_by = f"{peer.node_id}:{str(body.get('answered_by', ''))[:100]}"
+    consent.answered_at = timezone.now()
+    consent.save()
+    entry = consent.entry
+    detail: dict[str, Any] = {"originator": peer.node_id, "granted": granted}
+    if entry is not None and entry.status == DisseminationEntry.Status.AWAITING_CONSENT:
+        if not granted or entry.record is None:
+            entry.status = DisseminationEntry.Status.DENIED
+        else:
+            d = _decide(
+                entry.record,
+                entry.peer,
+                entry.dissemination.purpose,
+                _me(),
+                policy_engine(),
+                originator_consent=True,
+                assurance_reference=entry.dissemination.assurance_reference,
+            )
+            detail["recheck"] = d.to_dict()["decision"]
+            entry.decision = d.decision
+            entry.reasons = d.to_dict()["reasons"]
+            if d.result.decision is Decision.ALLOW:
+                entry.outbox_item = _enqueue(
+                    entry.record,
+                    entry.peer,
+                    entry.dissemination.requested_by,
+                    entry.dissemination.purpose,
+                )
+                entry.status = DisseminationEntry.Status.QUEUED
+                entry.agreements = list(d.agreements)
+            elif d.result.decision is Decision.NEEDS_APPROVAL:
+                entry.status = DisseminationEntry.Status.AWAITING_APPROVAL
+                ApprovalRequest.objects.get_or_create(entry=entry)
+            else:
+                entry.status = DisseminationEntry.Status.DENIED
+        entry.save()
+    audit(
+        peer.user,
+        "dissemination.consent_answer",
+        object_ids=[consent.stix_id],
+        purpose=consent.purpose,
+        detail=detail,
+    )
+    return ""

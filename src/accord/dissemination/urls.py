@@ -1,0 +1,16 @@
+"""Dissemination pages, mounted at ``/disseminations/`` by :mod:`accord.web.urls`."""
+
+from django.urls import path
+
+from accord.dissemination import views
+
+__all__ = ["urlpatterns"]
+
+app_name = "dissemination"
+
+urlpatterns = [
+    path("", views.dissemination_list, name="list"),
+    path("new/", views.share_new, name="new"),
+    path("approvals/", views.approvals, name="approvals"),
+    path("<str:pk>/", views.dissemination_detail, name="detail"),
+]

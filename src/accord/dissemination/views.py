@@ -1,0 +1,116 @@
+"""Dissemination pages: share a record (form, preview of each recipient's decision, send), the
+disseminations list with delivery status, the supervisors' approval queue. Every action goes
+through :mod:`accord.dissemination.services`."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_http_methods
+
+from accord.dissemination.forms import ApprovalForm, ShareForm
+from accord.dissemination.models import ApprovalRequest, Dissemination
+from accord.dissemination.services import (
+    DisseminationError,
+    can_approve,
+    decide_approval,
+    preview,
+    share,
+)
+from accord.web.access import member_required, working_context
+
+__all__ = ["approvals", "dissemination_detail", "dissemination_list", "share_new"]
+
+
+@member_required
+@require_http_methods(["GET", "POST"])
+def share_new(request: HttpRequest) -> HttpResponse:
+    """GET/POST /disseminations/new/?record=<id>: the form; "preview" shows each recipient's
+    decision and reasons, "send" shares."""
+    from accord.intel.services import RecordNotFound, get_record
+
+    stix_id = request.GET.get("record", "")
+    ctx = working_context(request)
+    if not request.user.can("record.share"):
+        raise PermissionDenied
+    try:
+        record = get_record(request.user, stix_id, purpose=ctx.purpose, case=ctx.case)
+    except RecordNotFound as exc:
+        raise Http404("no such record") from exc
+    form = ShareForm(request.POST or None, initial={"purpose": ctx.purpose})
+    decisions = None
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        args = (request.user, [stix_id], data["recipients"], data["purpose"])
+        try:
+            if request.POST.get("action") == "send":
+                d = share(*args, assurance_reference=data["assurance_reference"])
+                messages.success(request, "Shared: each recipient's outcome is below.")
+                return redirect("web:dissemination:detail", pk=d.pk)
+            decisions = [
+                x.to_dict() for x in preview(*args, assurance_reference=data["assurance_reference"])
+            ]
+        except (DisseminationError, RecordNotFound) as exc:
+            form.add_error(None, str(exc))
+    return render(
+        request,
+        "dissemination/share.html",
+        {"record": record, "form": form, "decisions": decisions},
+    )
+
+
+@member_required
+@require_GET
+def dissemination_list(request: HttpRequest) -> HttpResponse:
+    """GET /disseminations/: the user's disseminations (all of them for supervisors)."""
+    rows = Dissemination.objects.select_related("requested_by")
+    if not can_approve(request.user):
+        rows = rows.filter(requested_by=request.user)
+    return render(request, "dissemination/list.html", {"rows": rows[:200]})
+
+
+@member_required
+@require_GET
+def dissemination_detail(request: HttpRequest, pk: str) -> HttpResponse:
+    import uuid
+
+    try:
+        key = uuid.UUID(pk)
+    except ValueError as exc:
+        raise Http404 from exc
+    d = get_object_or_404(Dissemination, pk=key)
+    if d.requested_by_id != request.user.pk and not can_approve(request.user):
+        raise Http404
+    entries = d.entries.select_related("peer", "outbox_item")
+    return render(request, "dissemination/detail.html", {"d": d, "entries": entries})
+
+
+@member_required
+@require_http_methods(["GET", "POST"])
+def approvals(request: HttpRequest) -> HttpResponse:
+    """GET/POST /disseminations/approvals/: the supervisors' queue (four-eyes)."""
+    if not can_approve(request.user):
+        raise PermissionDenied
+    if request.method == "POST":
+        approval = get_object_or_404(ApprovalRequest, pk=request.POST.get("approval"))
+        form = ApprovalForm(request.POST)
+        if form.is_valid():
+            try:
+                decide_approval(
+                    request.user,
+                    approval,
+                    approve=form.cleaned_data["decision"] == "approve",
+                    reason=form.cleaned_data["reason"],
+                )
+                messages.success(request, "Decision recorded.")
+            except (PermissionDenied, DisseminationError) as exc:
+                messages.error(request, str(exc) or "not allowed")
+        return redirect("web:dissemination:approvals")
+    pending = ApprovalRequest.objects.filter(status="pending").select_related(
+        "entry", "entry__peer", "entry__dissemination__requested_by"
+    )
+    return render(
+        request, "dissemination/approvals.html", {"pending": pending, "form": ApprovalForm()}
+    )
