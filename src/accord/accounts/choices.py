@@ -23,12 +23,29 @@ class Role(models.TextChoices):
 #: ``oversight-review``), and node administrators never do.
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.ANALYST: frozenset(
-        {"record.view", "record.create", "record.import", "record.export", "record.search"}
+        {
+            "record.view",
+            "record.create",
+            "record.import",
+            "record.export",
+            "record.search",
+            "record.share",
+        }
     ),
     Role.SUPERVISOR: frozenset(
-        {"record.view", "record.create", "record.import", "record.export", "record.search"}
+        {
+            "record.view",
+            "record.create",
+            "record.import",
+            "record.export",
+            "record.search",
+            "record.share",
+            "disclosure.approve",
+        }
     ),
-    Role.LIAISON: frozenset({"record.view", "record.search", "record.export"}),
+    Role.LIAISON: frozenset(
+        {"record.view", "record.search", "record.export", "record.share", "consent.answer"}
+    ),
     Role.COMMANDER: frozenset({"record.view", "record.search"}),
     Role.LEGAL: frozenset({"record.view", "record.search", "agreement.manage", "profile.manage"}),
     Role.OVERSIGHT: frozenset({"record.review", "audit.view", "audit.verify"}),

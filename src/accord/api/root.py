@@ -8,6 +8,7 @@ from __future__ import annotations
 from ninja import NinjaAPI
 
 from accord.api.auth import API_AUTH
+from accord.api.dissemination import router as dissemination_router
 from accord.api.imports import router as imports_router
 from accord.api.problems import install_problem_handlers
 from accord.api.records import router as records_router
@@ -34,3 +35,4 @@ install_problem_handlers(api)
 api.add_router("", records_router)
 api.add_router("", imports_router)
 api.add_router("", screening_router)
+api.add_router("", dissemination_router)

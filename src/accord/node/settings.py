@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "accord.federation",
     "accord.federation.feeds",
     "accord.federation.peers",
+    "accord.dissemination",
     "accord.agreement",
     "accord.screening",
     "accord.web",

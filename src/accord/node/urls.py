@@ -5,6 +5,7 @@ from accord.node.views import extension_schema
 urlpatterns = [
     path("api/", include("accord.api.urls")),
     path("taxii2/", include("accord.federation.urls")),
+    path("federation/dissemination/", include("accord.dissemination.federation_urls")),
     path("federation/", include("accord.federation.peers.urls")),
     path("schemas/<slug:name>.json", extension_schema, name="extension-schema"),
     path("", include("accord.web.urls")),

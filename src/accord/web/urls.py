@@ -23,6 +23,7 @@ urlpatterns = [
     path("tokens/<int:pk>/revoke/", views.token_revoke, name="token-revoke"),
     path("feeds/", include("accord.federation.feeds.urls")),
     path("screening/", include("accord.screening.urls")),
+    path("disseminations/", include("accord.dissemination.urls")),
 ]
 
 #: Views open without a session (the deny-by-default test checks that this is all).

@@ -44,6 +44,7 @@ from accord.federation.peers.models import OutboxItem, Peer
 from accord.oversight.services import Outcome, audit
 
 __all__ = [
+    "ENVELOPE_MEMBERS",
     "ENVELOPE_SIZE",
     "DeliveryReport",
     "backoff_seconds",
@@ -58,6 +59,10 @@ TAXII = "application/taxii+json;version=2.1"
 ENVELOPE_SIZE = 200
 RETRY_BASE_SECONDS = 2.0
 RETRY_CAP_SECONDS = 3600.0
+#: Callables ``(peer, items) -> dict`` adding members to the envelope beside ``objects`` (the
+#: body is covered by Content-Digest, so they travel signed); registered by other apps
+#: (dissemination: the provenance of each disclosure, docs/dissemination.md).
+ENVELOPE_MEMBERS: list[Callable[[Peer, list[OutboxItem]], dict[str, Any]]] = []
 #: An item left "sending" this long (a worker died mid-send) is taken back.
 STALE_CLAIM = timedelta(minutes=10)
 
@@ -182,7 +187,10 @@ def _send(
             sendable.append(item)
     if not sendable:
         return 0, rejected, 0, ""
-    body = orjson.dumps({"objects": objects})
+    envelope: dict[str, Any] = {"objects": objects}
+    for member in ENVELOPE_MEMBERS:
+        envelope.update(member(peer, sendable))
+    body = orjson.dumps(envelope)
     url = peer_push_url(peer)
     try:
         response = signed_post(url, body, node_id=me.node_id, private_key=key, client=client)

@@ -34,6 +34,7 @@ from accord.federation.peers.models import OutboxItem, Peer, SeenNonce, peer_ide
 from accord.oversight.services import Outcome, audit
 
 __all__ = [
+    "RECEIVE_HOOKS",
     "PeerError",
     "add_peer",
     "clock_skew",
@@ -46,6 +47,10 @@ __all__ = [
     "update_peer",
     "verify_peer_request",
 ]
+
+#: Callables ``(peer, envelope, successes)`` run inside :func:`receive_envelope`'s transaction
+#: after the objects are stored (dissemination: provenance, revocation; docs/dissemination.md).
+RECEIVE_HOOKS: list[Any] = []
 
 #: Most object ids an audit entry lists.
 AUDIT_ID_LIMIT = 1000
@@ -381,7 +386,9 @@ def _check_object(obj: Any, originators: Mapping[str, str]) -> tuple[str, str]:
     return originator, ""
 
 
-def receive_envelope(peer: Peer, objects: Sequence[Any]) -> dict[str, Any]:
+def receive_envelope(
+    peer: Peer, objects: Sequence[Any], envelope: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
     """Store the objects a peer pushed; returns a TAXII 2.1 status resource (section 4.3.1).
 
     Each object must carry its originator's signature (``x_accord_signature``, RFC 8785
@@ -433,6 +440,8 @@ def receive_envelope(peer: Peer, objects: Sequence[Any]) -> dict[str, Any]:
                 failed.append({"id": sid, "version": version, "message": failures[i]})
             else:
                 successes.append({"id": sid, "version": version})
+        for hook in RECEIVE_HOOKS:
+            hook(peer, envelope or {}, successes)
         if denied:
             audit(
                 peer.user,

@@ -40,5 +40,5 @@ def inbox(request: HttpRequest) -> HttpResponse:
     objects = envelope.get("objects") if isinstance(envelope, dict) else None
     if not isinstance(objects, list):
         return taxii_error(400, "Bad Request", "a TAXII envelope with an 'objects' list")
-    status = receive_envelope(peer, objects)
+    status = receive_envelope(peer, objects, envelope)
     return HttpResponse(orjson.dumps(status), status=202, content_type=TAXII)
