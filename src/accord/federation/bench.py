@@ -8,10 +8,18 @@ is started on loopback and driven with httpx (keep-alive, HTTP Basic):
 - paged GET of the whole collection (limit=1000, following ``next``), objects/s;
 - the first page (limit=100) of filtered GETs mixing ``match[type]``, ``match[id]``,
   ``added_after`` and ``match[version]=all``: median and p99 in milliseconds.
+
+The client parses every response in full (``response.json()``), with Python's cyclic garbage
+collector paused while it times: a parsed page is a tree of about 20,000 fresh objects (no
+cycles, freed by reference counting), and the collections that churn triggers in this
+Django-loaded process took longer than the server took to answer the page (measured: 16-24 ms
+against 3.5 ms per 1,000-object page), which measured the client, not the server.
 """
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import os
 import random
 import socket
@@ -25,6 +33,19 @@ __all__ = ["run_taxii_bench", "table"]
 
 TAXII = "application/taxii+json;version=2.1"
 PASSWORD = "bench taxii password 7"
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Any:
+    """Pause the cyclic garbage collector (see the module docstring); restored after."""
+    was = gc.isenabled()
+    gc.collect()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
 
 
 def _percentile(values: list[float], q: float) -> float:
@@ -95,7 +116,10 @@ def run_taxii_bench(
     base = f"http://127.0.0.1:{port}/taxii2/accord/collections/{collection.pk}/"
     headers = {"Accept": TAXII, "Content-Type": TAXII}
     try:
-        with httpx.Client(auth=("bench-taxii", PASSWORD), headers=headers, timeout=120) as http:
+        with (
+            httpx.Client(auth=("bench-taxii", PASSWORD), headers=headers, timeout=120) as http,
+            _collector_paused(),
+        ):
             deadline = time.monotonic() + 60
             while True:
                 try:
