@@ -57,7 +57,9 @@ def worker_main() -> None:
 
     start_delivery()  # queues outbox deliveries when items are due (docs/federation.md)
 
-    call_command("db_worker", interval=0.5, no_startup_delay=True, verbosity=0)
+    # A short poll: a queued delivery to a peer leaves within ~0.1 s (share-to-available
+    # latency, `accord bench federation`); an idle poll of the task table costs next to nothing.
+    call_command("db_worker", interval=0.1, no_startup_delay=True, verbosity=0)
 
 
 def start_worker(data_dir: Path) -> subprocess.Popen[bytes]:
