@@ -1,6 +1,10 @@
 """Dissemination: ``POST /api/disseminations/preview`` (each recipient's decision, nothing
 sent), ``POST /api/disseminations`` (share), ``GET /api/disseminations/{id}`` (its entries and
-delivery status), ``POST /api/approvals/{id}`` (a supervisor approves or denies, with a reason).
+delivery status), ``POST /api/approvals/{id}`` (a supervisor approves or denies, with a reason),
+``POST /api/records/{id}/revoke`` and ``/delete-order`` (the originator, with a reason),
+``GET /api/records/{id}/provenance`` (received from whom, under which agreement; orders and
+their acknowledgements), ``GET /api/consents`` and ``POST /api/consents/{id}`` (the
+originator's liaison officer answers a recipient's onward-share request).
 
 Body of the first two: ``{"records": [stix ids], "recipients": [peer node ids], "purpose":
 "...", "assurance_reference": "..."}``. Each entry: ``{"recipient", "record", "decision",
@@ -21,7 +25,14 @@ from pydantic import Field
 from accord.api.problems import ProblemError
 from accord.api.schemas import ProblemSchema
 
-__all__ = ["ApprovalDecisionSchema", "ShareRequestSchema", "entry_out", "router"]
+__all__ = [
+    "ApprovalDecisionSchema",
+    "ConsentAnswerSchema",
+    "RevokeSchema",
+    "ShareRequestSchema",
+    "entry_out",
+    "router",
+]
 
 router = Router(tags=["dissemination"])
 
@@ -184,3 +195,178 @@ def approval_view(request: HttpRequest, approval_id: int, payload: ApprovalDecis
         "decided_by": request.user.username,
         "entry": entry_out(entry),
     }
+
+
+# --------------------------------------------------------------------------------------------
+# Revocation and deletion orders (the originator), provenance, consent requests
+
+
+class RevokeSchema(Schema):
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class ConsentAnswerSchema(Schema):
+    decision: Literal["grant", "refuse"]
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+def order_out(order: Any) -> dict[str, Any]:
+    return {
+        "id": order.pk,
+        "record": order.stix_id,
+        "version": order.version,
+        "recipient": order.peer.node_id,
+        "action": order.action,
+        "reason": order.reason,
+        "ordered_by": order.ordered_by,
+        "created_at": order.created_at.isoformat(),
+        "delivery": order.outbox_item.status if order.outbox_item_id else None,
+        "acknowledged_at": order.acknowledged_at.isoformat() if order.acknowledged_at else None,
+        "acknowledgement": order.acknowledgement or None,
+    }
+
+
+def received_out(row: Any) -> dict[str, Any]:
+    def iso(value: Any) -> str | None:
+        return value.isoformat() if value else None
+
+    return {
+        "record": row.stix_id,
+        "sender": row.sender_node,
+        "originator": row.originator_node,
+        "version": row.version,
+        "agreements": row.agreements,
+        "purpose": row.purpose,
+        "max_retention_days": row.max_retention_days,
+        "received_at": iso(row.received_at),
+        "retention_until": iso(row.retention_until),
+        "revoked_at": iso(row.revoked_at),
+        "deleted_at": iso(row.deleted_at),
+    }
+
+
+def _revoke(request: HttpRequest, stix_id: str, payload: RevokeSchema, delete: bool) -> Any:
+    from accord.api.auth import request_context
+    from accord.dissemination.services import revoke
+
+    purpose, _case = request_context(request)
+    orders = _call(revoke, request.user, stix_id, purpose=purpose, delete=delete,
+                   reason=payload.reason)  # fmt: skip
+    return {
+        "record": stix_id,
+        "action": "delete" if delete else "revoke",
+        "revoked": True,
+        "orders": [order_out(o) for o in orders],
+    }
+
+
+@router.post(
+    "/records/{stix_id}/revoke",
+    response={200: dict, **_ERRORS},
+    summary="The originator revokes a record it shared (every recipient is told)",
+)
+def revoke_view(request: HttpRequest, stix_id: str, payload: RevokeSchema) -> Any:
+    return _revoke(request, stix_id, payload, delete=False)
+
+
+@router.post(
+    "/records/{stix_id}/delete-order",
+    response={200: dict, **_ERRORS},
+    summary="The originator revokes a record and orders every recipient to delete it",
+)
+def delete_order_view(request: HttpRequest, stix_id: str, payload: RevokeSchema) -> Any:
+    return _revoke(request, stix_id, payload, delete=True)
+
+
+@router.get(
+    "/records/{stix_id}/provenance",
+    response={200: dict, **_ERRORS},
+    summary="Where a record came from (received) and where it went (revocation orders)",
+)
+def provenance_view(request: HttpRequest, stix_id: str) -> Any:
+    """For a visible record: what this node received of it (sender, agreements, purpose,
+    retention deadline, revoked) and, for its originator, the revocation orders with their
+    acknowledgements. A purged record's tombstone is shown to users who may share."""
+    from accord.api.auth import request_context
+    from accord.dissemination.models import ReceivedDisclosure, RevocationOrder
+    from accord.intel.services import RecordNotFound, get_record
+
+    purpose, case = request_context(request)
+    received = ReceivedDisclosure.objects.filter(stix_id=stix_id)
+    try:
+        record = get_record(request.user, stix_id, purpose=purpose, case=case)
+    except RecordNotFound as exc:
+        tombstones = [r for r in received if r.deleted_at and r.record_id is None]
+        if not (tombstones and request.user.can("record.share")):
+            raise ProblemError(404, "No such record, or it is not visible to you.") from exc
+        return {"record": stix_id, "present": False, "revoked": True,
+                "received": [received_out(r) for r in tombstones], "orders": []}  # fmt: skip
+    orders = RevocationOrder.objects.filter(stix_id=stix_id).select_related("peer")
+    return {
+        "record": stix_id,
+        "present": True,
+        "revoked": bool(record.revoked),
+        "origin": record.origin_node or "",
+        "received": [received_out(r) for r in received],
+        "orders": [order_out(o) for o in orders],
+    }
+
+
+def consent_out(c: Any) -> dict[str, Any]:
+    return {
+        "id": str(c.id),
+        "direction": c.direction,
+        "peer": c.peer.node_id,
+        "record": c.stix_id,
+        "recipient": c.recipient_node,
+        "recipient_jurisdiction": c.recipient_jurisdiction,
+        "purpose": c.purpose,
+        "status": c.status,
+        "answered_by": c.answered_by,
+        "reason": c.reason,
+        "created_at": c.created_at.isoformat(),
+        "answered_at": c.answered_at.isoformat() if c.answered_at else None,
+    }
+
+
+def _liaison(request: HttpRequest) -> None:
+    if not request.user.can("consent.answer"):
+        raise PermissionDenied("only a liaison officer answers consent requests (consent.answer)")
+
+
+@router.get(
+    "/consents",
+    response={200: dict, **_ERRORS},
+    summary="Consent requests from recipients that want to pass this node's records on",
+)
+def consents_view(request: HttpRequest, status: str = "pending") -> Any:
+    from accord.dissemination.models import ConsentRequest
+
+    _liaison(request)
+    rows = ConsentRequest.objects.filter(direction="in").select_related("peer")
+    if status != "all":
+        rows = rows.filter(status=status)
+    return {"items": [consent_out(c) for c in rows[:500]]}
+
+
+@router.post("/consents/{consent_id}", response={200: dict, **_ERRORS})
+def consent_answer_view(request: HttpRequest, consent_id: str, payload: ConsentAnswerSchema) -> Any:
+    """The originator's liaison officer grants or refuses (a reason is required)."""
+    import uuid
+
+    from accord.dissemination.models import ConsentRequest
+    from accord.dissemination.services import answer_consent
+
+    _liaison(request)
+    try:
+        key = uuid.UUID(consent_id)
+    except ValueError as exc:
+        raise ProblemError(404, "No such consent request.") from exc
+    consent = ConsentRequest.objects.filter(pk=key, direction="in").first()
+    if consent is None:
+        raise ProblemError(404, "No such consent request.")
+    if consent.status != ConsentRequest.Status.PENDING:
+        raise ProblemError(409, f"This request is already {consent.status}.")
+    consent = _call(answer_consent, request.user, consent,
+                    grant=payload.decision == "grant", reason=payload.reason)  # fmt: skip
+    return consent_out(consent)

@@ -6,7 +6,7 @@ from django import forms
 
 from accord.engine.stix.markings import PURPOSES
 
-__all__ = ["ApprovalForm", "ShareForm"]
+__all__ = ["ApprovalForm", "ConsentAnswerForm", "RevokeForm", "ShareForm"]
 
 
 class ShareForm(forms.Form):
@@ -28,4 +28,20 @@ class ShareForm(forms.Form):
 
 class ApprovalForm(forms.Form):
     decision = forms.ChoiceField(choices=[("approve", "Approve"), ("deny", "Deny")])
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
+
+
+class RevokeForm(forms.Form):
+    action = forms.ChoiceField(
+        choices=[("revoke", "Revoke"), ("delete", "Revoke and order deletion")]
+    )
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
+    confirm = forms.BooleanField(
+        required=True,
+        label="I confirm: every recipient is told, and this cannot be undone",
+    )
+
+
+class ConsentAnswerForm(forms.Form):
+    decision = forms.ChoiceField(choices=[("grant", "Grant"), ("refuse", "Refuse")])
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)

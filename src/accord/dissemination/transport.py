@@ -12,8 +12,11 @@ the recipient, and signed notices (acknowledgements, consent requests and answer
   purpose, retention deadline = received_at + max_retention_days), marks revoked objects,
   purges ordered deletions (a tombstone keeps the id) and queues a signed acknowledgement.
 - Notices: :class:`FederationNotice` rows, POSTed signed (RFC 9421) as JSON to the peer's
-  ``/federation/dissemination/notices/`` by :func:`deliver_notices` (a background task queued
-  after commit, retried with the outbox's back-off); received by :func:`notices_view`.
+  ``/federation/dissemination/notices/`` by :func:`deliver_notices`: a pass is queued right
+  after the commit (low latency), and the peers delivery schedule (:func:`notices_tick`, in
+  ``accord.federation.peers.tasks.SCHEDULE_HOOKS``) queues one on every tick while notices are
+  due, so failed notices are retried with the outbox's back-off by the same scheduler that
+  retries the outbox; received by :func:`notices_view`.
 """
 
 from __future__ import annotations
@@ -46,6 +49,8 @@ __all__ = [
     "deliver_notices",
     "envelope_disclosures",
     "install",
+    "notices_due",
+    "notices_tick",
     "notices_view",
     "on_received",
     "request_consent",
@@ -62,8 +67,10 @@ NOTICE_KINDS = ("ack", "consent_request", "consent_answer")
 
 def install() -> None:
     """Register the sending and receiving hooks with the peers transport (once)."""
-    from accord.federation.peers import delivery, services
+    from accord.federation.peers import delivery, services, tasks
 
+    if notices_tick not in tasks.SCHEDULE_HOOKS:
+        tasks.SCHEDULE_HOOKS.append(notices_tick)
     if envelope_disclosures not in delivery.ENVELOPE_MEMBERS:
         delivery.ENVELOPE_MEMBERS.append(envelope_disclosures)
     if on_received not in services.RECEIVE_HOOKS:
@@ -297,14 +304,42 @@ def queue_notice(peer: Any, kind: str, body: dict[str, Any]) -> Any:
     return notice
 
 
-def _schedule(run_after: Any = None) -> None:
+_pending: list[Any] = []
+
+
+def _schedule() -> None:
+    """Queue a notice delivery pass, unless the last one queued from this process has not run
+    yet (as the outbox's ``request_delivery``)."""
     try:
-        if run_after is None:
-            deliver_notices_task.enqueue()
-        else:
-            deliver_notices_task.using(run_after=run_after).enqueue()
-    except Exception:  # the next tick or share sends it; never fail the caller's commit
+        if _pending:
+            try:
+                _pending[0].refresh()
+                if _pending[0].status in ("READY", "RUNNING"):
+                    return
+            except Exception:  # unreadable result: queue a new pass
+                log.debug("dissemination: the last notice pass is unreadable; queueing another")
+        _pending[:] = [deliver_notices_task.enqueue()]
+    except Exception:  # the next tick sends it; never fail the caller's commit
         log.exception("dissemination: could not queue the notice delivery")
+
+
+def notices_due(now: Any = None) -> bool:
+    """Whether an outgoing notice is waiting to be sent (queued, or failed and past its
+    back-off)."""
+    now = now or timezone.now()
+    return FederationNotice.objects.filter(
+        Q(direction="out"),
+        Q(status__in=(FederationNotice.Status.QUEUED, FederationNotice.Status.FAILED)),
+        Q(next_attempt_at__lte=now) | Q(next_attempt_at__isnull=True),
+        peer__enabled=True,
+    ).exists()
+
+
+def notices_tick() -> None:
+    """One tick of the peers delivery schedule: queue a notice pass when notices are due (a
+    first send lost with its task, or a retry after back-off)."""
+    if notices_due():
+        _schedule()
 
 
 def deliver_notices(client: httpx.Client | None = None) -> dict[str, int]:
@@ -331,7 +366,6 @@ def deliver_notices(client: httpx.Client | None = None) -> dict[str, int]:
         return counts
     key = _private_key()
     http = client or httpx.Client(timeout=30.0, follow_redirects=False, trust_env=False)
-    retry_at = None
     try:
         for n in notices:
             body = orjson.dumps({"id": str(n.id), "kind": n.kind, "body": n.body})
@@ -352,7 +386,6 @@ def deliver_notices(client: httpx.Client | None = None) -> dict[str, int]:
                 n.status = FederationNotice.Status.FAILED
                 n.last_error = error[:2000]
                 n.next_attempt_at = timezone.now() + timedelta(seconds=backoff_seconds(n.attempts))
-                retry_at = min(retry_at or n.next_attempt_at, n.next_attempt_at)
                 counts["failed"] += 1
             else:
                 n.status = FederationNotice.Status.DELIVERED
@@ -375,8 +408,6 @@ def deliver_notices(client: httpx.Client | None = None) -> dict[str, int]:
     finally:
         if client is None:
             http.close()
-    if retry_at is not None:
-        _schedule(retry_at)
     return counts
 
 

@@ -12,5 +12,7 @@ urlpatterns = [
     path("", views.dissemination_list, name="list"),
     path("new/", views.share_new, name="new"),
     path("approvals/", views.approvals, name="approvals"),
+    path("revoke/", views.revoke_record, name="revoke"),
+    path("consents/", views.consents, name="consents"),
     path("<str:pk>/", views.dissemination_detail, name="detail"),
 ]

@@ -1,6 +1,8 @@
 """Dissemination pages: share a record (form, preview of each recipient's decision, send), the
 disseminations list with delivery status, the supervisors' approval queue. Every action goes
-through :mod:`accord.dissemination.services`."""
+through :mod:`accord.dissemination.services`. Also: revoke a record this node originated (or
+order its deletion) with a confirm step, and the liaison officer's page of incoming consent
+requests (onward sharing)."""
 
 from __future__ import annotations
 
@@ -10,18 +12,27 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
-from accord.dissemination.forms import ApprovalForm, ShareForm
-from accord.dissemination.models import ApprovalRequest, Dissemination
+from accord.dissemination.forms import ApprovalForm, ConsentAnswerForm, RevokeForm, ShareForm
+from accord.dissemination.models import ApprovalRequest, ConsentRequest, Dissemination
 from accord.dissemination.services import (
     DisseminationError,
+    answer_consent,
     can_approve,
     decide_approval,
     preview,
+    revoke,
     share,
 )
 from accord.web.access import member_required, working_context
 
-__all__ = ["approvals", "dissemination_detail", "dissemination_list", "share_new"]
+__all__ = [
+    "approvals",
+    "consents",
+    "dissemination_detail",
+    "dissemination_list",
+    "revoke_record",
+    "share_new",
+]
 
 
 @member_required
@@ -113,4 +124,78 @@ def approvals(request: HttpRequest) -> HttpResponse:
     )
     return render(
         request, "dissemination/approvals.html", {"pending": pending, "form": ApprovalForm()}
+    )
+
+
+@member_required
+@require_http_methods(["GET", "POST"])
+def revoke_record(request: HttpRequest) -> HttpResponse:
+    """GET/POST /disseminations/revoke/?record=<id>&action=revoke|delete: the confirm step,
+    then the originator's revocation (or deletion order) to every recipient."""
+    from accord.intel.services import RecordNotFound, get_record
+
+    stix_id = request.GET.get("record", "")
+    ctx = working_context(request)
+    if not request.user.can("record.share"):
+        raise PermissionDenied
+    try:
+        record = get_record(request.user, stix_id, purpose=ctx.purpose, case=ctx.case)
+    except RecordNotFound as exc:
+        raise Http404("no such record") from exc
+    initial = {"action": "delete" if request.GET.get("action") == "delete" else "revoke"}
+    form = RevokeForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        delete = form.cleaned_data["action"] == "delete"
+        try:
+            orders = revoke(
+                request.user,
+                stix_id,
+                purpose=ctx.purpose,
+                delete=delete,
+                reason=form.cleaned_data["reason"],
+            )
+        except (DisseminationError, RecordNotFound, PermissionDenied) as exc:
+            form.add_error(None, str(exc) or "not allowed")
+        else:
+            told = ", ".join(o.peer.node_id for o in orders) or "no recipient"
+            what = "Revoked and deletion ordered" if delete else "Revoked"
+            messages.success(request, f"{what}; told: {told}.")
+            return redirect("web:record", stix_id=stix_id)
+    return render(request, "dissemination/revoke.html", {"record": record, "form": form})
+
+
+@member_required
+@require_http_methods(["GET", "POST"])
+def consents(request: HttpRequest) -> HttpResponse:
+    """GET/POST /disseminations/consents/: the liaison officer's incoming consent requests
+    (recipients asking to pass this node's records on), answered grant or refuse with a
+    reason."""
+    if not request.user.can("consent.answer"):
+        raise PermissionDenied
+    if request.method == "POST":
+        consent = get_object_or_404(ConsentRequest, pk=request.POST.get("consent"), direction="in")
+        form = ConsentAnswerForm(request.POST)
+        if form.is_valid():
+            try:
+                answer_consent(
+                    request.user,
+                    consent,
+                    grant=form.cleaned_data["decision"] == "grant",
+                    reason=form.cleaned_data["reason"],
+                )
+                messages.success(request, "Answer recorded; it is sent to the requester.")
+            except (PermissionDenied, DisseminationError) as exc:
+                messages.error(request, str(exc) or "not allowed")
+        else:
+            messages.error(request, "Choose grant or refuse and give a reason.")
+        return redirect("web:dissemination:consents")
+    rows = ConsentRequest.objects.filter(direction="in").select_related("peer")
+    return render(
+        request,
+        "dissemination/consents.html",
+        {
+            "pending": rows.filter(status="pending"),
+            "answered": rows.exclude(status="pending")[:50],
+            "form": ConsentAnswerForm(),
+        },
     )

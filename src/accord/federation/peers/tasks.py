@@ -6,24 +6,30 @@
   :func:`~accord.federation.peers.services.enqueue` commits, for low latency).
 - ``start_scheduler(interval=5)``: a daemon thread, started in the worker process by
   ``accord serve``, that queues a pass whenever items are due (retries after back-off) and
-  prunes expired nonces.
+  prunes expired nonces, and runs the other apps' ``SCHEDULE_HOOKS`` (dissemination: due
+  signed notices) on the same tick.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from django.db import close_old_connections
 from django.utils import timezone
 from django_tasks import task
 
-__all__ = ["deliver_outbox", "request_delivery", "start_scheduler"]
+__all__ = ["SCHEDULE_HOOKS", "deliver_outbox", "request_delivery", "start_scheduler"]
 
 log = logging.getLogger(__name__)
 _pending: list[Any] = []
 _lock = threading.Lock()
+#: Callables run on every tick of the delivery schedule (after the outbox check), registered by
+#: other apps that send over the same transport (dissemination: acknowledgements and consent
+#: notices, docs/dissemination.md). Each one's failure is logged and does not stop the others.
+SCHEDULE_HOOKS: list[Callable[[], None]] = []
 
 
 @task()
@@ -78,6 +84,11 @@ def start_scheduler(interval: float = 5.0) -> threading.Thread:
                 close_old_connections()
                 if _due():
                     request_delivery()
+                for hook in list(SCHEDULE_HOOKS):
+                    try:
+                        hook()
+                    except Exception:
+                        log.exception("peers: a schedule hook failed; retrying next tick")
                 if ticks % 12 == 0:
                     prune_nonces()
             except Exception:
