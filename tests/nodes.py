@@ -10,11 +10,17 @@ from __future__ import annotations
 
 import atexit
 import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
 import uuid
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-__all__ = ["node_env"]
+__all__ = ["NodeServer", "accord_cli", "free_port", "node_env", "process_env", "run_python"]
 
 _databases: dict[str, str] = {}
 
@@ -65,3 +71,76 @@ def node_env(
             _databases[key] = _fresh_database(url)
         env["ACCORD_DATABASE_URL"] = _databases[key]
     return env
+
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def process_env(data_dir: str | os.PathLike[str], *, sqlite: bool = False) -> dict[str, str]:
+    """:func:`node_env` plus the repository on PYTHONPATH (for scripts that import tests)."""
+    env = node_env(data_dir, sqlite=sqlite)
+    env["PYTHONPATH"] = str(REPO)
+    return env
+
+
+def accord_cli(
+    data_dir: Path, *args: str, check: bool = True, sqlite: bool = False
+) -> subprocess.CompletedProcess[str]:
+    """Run ``accord ARGS`` in a fresh process for the node on ``data_dir``."""
+    done = subprocess.run(
+        [sys.executable, "-m", "accord.cli.main", *args],
+        env=process_env(data_dir, sqlite=sqlite), capture_output=True, text=True, timeout=180,
+    )  # fmt: skip
+    if check:
+        assert done.returncode == 0, done.stdout + done.stderr
+    return done
+
+
+def run_python(data_dir: Path, code: str, *args: str, stdin: str = "", sqlite: bool = False) -> str:
+    """Run a Python snippet in a fresh process for the node on ``data_dir``; its stdout."""
+    done = subprocess.run(
+        [sys.executable, "-c", code, *args], env=process_env(data_dir, sqlite=sqlite),
+        input=stdin, capture_output=True, text=True, timeout=180,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class NodeServer:
+    """A real ``accord serve`` process on loopback, waited for until it answers."""
+
+    def __init__(
+        self, data_dir: Path, port: int, *, worker: bool = False, sqlite: bool = False
+    ) -> None:
+        self.data_dir, self.port = data_dir, port
+        self.url = f"http://127.0.0.1:{port}/"
+        self.log = open(data_dir / "serve.log", "ab")  # noqa: SIM115
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "accord.cli.main", "serve", "--data-dir", str(data_dir),
+             "--port", str(port), *([] if worker else ["--no-worker"])],
+            env=process_env(data_dir, sqlite=sqlite), stdout=self.log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            assert self.proc.poll() is None, (data_dir / "serve.log").read_text()[-2000:]
+            try:
+                with urllib.request.urlopen(self.url + "login/", timeout=2):
+                    return
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                time.sleep(0.3)
+        raise RuntimeError("accord serve did not answer in time")
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        self.log.close()

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import base64
 import json
-import os
-import socket
 import subprocess
 import sys
 import time
@@ -18,6 +16,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from tests.nodes import NodeServer, accord_cli, free_port, process_env
 
 from accord.engine.stix.canonical import canonical_json
 from accord.engine.stix.markings import summarise_markings
@@ -47,56 +46,19 @@ print(json.dumps(out))
 
 
 def _env(data_dir: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("ACCORD_", "DJANGO_"))}
-    env["ACCORD_DATA_DIR"] = str(data_dir)
-    env["PYTHONPATH"] = str(REPO)
-    return env
+    return process_env(data_dir, sqlite=True)  # these nodes stay on SQLite
 
 
 def _accord(data_dir: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-    done = subprocess.run(
-        [sys.executable, "-m", "accord.cli.main", *args],
-        env=_env(data_dir), capture_output=True, text=True, timeout=180,
-    )  # fmt: skip
-    if check:
-        assert done.returncode == 0, done.stdout + done.stderr
-    return done
+    return accord_cli(data_dir, *args, check=check, sqlite=True)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+_free_port = free_port
 
 
-class Server:
+class Server(NodeServer):
     def __init__(self, data_dir: Path, port: int, *, worker: bool = False) -> None:
-        self.data_dir, self.port = data_dir, port
-        self.url = f"http://127.0.0.1:{port}/"
-        self.log = open(data_dir / "serve.log", "ab")  # noqa: SIM115
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "accord.cli.main", "serve", "--data-dir", str(data_dir),
-             "--port", str(port), *([] if worker else ["--no-worker"])],
-            env=_env(data_dir), stdout=self.log, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            assert self.proc.poll() is None, (data_dir / "serve.log").read_text()[-2000:]
-            try:
-                with urllib.request.urlopen(self.url + "login/", timeout=2):
-                    return
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                time.sleep(0.3)
-        raise RuntimeError("accord serve did not answer in time")
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-        self.log.close()
+        super().__init__(data_dir, port, worker=worker, sqlite=True)
 
 
 def _post(server: Server, collection: str, objects: list[dict]) -> None:

@@ -12,19 +12,14 @@ newest as the record.
 from __future__ import annotations
 
 import json
-import socket
-import subprocess
-import sys
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import httpx
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from tests.nodes import node_env
+from tests.nodes import NodeServer, accord_cli, free_port, run_python
 
 from accord.engine.signing import sign_object, sign_request, verify_object
 from accord.federation.peers.models import peer_identity_id
@@ -70,63 +65,10 @@ print(json.dumps(out))
 """
 
 
-def _env(data_dir: Path) -> dict[str, str]:
-    env = node_env(data_dir)
-    env["PYTHONPATH"] = str(REPO)
-    return env
-
-
-def _accord(data_dir: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-    done = subprocess.run(
-        [sys.executable, "-m", "accord.cli.main", *args],
-        env=_env(data_dir), capture_output=True, text=True, timeout=180,
-    )  # fmt: skip
-    if check:
-        assert done.returncode == 0, done.stdout + done.stderr
-    return done
-
-
-def _python(data_dir: Path, code: str, *args: str, stdin: str = "") -> str:
-    done = subprocess.run([sys.executable, "-c", code, *args], env=_env(data_dir), input=stdin,
-                          capture_output=True, text=True, timeout=180)  # fmt: skip
-    assert done.returncode == 0, done.stderr
-    return done.stdout
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class Server:
-    def __init__(self, data_dir: Path, port: int, *, worker: bool = False) -> None:
-        self.data_dir, self.port = data_dir, port
-        self.url = f"http://127.0.0.1:{port}/"
-        self.log = open(data_dir / "serve.log", "ab")  # noqa: SIM115
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "accord.cli.main", "serve", "--data-dir", str(data_dir),
-             "--port", str(port), *([] if worker else ["--no-worker"])],
-            env=_env(data_dir), stdout=self.log, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            assert self.proc.poll() is None, (data_dir / "serve.log").read_text()[-2000:]
-            try:
-                with urllib.request.urlopen(self.url + "login/", timeout=2):
-                    return
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                time.sleep(0.3)
-        raise RuntimeError("accord serve did not answer in time")
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-        self.log.close()
+_accord = accord_cli
+_python = run_python
+_free_port = free_port
+Server = NodeServer
 
 
 class Federation:
