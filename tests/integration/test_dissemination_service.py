@@ -389,3 +389,15 @@ def test_no_route_bypasses_a_deny(flow1, people, tlp, recipient, purpose, route)
                 decide_approval(people["sue"], approval, approve=True, reason="checked")
     if verdict[recipient] == "DENY":
         assert not OutboxItem.objects.filter(peer__node_id=recipient).exists()
+
+
+def test_a_share_carries_the_handling_definition_the_record_uses(flow1, people):
+    from accord.engine.stix.markings import HandlingMarking, handling_marking_definition
+
+    h2 = handling_marking_definition(HandlingMarking(handling_code="H2"))
+    obj = person_object(2, created_by_ref=peer_identity_id("node-a"))
+    obj["object_marking_refs"] = [*obj["object_marking_refs"], h2["id"]]
+    assert ingest_objects(None, [h2, obj], source="test").ok
+    share(people["ana"], [obj["id"]], ["node-b"], "counter-terrorism")
+    sent = list(OutboxItem.objects.filter(peer__node_id="node-b").order_by("pk"))
+    assert [i.stix_id for i in sent] == [h2["id"], obj["id"]]  # the definition first

@@ -389,3 +389,26 @@ def test_signed_taxii_request_acts_as_the_peer_user(peer):
     response = Client().get("/taxii2/accord/collections/", **extra)
     assert response.status_code == 200, response.content
     assert response.json() == {} or response.json().get("collections", []) == []
+
+
+def test_inbox_takes_self_certifying_handling_definitions_unsigned(peer):
+    """An Accord handling definition travels with the record that uses it, unsigned: its id is
+    the digest of its content, so an altered one is refused as unknown provenance."""
+    from accord.engine.stix.markings import HandlingMarking, handling_marking_definition
+
+    definition = handling_marking_definition(
+        HandlingMarking(handling_code="H2", releasable_to=("DE", "NL"))
+    )
+    person = _peers(7)
+    person.pop("x_accord_signature")
+    person["object_marking_refs"] = [*person.get("object_marking_refs", []), definition["id"]]
+    person = sign_object(person, "node-peer", KEY_PEER)
+    response, _, _ = _post(Client(), [definition, person])
+    status = response.json()
+    assert (status["success_count"], status["failure_count"]) == (2, 0), status
+    assert Record.objects.get(stix_id=person["id"]).handling_code == "H2"
+
+    forged = {**definition, "id": "marking-definition--0e7c2a1e-4b8d-5f3a-9c6e-1d2b3a4c5d6e"}
+    response, _, _ = _post(Client(), [forged])
+    assert response.json()["failure_count"] == 1
+    assert not Record.objects.filter(stix_id=forged["id"]).exists()

@@ -203,3 +203,26 @@ def test_canonical_equal_and_digest():
 def test_canonical_json_refuses_nan():
     with pytest.raises(ValueError):
         canonical_json({"x": float("nan")})
+
+
+def test_shared_marking_definitions_are_self_certifying():
+    from accord.engine.stix.markings import (
+        HandlingMarking,
+        handling_marking_definition,
+        is_shared_definition,
+        tlp_marking_definition,
+    )
+
+    assert is_shared_definition(tlp_marking_definition("amber+strict"))
+    h2 = handling_marking_definition(
+        HandlingMarking(handling_code="H2", purposes=("border-security",))
+    )
+    assert is_shared_definition(h2)
+    altered = {**h2, "name": "ACCORD H0"}
+    assert not is_shared_definition(altered)
+    ext = dict(next(iter(h2["extensions"].values())), handling_code="H0")
+    assert not is_shared_definition({**h2, "extensions": {next(iter(h2["extensions"])): ext}})
+    assert not is_shared_definition(
+        {**h2, "created_by_ref": "identity--" + "1" * 8 + "-1111-4111-8111-" + "1" * 12}
+    )
+    assert not is_shared_definition({"type": "identity"})

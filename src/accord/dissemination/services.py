@@ -26,7 +26,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accord.engine.policy import Decision, PolicyRequest, PolicyResult
-from accord.engine.stix.markings import PURPOSES
+from accord.engine.stix.markings import PURPOSES, is_shared_definition
 from accord.oversight.services import Outcome, audit
 
 __all__ = [
@@ -367,10 +367,20 @@ def _enqueue(record: Any, peer: Any, user: Any, purpose: str) -> Any:
     """Queue the record's latest version for ``peer``; the outbox item (new or existing)."""
     from accord.federation.peers.models import OutboxItem
     from accord.federation.peers.services import enqueue
+    from accord.intel.models import Record
 
-    items = enqueue([record], peer, actor=user, purpose=purpose)
-    if items:
-        return items[0]
+    # The Accord handling definitions the record refers to go first, so that a recipient that
+    # has never seen them can resolve the record's markings (they are self-certifying).
+    refs = [r for r in orjson.loads(record.data).get("object_marking_refs") or () if r]
+    definitions = [
+        d
+        for d in Record.objects.filter(stix_id__in=refs, stix_type="marking-definition")
+        if is_shared_definition(orjson.loads(d.data))
+    ]
+    items = enqueue([*definitions, record], peer, actor=user, purpose=purpose)
+    mine = [i for i in items if i.stix_id == record.stix_id]
+    if mine:
+        return mine[0]
     version = str(orjson.loads(record.data).get("modified") or "")
     return OutboxItem.objects.filter(peer=peer, stix_id=record.stix_id, modified=version).first()
 

@@ -27,6 +27,7 @@ __all__ = [
     "MarkingSummary",
     "handling_extension_definition",
     "handling_marking_definition",
+    "is_shared_definition",
     "summarise_markings",
     "tlp_marking_definition",
 ]
@@ -242,3 +243,28 @@ def summarise_markings(
     summary.releasable_to = sorted(releasable) if releasable is not None else []
     summary.purposes = sorted(purposes) if purposes is not None else []
     return summary
+
+
+def is_shared_definition(obj: Any) -> bool:
+    """Whether ``obj`` is exactly one of the marking definitions every node derives itself: an
+    official TLP 2.0 definition, or an Accord handling definition whose id is the digest of its
+    own content. Such an object is self-certifying: it needs no originator's signature to be
+    trusted, and any alteration changes its id."""
+    if not isinstance(obj, dict) or obj.get("type") != "marking-definition":
+        return False
+    colour = TLP_BY_ID.get(str(obj.get("id")))
+    if colour is not None:
+        return obj == tlp_marking_definition(colour)
+    ext = (obj.get("extensions") or {}).get(ACCORD_HANDLING_EXTENSION_ID)
+    if not isinstance(ext, dict) or obj.get("created_by_ref") != ACCORD_IDENTITY_ID:
+        return False
+    try:
+        marking = HandlingMarking(
+            handling_code=str(ext.get("handling_code", "")),
+            restriction=str(ext.get("restriction", "")),
+            releasable_to=tuple(str(c) for c in ext.get("releasable_to", ())),
+            purposes=tuple(str(p) for p in ext.get("purposes", ())),
+        )
+    except TypeError:
+        return False
+    return obj == handling_marking_definition(marking)

@@ -40,6 +40,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accord.engine.signing import SIGNATURE_PROPERTY, sign_object, sign_request
+from accord.engine.stix.markings import is_shared_definition
 from accord.federation.peers.models import OutboxItem, Peer
 from accord.oversight.services import Outcome, audit
 
@@ -145,6 +146,8 @@ def _claim(peer: Peer, now: datetime, force: bool, limit: int) -> list[OutboxIte
 def _payload(item: OutboxItem, me: Any, key: Any) -> dict[str, Any] | str:
     """The object to send, signed by its originator, or the reason it cannot be sent."""
     obj = orjson.loads(item.version.data)
+    if is_shared_definition(obj):
+        return dict(obj)  # a TLP or Accord handling definition: self-certifying, no signature
     if SIGNATURE_PROPERTY in obj:
         return dict(obj)  # relayed (or already signed): the originator's signature travels
     origin = item.version.record.origin_node
