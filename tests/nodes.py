@@ -10,15 +10,13 @@ from __future__ import annotations
 
 import atexit
 import os
-import socket
 import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
 import uuid
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
+
+from accord.node.process import free_port, wait_until_answering
 
 __all__ = ["NodeServer", "accord_cli", "free_port", "node_env", "process_env", "run_python"]
 
@@ -50,7 +48,7 @@ def _drop_all(url: str) -> None:
                 name = urlsplit(db_url).path.lstrip("/")
                 conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     except Exception:  # the server may be gone at exit; CI drops leftovers itself
-        pass
+        return
 
 
 def node_env(
@@ -106,12 +104,6 @@ def run_python(data_dir: Path, code: str, *args: str, stdin: str = "", sqlite: b
     return done.stdout
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 class NodeServer:
     """A real ``accord serve`` process on loopback, waited for until it answers."""
 
@@ -126,15 +118,10 @@ class NodeServer:
              "--port", str(port), *([] if worker else ["--no-worker"])],
             env=process_env(data_dir, sqlite=sqlite), stdout=self.log, stderr=subprocess.STDOUT,
         )  # fmt: skip
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            assert self.proc.poll() is None, (data_dir / "serve.log").read_text()[-2000:]
-            try:
-                with urllib.request.urlopen(self.url + "login/", timeout=2):
-                    return
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                time.sleep(0.3)
-        raise RuntimeError("accord serve did not answer in time")
+        try:
+            wait_until_answering(self.url, self.proc, timeout=60)
+        except RuntimeError as exc:
+            raise RuntimeError(f"{exc}: {(data_dir / 'serve.log').read_text()[-2000:]}") from exc
 
     def stop(self) -> None:
         self.proc.terminate()

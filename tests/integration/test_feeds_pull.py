@@ -67,7 +67,7 @@ class TaxiiServer:
 
         class Handler(BaseHTTPRequestHandler):
             def log_message(self, *args):
-                pass
+                """Keep the test output quiet."""
 
             def do_GET(self):
                 server.handle(self)

@@ -28,7 +28,6 @@ import re
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -37,6 +36,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from accord.node.process import free_port, wait_until_answering
 
 __all__ = [
     "Browser",
@@ -296,12 +297,6 @@ def run(args: argparse.Namespace) -> int:
 # -- --check: a real node process driven over HTTP ---------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 class Browser:
     """An HTTP client that keeps cookies itself: the node's cookies are ``Secure``, which httpx's
     cookie jar will not send over plain http to 127.0.0.1."""
@@ -330,20 +325,6 @@ class Browser:
         self.client.close()
 
 
-def _wait_until_up(browser: Browser, proc: subprocess.Popen[bytes], timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"accord serve exited with {proc.returncode}")
-        try:
-            if browser.client.get("/login/").status_code == 200:
-                return
-        except Exception:  # noqa: S110 - not listening yet
-            pass
-        time.sleep(0.3)
-    raise RuntimeError(f"accord serve did not answer within {timeout:.0f}s")
-
-
 def _stop(proc: subprocess.Popen[bytes]) -> None:
     if proc.poll() is None:
         proc.send_signal(signal.SIGINT)
@@ -359,7 +340,7 @@ def run_checks(node: DemoNode, *, seed: int) -> bool:
     import logging
 
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per check is enough
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     env = dict(os.environ, ACCORD_DATA_DIR=str(node.data_dir))
     env.pop("ACCORD_TASKS_BACKEND", None)  # imports go through the real queue and worker
@@ -380,7 +361,7 @@ def run_checks(node: DemoNode, *, seed: int) -> bool:
             results.append(True)
 
     try:
-        check("node answers", lambda: _wait_until_up(browser, proc, 60) or base)
+        check("node answers", lambda: wait_until_answering(base + "/", proc, timeout=60) or base)
         steps = Steps(browser, node, seed)
         check("login page sets a CSRF cookie", steps.login_page)
         check("analyst logs in", steps.login)

@@ -22,12 +22,13 @@ import contextlib
 import gc
 import os
 import random
-import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
 from typing import Any
+
+from accord.node.process import free_port, wait_until_answering
 
 __all__ = ["run_taxii_bench", "table"]
 
@@ -52,12 +53,6 @@ def _percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     k = min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))
     return ordered[k]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _load(size: int, batch: int, progress: Any) -> Any:
@@ -111,7 +106,7 @@ def run_taxii_bench(
     user = add_user(None, "bench-taxii", role="analyst", password=PASSWORD, agency="ctu")
     grant_access(None, collection, user, can_read=True, can_write=True)
 
-    port = _free_port()
+    port = free_port()
     server = _serve(data_dir, port)
     base = f"http://127.0.0.1:{port}/taxii2/accord/collections/{collection.pk}/"
     headers = {"Accept": TAXII, "Content-Type": TAXII}
@@ -120,16 +115,7 @@ def run_taxii_bench(
             httpx.Client(auth=("bench-taxii", PASSWORD), headers=headers, timeout=120) as http,
             _collector_paused(),
         ):
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    if http.get(base).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                if time.monotonic() > deadline or server.poll() is not None:
-                    raise RuntimeError("accord serve did not start")
-                time.sleep(0.3)
+            wait_until_answering(f"http://127.0.0.1:{port}/", server, timeout=60)
 
             # POST: envelopes of 1,000 new objects.
             envelopes = [

@@ -23,10 +23,10 @@ import subprocess
 import sys
 import threading
 import time
-import urllib.error
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from accord.node.process import answers
 
 __all__ = [
     "AGREEMENTS_FILE",
@@ -280,14 +280,6 @@ def set_up_nodes(
 # -- serving -----------------------------------------------------------------------------------
 
 
-def _answers(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url + "login/", timeout=2) as response:  # noqa: S310 - loopback
-            return bool(response.status == 200)
-    except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
-        return False
-
-
 def start_servers(
     nodes: list[FederationNode], *, host: str = "127.0.0.1", timeout: float = 120.0
 ) -> None:
@@ -321,7 +313,7 @@ def start_servers(
             if node.proc.poll() is not None:
                 tail = (node.data_dir / "serve.log").read_text(errors="replace")[-2000:]
                 raise RuntimeError(f"{node.spec.node_id} exited ({node.proc.returncode}):\n{tail}")
-            if _answers(node.url):
+            if answers(node.url):
                 waiting.remove(node)
         time.sleep(0.3)
     if waiting:
