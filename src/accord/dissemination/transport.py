@@ -22,6 +22,7 @@ the recipient, and signed notices (acknowledgements, consent requests and answer
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -63,6 +64,19 @@ log = logging.getLogger(__name__)
 ENVELOPE_MEMBER = "x_accord_disclosures"
 NOTICE_PATH = "federation/dissemination/notices/"
 NOTICE_KINDS = ("ack", "consent_request", "consent_answer")
+
+#: Notice kinds other apps handle (``register_notice_kind``): kind -> handler(peer, body),
+#: which returns '' when applied or why it was refused; it runs inside the receiving
+#: transaction and writes its own audit entry.
+_EXTRA_HANDLERS: dict[str, Callable[[Any, dict[str, Any]], str]] = {}
+
+
+def register_notice_kind(kind: str, handler: Callable[[Any, dict[str, Any]], str]) -> None:
+    """Let another app (screening's hit notices) receive signed notices of ``kind``; call it
+    from that app's ``AppConfig.ready``. Sending is :func:`queue_notice` with the same kind."""
+    if kind in NOTICE_KINDS:
+        raise ValueError(f"notice kind {kind!r} is dissemination's own")
+    _EXTRA_HANDLERS[kind] = handler
 
 
 def install() -> None:
@@ -437,7 +451,8 @@ def notices_view(request: HttpRequest) -> HttpResponse:
     try:
         data = orjson.loads(request.body)
         notice_id, kind, body = str(data["id"]), str(data["kind"]), data["body"]
-        if kind not in NOTICE_KINDS or not isinstance(body, dict):
+        known = kind in NOTICE_KINDS or kind in _EXTRA_HANDLERS
+        if not known or not isinstance(body, dict):
             raise ValueError(kind)
     except (orjson.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
         return _taxii_error(400, f"a notice is {{id, kind, body}} with a known kind: {exc}")
@@ -465,6 +480,8 @@ def notices_view(request: HttpRequest) -> HttpResponse:
 
 def _handle_notice(peer: Any, kind: str, body: dict[str, Any]) -> str:
     """Apply a received notice; '' or why it was refused (audited either way)."""
+    if kind in _EXTRA_HANDLERS:
+        return _EXTRA_HANDLERS[kind](peer, body)
     stix_id = str(body.get("id", ""))[:100]
     if kind == "ack":
         updated = RevocationOrder.objects.filter(
