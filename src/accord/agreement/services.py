@@ -4,8 +4,13 @@ its audit entry; a refused write is audited and stores nothing.
 - ``load_default_profiles(user) -> int``: the shipped profiles, for jurisdictions not yet held.
 - ``update_profile(user, data, note="") -> JurisdictionProfileRecord``: a new profile version.
 - ``save_agreement(user, data) -> AgreementVersion``: a new agreement version from its JSON.
+- ``save_agreement_text(user, text, expected_id=None, new=False)``: the same from the text of
+  a JSON file (the web form), a syntax error refused with its line and column.
 - ``current_profiles()``, ``current_agreements()``, ``policy_engine()``: what the policy engine
   decides with now (the latest version of each; the engine is rebuilt when any of them changes).
+- ``contradictions()``: agreements in force that overlap and disagree (the stricter one wins).
+- ``profile_history(code)``, ``agreement_history(agreement_id)``: every version, newest first,
+  with what changed (the shipped profile counts as version 1 until it is first edited).
 
 Only the legal officer (``agreement.manage``, ``profile.manage``) edits; ``user=None`` is the
 node's operator at the command line (audited as the system actor).
@@ -13,6 +18,9 @@ node's operator at the command line (audited as the system actor).
 
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -20,6 +28,7 @@ from django.db import transaction
 from django.db.models import Max
 
 from accord.accounts.choices import role_can
+from accord.agreement.contradictions import Contradiction, find_contradictions
 from accord.agreement.models import AgreementVersion, JurisdictionProfileRecord
 from accord.engine.policy.agreements import Agreement, AgreementError, load_agreement
 from accord.engine.policy.engine import PolicyEngine
@@ -32,15 +41,29 @@ from accord.engine.policy.profiles import (
 from accord.oversight.services import Outcome, audit
 
 __all__ = [
+    "SHIPPED_NOTE",
     "AgreementError",
+    "Change",
+    "Contradiction",
     "ProfileError",
+    "VersionView",
+    "agreement_history",
+    "check_permission",
+    "contradictions",
     "current_agreements",
     "current_profiles",
     "load_default_profiles",
     "policy_engine",
+    "profile_history",
+    "refuse_form",
     "save_agreement",
+    "save_agreement_text",
     "update_profile",
 ]
+
+#: The note of a shipped profile stored as version 1 (by ``load_default_profiles`` or before the
+#: first edit of a jurisdiction that had none stored).
+SHIPPED_NOTE = "shipped default"
 
 
 def _allowed(user: Any, permission: str, action: str) -> None:
@@ -49,6 +72,26 @@ def _allowed(user: Any, permission: str, action: str) -> None:
     if not role_can(getattr(user, "role", ""), permission):
         audit(user, action, outcome=Outcome.DENIED, detail={"permission": permission})
         raise PermissionDenied(f"only the legal officer may do this ({permission})")
+
+
+def check_permission(user: Any, permission: str, action: str) -> None:
+    """Refuse (``PermissionDenied``, audited as denied ``action``) a user whose role lacks
+    ``permission``: for a page that must refuse before it calls the service (deny by
+    default)."""
+    _allowed(user, permission, action)
+
+
+def refuse_form(user: Any, action: str, object_id: str, errors: dict[str, Any]) -> None:
+    """Audit a form refused before the service was reached (``profile.update`` without a change
+    note or with a value outside the lists, ``agreement.save`` with no text or a file that is
+    not UTF-8): bad input is recorded even though nothing is stored."""
+    audit(
+        user,
+        action,
+        object_ids=[object_id] if object_id else [],
+        outcome=Outcome.REFUSED,
+        detail={"errors": errors},
+    )
 
 
 def load_default_profiles(user: Any = None) -> int:
@@ -80,6 +123,9 @@ def update_profile(user: Any, data: dict[str, Any], note: str = "") -> Jurisdict
     Legal effect: changes what the safeguards require for every later disclosure to that
     jurisdiction (e.g. a raised torture risk makes disclosures of personal data wait for a
     supervisor's approval and an assurance reference).
+
+    A jurisdiction whose shipped profile was never stored gets it stored first as version 1
+    (note ``shipped default``), so the edit becomes version 2 and the history is complete.
     """
     _allowed(user, "profile.manage", "profile.update")
     try:
@@ -94,6 +140,17 @@ def update_profile(user: Any, data: dict[str, Any], note: str = "") -> Jurisdict
             .order_by("-version")
             .first()
         )
+        shipped = default_profiles().get(profile.code)
+        if latest is None and shipped is not None:
+            # The engine decided with the shipped profile until now: keep it as version 1 so
+            # that the history shows what the legal officer changed.
+            latest = JurisdictionProfileRecord.objects.create(
+                code=profile.code,
+                version=1,
+                data=shipped.to_dict(),
+                changed_by="system",
+                note=SHIPPED_NOTE,
+            )
         before = latest.data if latest else {}
         row = JurisdictionProfileRecord.objects.create(
             code=profile.code,
@@ -112,33 +169,56 @@ def update_profile(user: Any, data: dict[str, Any], note: str = "") -> Jurisdict
     return row
 
 
-def save_agreement(user: Any, data: Any) -> AgreementVersion:
+def _refuse_agreement(user: Any, data: Any, exc: AgreementError) -> None:
+    ident = data.get("id") if isinstance(data, dict) else None
+    audit(
+        user,
+        "agreement.save",
+        object_ids=[str(ident)] if isinstance(ident, str) else [],
+        outcome=Outcome.REFUSED,
+        detail={"path": exc.path, "error": exc.message},
+    )
+
+
+def save_agreement(
+    user: Any, data: Any, *, expected_id: str | None = None, new: bool = False
+) -> AgreementVersion:
     """Validate an agreement's JSON and store it as a new version.
 
     Refused (``AgreementError`` naming the JSON path; audited; nothing stored) when it does not
-    match the schema, names an unknown jurisdiction, or its version is not above the latest.
+    match the schema, names an unknown jurisdiction, or its version is not above the latest;
+    from a page, also when ``expected_id`` is given and the JSON names another agreement, or
+    ``new`` is set and the agreement already exists (a new version goes through its own page).
+    Saved despite a contradiction with another agreement in force (the stricter clause wins in
+    every decision); the audit entry lists the contradictions.
+
     Legal effect: from now on, disclosures are decided under this version (a withdrawn or
     suspended status stops the next disclosure).
     """
     _allowed(user, "agreement.manage", "agreement.save")
     try:
         agreement = load_agreement(data, current_profiles())
+        if expected_id is not None and agreement.id != expected_id:
+            raise AgreementError(
+                "$.id",
+                f"{agreement.id!r} is not this agreement ({expected_id!r}); a new agreement "
+                "is added with “New agreement”",
+            )
         latest = AgreementVersion.objects.filter(agreement_id=agreement.id).aggregate(
             v=Max("version")
         )["v"]
+        if new and latest is not None:
+            raise AgreementError(
+                "$.id",
+                f"agreement {agreement.id!r} already exists (version {latest}); add a version "
+                "from its page",
+            )
         if latest is not None and agreement.version <= latest:
             raise AgreementError(
                 "$.version", f"{agreement.version} is not above the latest version {latest}"
             )
     except AgreementError as exc:
-        ident = data.get("id") if isinstance(data, dict) else None
-        audit(
-            user,
-            "agreement.save",
-            object_ids=[str(ident)] if isinstance(ident, str) else [],
-            outcome=Outcome.REFUSED,
-            detail={"path": exc.path, "error": exc.message},
-        )
+        _refuse_agreement(user, data, exc)
         raise
     with transaction.atomic():
         row = AgreementVersion.objects.create(
@@ -149,6 +229,7 @@ def save_agreement(user: Any, data: Any) -> AgreementVersion:
             data=agreement.to_dict(),
             created_by=getattr(user, "username", "system"),
         )
+        clashes = [c for c in contradictions() if c.involves(agreement.id)]
         audit(
             user,
             "agreement.save",
@@ -158,9 +239,43 @@ def save_agreement(user: Any, data: Any) -> AgreementVersion:
                 "status": agreement.status,
                 "parties": list(agreement.parties),
                 "sharing_mode": agreement.sharing_mode,
+                "contradictions": [c.summary() for c in clashes],
             },
         )
     return row
+
+
+#: The largest agreement text a page accepts (an agreement is a few kilobytes).
+MAX_AGREEMENT_TEXT = 256 * 1024
+
+
+def save_agreement_text(
+    user: Any, text: str, *, expected_id: str | None = None, new: bool = False
+) -> AgreementVersion:
+    """:func:`save_agreement` from the text of a JSON document (one agreement object).
+
+    Text that is not JSON is refused with ``$`` and the line and column of the syntax error; a
+    list is refused (the command line loads lists, a page one agreement); both audited.
+    """
+    _allowed(user, "agreement.manage", "agreement.save")
+    try:
+        if len(text) > MAX_AGREEMENT_TEXT:
+            raise AgreementError("$", f"the text is larger than {MAX_AGREEMENT_TEXT // 1024} KiB")
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise AgreementError(
+                "$", f"not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"
+            ) from None
+        if not isinstance(data, dict):
+            raise AgreementError(
+                "$",
+                "one agreement object ({...}) is expected here; lists load with the command line",
+            )
+    except AgreementError as exc:
+        _refuse_agreement(user, None, exc)
+        raise
+    return save_agreement(user, data, expected_id=expected_id, new=new)
 
 
 def current_profiles() -> ProfileSet:
@@ -206,3 +321,91 @@ def policy_engine() -> PolicyEngine:
         _ENGINE.clear()
         engine = _ENGINE[key] = PolicyEngine(agreements, profiles)
     return engine
+
+
+def contradictions() -> list[Contradiction]:
+    """Agreements in force (latest versions) that overlap and disagree; the engine lets the
+    stricter clause win in each (see :mod:`accord.agreement.contradictions`)."""
+    return find_contradictions(current_agreements(), current_profiles())
+
+
+@dataclass(frozen=True)
+class Change:
+    """One field that differs from the previous version (values as text)."""
+
+    field: str
+    before: str
+    after: str
+
+
+@dataclass(frozen=True)
+class VersionView:
+    """One version for a history page: who, when, why, the JSON and what changed."""
+
+    version: int
+    by: str
+    at: datetime | None
+    note: str
+    data: dict[str, Any]
+    changes: list[Change] = field(default_factory=list)
+    stored: bool = True
+
+    @property
+    def json_text(self) -> str:
+        return json.dumps(self.data, indent=2, ensure_ascii=False)
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return "(none)"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value) or "(none)"
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return str(value)
+
+
+def _changes(before: dict[str, Any] | None, after: dict[str, Any]) -> list[Change]:
+    if before is None:
+        return []
+    keys = sorted(set(before) | set(after))
+    return [
+        Change(k, _text(before.get(k)), _text(after.get(k)))
+        for k in keys
+        if before.get(k) != after.get(k)
+    ]
+
+
+def _with_changes(views: list[VersionView]) -> list[VersionView]:
+    """``views`` oldest first -> newest first, each with its changes from the one before."""
+    out: list[VersionView] = []
+    previous: dict[str, Any] | None = None
+    for v in views:
+        out.append(
+            VersionView(v.version, v.by, v.at, v.note, v.data, _changes(previous, v.data), v.stored)
+        )
+        previous = v.data
+    return list(reversed(out))
+
+
+def profile_history(code: str) -> list[VersionView]:
+    """Every version of a jurisdiction's profile, newest first. A shipped profile never stored
+    shows as version 1 "shipped default" (``stored=False``): it is what the engine uses."""
+    rows = JurisdictionProfileRecord.objects.filter(code=code).order_by("version")
+    views = [VersionView(r.version, r.changed_by, r.changed_at, r.note, r.data) for r in rows]
+    if not views:
+        shipped = default_profiles().get(code)
+        if shipped is None:
+            return []
+        views = [VersionView(1, "system", None, SHIPPED_NOTE, shipped.to_dict(), stored=False)]
+    return _with_changes(views)
+
+
+def agreement_history(agreement_id: str) -> list[VersionView]:
+    """Every version of an agreement, newest first, with what changed from the one before."""
+    rows = AgreementVersion.objects.filter(agreement_id=agreement_id).order_by("version")
+    return _with_changes(
+        [VersionView(r.version, r.created_by, r.created_at, "", r.data) for r in rows]
+    )
