@@ -24,6 +24,7 @@ urlpatterns = [
     path("feeds/", include("accord.federation.feeds.urls")),
     path("screening/", include("accord.screening.urls")),
     path("disseminations/", include("accord.dissemination.urls")),
+    path("legal/", include("accord.agreement.urls")),
 ]
 
 #: Views open without a session (the deny-by-default test checks that this is all).
