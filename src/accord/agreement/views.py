@@ -21,7 +21,6 @@ from django.views.decorators.http import require_GET, require_http_methods
 from accord.agreement import services
 from accord.agreement.forms import (
     DEATH_PENALTY_LABELS,
-    TORTURE_RISK_LABELS,
     AgreementForm,
     ProfileForm,
 )
@@ -132,7 +131,6 @@ def profile_detail(request: HttpRequest, code: str) -> HttpResponse:
             request,
             profile=profile,
             death_penalty=DEATH_PENALTY_LABELS.get(profile.death_penalty, profile.death_penalty),
-            torture_risk=TORTURE_RISK_LABELS.get(profile.torture_risk, profile.torture_risk),
             instruments=[(k, CT_INSTRUMENTS[k]) for k in sorted(profile.ct_instruments)],
             history=services.profile_history(code),
         ),
