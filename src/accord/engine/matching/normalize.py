@@ -40,6 +40,7 @@ __all__ = [
     "canonical_tokens",
     "clean",
     "name_form",
+    "respell",
     "romanise",
     "script_of",
     "scripts_in",
@@ -78,6 +79,16 @@ _CONFUSABLES: Final = str.maketrans(
     }
 )  # fmt: skip
 _CONFUSABLE_CHARS: Final = frozenset("аеорсухіјѕԁһкмтвнαορνικτ")
+#: Ain at the start of a word (or after the article): romanisations write its vowel (Omar, Ali,
+#: al-Omari), so it becomes alif (a vowel) there, the article detached; elsewhere it is dropped
+#: (Ismail, Saad).
+_INITIAL_AIN: Final = re.compile(r"(?<![^\W_])(ال)?ع")
+
+
+def _ain_to_alif(m: re.Match[str]) -> str:
+    return "ال ا" if m.group(1) else "ا"
+
+
 _ZERO_WIDTH: Final = frozenset("\u200b\u200c\u200d\u2060\ufeff\u00ad")
 
 #: Definite articles written attached or detached (al-Tamimi, Al Tamimi, ash-Shami, el-Masri).
@@ -110,9 +121,9 @@ _ABD_WORDS: Final = frozenset(
     {"abd", "bd", "abdul", "abdel", "abdal", "abdoul", "abdu", "abdur", "abdus"}
 )
 _FOLD: Final = (
-    ("sch", "s"), ("tch", "c"), ("dzh", "j"), ("dj", "j"), ("zh", "j"), ("kh", "k"), ("gh", "k"),
-    ("ph", "f"), ("th", "t"), ("dh", "d"), ("sh", "s"), ("ch", "c"), ("ck", "k"), ("ts", "s"),
-    ("tz", "s"), ("ou", "u"), ("ee", "i"),
+    ("sch", "s"), ("tch", "s"), ("chr", "kr"), ("dzh", "j"), ("dj", "j"), ("zh", "j"), ("kh", "k"),
+    ("gh", "k"), ("ph", "f"), ("th", "t"), ("dh", "s"), ("sh", "s"), ("ch", "s"), ("ck", "k"),
+    ("ou", "u"), ("ee", "i"),
 )  # fmt: skip
 _LETTER_FOLD: Final = str.maketrans(
     {
@@ -120,6 +131,40 @@ _LETTER_FOLD: Final = str.maketrans(
         "a": None, "e": None, "i": None, "o": None, "u": None, "y": None, "w": None, "h": None,
     }
 )  # fmt: skip
+#: Spelling variants of one sound in Latin romanisations, brought to one spelling in canonical
+#: tokens (so that the token comparison, not only the skeleton, sees them as equal). Applied in
+#: order to a lower-case ASCII token; see ``respell``.
+_RESPELL: Final = tuple(
+    (re.compile(a), b)
+    for a, b in (
+        (r"sch", "sh"),  # German sch: Schwab, Shwab
+        (r"t(?=ch)", ""),  # French and English tch: Tchaikovsky, Chaikovsky
+        (r"ph", "f"),  # Greek ph: Josephine, Josefine
+        (r"d(?=zh|j)", ""),  # dzh (BGN), dj (French): Dzhokhar, Djokhar, Jokhar
+        (r"zh", "j"),
+        (r"ck", "k"),
+        # Russian х, Arabic خ as kh or h (Turkish), not after a letter it would pair with
+        (r"(?<![cdgkpstz])kh(?!$)", "h"),  # Khadiyev, Hadiyev
+        (r"gh", "g"),  # Arabic غ as gh or g
+        (r"gu(?=[eiy])", "g"),  # Spanish, Italian, French gu: Guerrero, Gerrero
+        (r"qu(?=[eiy])", "k"),  # qu before e, i: Enrique, Enrike
+        (r"q", "k"),  # Arabic ق as q or k: Qahtani, Kahtani
+        (r"c(?=[eiy])", "s"),  # soft c: Marcel, Marsel
+        (r"c(?!h)", "k"),  # hard c: Carlos, Karlos
+        (r"x", "ks"),  # Alexander, Aleksandr
+        (r"(?<=.)ye", "e"),  # BGN ye after a vowel or soft sign: Andreyev, Andreev
+        (r"^i(?=[aeou])", "y"),  # ICAO ia, iu at the start: Iurii, Yuriy; Iakov, Yakov
+        (r"(?<=[^aeiouy])y(?=[^aeiouy]|$)", "i"),  # y between consonants, final: Dmitry, Dmitri
+        (r"(?<=[^aeiouwy])w(?=[^aeiouwy]|$)", "u"),  # Arabic و between consonants: Ywsf, Yusuf
+        (r"ou", "u"),  # French ou: Moustafa, Mustafa
+        (r"ee", "i"),  # English ee: Kareem, Karim
+        (r"oo", "u"),  # English oo: Mahmood, Mahmud
+        (r"iy$|ij$", "i"),  # Russian -ий: Dmitriy, Dmitrij, Dmitri
+        (r"ey$", "ei"),  # Russian -ей: Sergey, Sergei
+        (r"(?<=[aeiou])z$", "s"),  # Spanish, Portuguese -ez/-es: Mendez, Mendes
+        (r"(.)\1+", r"\1"),  # doubled letters: Hassan, Hasan; Dmitrii, Dmitri
+    )
+)
 _ASCII_KEEP: Final = frozenset("abcdefghijklmnopqrstuvwxyz0123456789 ")
 _local = threading.local()
 
@@ -150,7 +195,7 @@ def clean(text: str) -> str:
     s = unicodedata.normalize("NFKC", text[:MAX_INPUT]).casefold()
     if not s.isascii():
         s = "".join("" if ch in _ZERO_WIDTH or unicodedata.category(ch) == "Cf" else ch for ch in s)
-        s = s.translate(_ARABIC_FOLD)
+        s = _INITIAL_AIN.sub(_ain_to_alif, s).translate(_ARABIC_FOLD)
         s = " ".join(_fold_confusables(w) for w in s.split())
     return "".join(" " if unicodedata.category(ch)[0] == "C" else ch for ch in s)
 
@@ -241,8 +286,26 @@ def skeleton(token: str) -> str:
     return "".join(out)
 
 
+@lru_cache(maxsize=200_000)
+def respell(word: str) -> str:
+    """One spelling for the usual spelling variants of a romanised word (``_RESPELL``).
+
+    General rules of Latin romanisation, not a list of names: q/k, soft and hard c, kh/h,
+    gh/g, dj/dzh/zh/j, sch/sh, tch/ch, ph/f, x/ks, ou/u, ee/i, oo/u, BGN ``ye`` after a vowel,
+    ICAO ``ia``/``iu``, ``y`` and ``w`` written for vowels between consonants (Arabic ي and و),
+    final ``-iy``/``-ey``, and doubled letters collapsed. Words of one or two letters (initials,
+    particles) are kept."""
+    if len(word) <= 2:
+        return word
+    for pattern, repl in _RESPELL:
+        word = pattern.sub(repl, word)
+    return word
+
+
 def _canonical(word: str) -> str:
-    return _VARIANTS.get(word, word)
+    """The one form of a name variant, respelled; particles are kept as written."""
+    word = _VARIANTS.get(word, word)
+    return word if word in PARTICLES else respell(word)
 
 
 @lru_cache(maxsize=200_000)
@@ -259,13 +322,13 @@ def _canonical_from_roman(roman: str) -> tuple[tuple[str, ...], tuple[bool, ...]
             j = i + 1
             if words[j] in ARTICLES and j + 1 < len(words):
                 j += 1
-            tokens.append("abd" + _strip_article(words[j]))
+            tokens.append("abd" + respell(_strip_article(words[j])))
             particle.append(False)
             i = j + 1
             continue
         m = _ABD.match(w)
         if m and len(m.group(2)) >= 3 and w not in _VARIANTS:
-            tokens.append("abd" + _strip_article(m.group(2)))
+            tokens.append("abd" + respell(_strip_article(m.group(2))))
             particle.append(False)
             i += 1
             continue
