@@ -269,11 +269,13 @@ def test_confirmed_hit_becomes_sighting(store, analyst, supervisor, node_identit
     assert hit.sighting_id in event.object_ids and event.detail["decision"] == "confirmed"
 
 
-def test_partner_hit_waits_for_federation_transport(store, analyst, supervisor):
+def test_partner_hit_from_an_unknown_originator_is_not_sent(store, analyst, supervisor):
+    """node-b is not a registered peer here: nothing is sent, and the refusal is audited
+    (the federation leg itself: tests/integration/test_screening_notices.py)."""
     (result,) = screen(analyst, [_t(1, "كريم منصور", birth_date="1988-07-08")], purpose=PURPOSE)
     hit = Hit.objects.get(pk=result.hit_ids[0])
     review_hit(supervisor, hit, decision="confirmed", reason="confirmed at the gate")
     hit.refresh_from_db()
-    assert hit.notification == "pending: federation transport"
+    assert hit.notification == "not sent: node-b is not an enabled peer" and hit.notice is None
     notify = AuditEvent.objects.get(action="screening.notify")
-    assert notify.detail["originator"] == "node-b" and notify.outcome == "pending"
+    assert notify.detail["originator"] == "node-b" and notify.outcome == "refused"

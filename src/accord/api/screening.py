@@ -1,29 +1,47 @@
 """Screening: ``POST /api/screenings`` screens one person (a JSON object) or a batch (a
 multipart upload: ``file``, ``format`` csv|json|paxlst|pnrgov) against the watchlist and answers
 with one result per person, in input order. ``GET /api/screenings/hits`` lists the pending
-review queue (supervisors). Every call goes through :mod:`accord.screening.services`, which
-restricts the watchlist to what the caller may see and writes the audit entry."""
+review queue (supervisors); ``GET /api/screenings/hits/{id}`` shows one hit with its review,
+what the originator was told and its answer; ``POST /api/screenings/hits/{id}`` confirms or
+dismisses it (a supervisor other than the screener, with a reason).
+
+The originator's side (liaison officers): ``GET /api/screenings/incoming?status=new|answered``
+lists partners' confirmed hits on this node's records, ``POST
+/api/screenings/incoming/{id}/answer`` answers one with the action to take. Every call goes
+through :mod:`accord.screening.services` or :mod:`accord.screening.notices`, which restrict
+what the caller may see and write the audit entry."""
 
 from __future__ import annotations
 
 import json
-from typing import Any
+import uuid
+from typing import Any, Literal
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest
-from ninja import Router
+from ninja import Router, Schema
+from pydantic import Field
 
 from accord.api.auth import request_context
 from accord.api.problems import ProblemError
 from accord.api.schemas import ProblemSchema
 
-__all__ = ["BATCH_FORMATS", "router"]
+__all__ = [
+    "BATCH_FORMATS",
+    "HitAnswerSchema",
+    "HitReviewSchema",
+    "hit_out",
+    "incoming_out",
+    "router",
+]
 
 router = Router(tags=["screening"])
 
 BATCH_FORMATS = ("csv", "json", "paxlst", "pnrgov")
-_ERRORS: dict[int | tuple[int, ...], Any] = {(400, 401, 403, 413, 415, 422): ProblemSchema}
+_ERRORS: dict[int | tuple[int, ...], Any] = {
+    (400, 401, 403, 404, 409, 413, 415, 422): ProblemSchema
+}
 _PERSON = {
     "type": "object",
     "description": "One person: full_name (or names, or first_name/last_name), date_of_birth, "
@@ -176,3 +194,213 @@ def pending_hits(request: HttpRequest) -> Any:
             for h in hits
         ]
     }
+
+
+# --------------------------------------------------------------------------------------------
+# One hit: review, what the originator was told, its answer
+
+
+class HitReviewSchema(Schema):
+    decision: Literal["confirmed", "dismissed"]
+    reason: str = Field(min_length=3, max_length=2000)
+
+
+class HitAnswerSchema(Schema):
+    action: Literal[
+        "arrest", "specific_check", "inquiry_check", "discreet_check", "monitor", "no_action"
+    ]
+    text: str = Field(min_length=3, max_length=2000)
+
+
+def _iso(value: Any) -> str | None:
+    return value.isoformat() if value else None
+
+
+def hit_out(h: Any) -> dict[str, Any]:
+    """A hit as the REST API shows it (``originator``: what was decided and sent, and the
+    delivery's state; ``answer``: the originator's answer, once it came)."""
+    return {
+        "id": h.pk,
+        "status": h.status,
+        "record_id": h.record_stix_id,
+        "score": h.score,
+        "row": h.row,
+        "traveller": h.traveller,
+        "action": h.action,
+        "screening": h.screening_id,
+        "created_at": h.created_at.isoformat(),
+        "reviewer": h.reviewer.username if h.reviewer_id else None,
+        "reason": h.reason,
+        "reviewed_at": _iso(h.reviewed_at),
+        "sighting_id": h.sighting_id or None,
+        "originator": {
+            "status": h.originator_status,
+            "notice": str(h.notice_id) if h.notice_id else None,
+            "delivery": h.notice.status if h.notice_id else None,
+            "level": h.disclosure.get("level") if h.disclosure else None,
+            "decision": h.disclosure.get("decision") if h.disclosure else None,
+            "reasons": h.disclosure.get("reasons", []) if h.disclosure else [],
+        },
+        "answer": (
+            {
+                "action": h.answer_action,
+                "text": h.answer_text,
+                "answered_by": h.answered_by,
+                "answered_at": _iso(h.answered_at),
+            }
+            if h.answered_at
+            else None
+        ),
+    }
+
+
+def _visible_hit(request: HttpRequest, hit_id: int) -> Any:
+    """The hit, if the caller may see it (supervisors, or the screener; the record visible
+    under the request's purpose); 404 otherwise, as for a missing one."""
+    from accord.intel.models import Record
+    from accord.screening.models import Hit
+    from accord.screening.services import can_review
+
+    purpose, _ = request_context(request)
+    user = request.auth
+    visible = Record.objects.restrict(user, purpose=purpose).values("pk")
+    hit = (
+        Hit.objects.filter(pk=hit_id, record__in=visible)
+        .select_related("screening", "reviewer", "notice")
+        .first()
+    )
+    if hit is None or not (can_review(user) or hit.screening.user_id == user.pk):
+        raise ProblemError(404, "No such hit.")
+    return hit
+
+
+@router.get(
+    "/screenings/hits/{hit_id}",
+    response={200: dict[str, Any], **_ERRORS},
+    summary="One hit: review, what the originator was told, the originator's answer",
+)
+def hit_view(request: HttpRequest, hit_id: int) -> Any:
+    from accord.oversight.services import audit
+
+    hit = _visible_hit(request, hit_id)
+    purpose, case = request_context(request)
+    audit(
+        request.auth,
+        "screening.hit_read",
+        object_ids=[hit.record_stix_id],
+        purpose=purpose,
+        case=case,
+        detail={"hit": hit.pk},
+    )
+    return hit_out(hit)
+
+
+@router.post(
+    "/screenings/hits/{hit_id}",
+    response={200: dict[str, Any], **_ERRORS},
+    summary="Confirm or dismiss a hit (a supervisor other than the screener, with a reason)",
+)
+def hit_review(request: HttpRequest, hit_id: int, payload: HitReviewSchema) -> Any:
+    from accord.screening.models import Hit
+    from accord.screening.services import can_review, review_hit
+
+    if not can_review(request.auth):
+        raise ProblemError(403, "Only supervisors confirm or dismiss hits.")
+    hit = _visible_hit(request, hit_id)
+    if hit.status != Hit.Status.PENDING:
+        raise ProblemError(409, f"This hit was already {hit.status}.")
+    try:
+        review_hit(request.auth, hit, decision=payload.decision, reason=payload.reason)
+    except PermissionDenied as exc:
+        raise ProblemError(403, str(exc)) from exc
+    except ValidationError as exc:
+        raise ProblemError(422, "; ".join(exc.messages)) from exc
+    return hit_out(_visible_hit(request, hit_id))
+
+
+# --------------------------------------------------------------------------------------------
+# The originator: partners' hits on this node's records
+
+
+def incoming_out(h: Any) -> dict[str, Any]:
+    """A partner's hit as the liaison officer sees it: only what the partner sent."""
+    return {
+        "id": str(h.pk),
+        "peer": h.peer.node_id,
+        "remote_hit": h.remote_hit,
+        "record_id": h.record_stix_id,
+        "level": h.level,
+        "sighting": h.sighting,
+        "seen_at": h.seen_at or None,
+        "where": h.where or None,
+        "traveller": h.traveller or None,
+        "reviewing_agency": h.reviewing_agency,
+        "reviewed_at": h.reviewed_at or None,
+        "purpose": h.purpose,
+        "agreements": h.agreements,
+        "conditions": h.conditions,
+        "withheld": h.withheld,
+        "received_at": h.received_at.isoformat(),
+        "status": h.status,
+        "answer": (
+            {
+                "action": h.answer_action,
+                "text": h.answer_text,
+                "answered_by": h.answered_by.username if h.answered_by_id else "",
+                "answered_at": _iso(h.answered_at),
+            }
+            if h.answered_at
+            else None
+        ),
+    }
+
+
+@router.get(
+    "/screenings/incoming",
+    response={200: dict[str, Any], **_ERRORS},
+    summary="Partners' confirmed hits on this node's records (liaison officers)",
+)
+def incoming_view(request: HttpRequest, status: str = "") -> Any:
+    from accord.screening.notices import incoming_hits
+
+    purpose, case = request_context(request)
+    try:
+        rows = incoming_hits(request.auth, purpose=purpose, case=case, status=status)
+    except PermissionDenied as exc:
+        raise ProblemError(403, "Only liaison officers read partners' hits.") from exc
+    except ValidationError as exc:
+        raise ProblemError(
+            422,
+            "; ".join(exc.messages),
+            errors=[{"path": "query:status", "message": "new, answered or empty"}],
+        ) from exc
+    return {"items": [incoming_out(h) for h in rows]}
+
+
+@router.post(
+    "/screenings/incoming/{incoming_id}/answer",
+    response={200: dict[str, Any], **_ERRORS},
+    summary="Answer a partner's hit with the action to take (liaison officers)",
+)
+def incoming_answer(request: HttpRequest, incoming_id: str, payload: HitAnswerSchema) -> Any:
+    from accord.screening.models import IncomingHit
+    from accord.screening.notices import answer_incoming_hit, can_answer, incoming_hit
+
+    if not can_answer(request.auth):
+        raise ProblemError(403, "Only liaison officers answer partners' hits.")
+    purpose, case = request_context(request)
+    try:
+        hit = incoming_hit(request.auth, uuid.UUID(incoming_id), purpose=purpose, case=case)
+    except (ValueError, IncomingHit.DoesNotExist) as exc:
+        raise ProblemError(404, "No such incoming hit.") from exc
+    if hit.status != IncomingHit.Status.NEW:
+        raise ProblemError(409, "This hit was already answered.")
+    try:
+        hit = answer_incoming_hit(
+            request.auth, hit, action=payload.action, text=payload.text, purpose=purpose
+        )
+    except PermissionDenied as exc:
+        raise ProblemError(403, str(exc)) from exc
+    except ValidationError as exc:
+        raise ProblemError(422, "; ".join(exc.messages)) from exc
+    return incoming_out(hit)

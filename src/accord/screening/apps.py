@@ -8,3 +8,9 @@ class ScreeningConfig(AppConfig):
     label = "screening"
     verbose_name = "Screening: watchlist, manifests, hits"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        """Receive the signed hit notices and answers from partners (see notices.py)."""
+        from accord.screening import notices
+
+        notices.register()

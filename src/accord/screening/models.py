@@ -1,11 +1,31 @@
-"""Watchlist sources, screenings and the hits waiting for (or after) human review."""
+"""Watchlist sources, screenings, the hits waiting for (or after) human review, and the hits
+partners report on this node's records (the originator's liaison officer answers them)."""
 
 from __future__ import annotations
+
+import uuid
 
 from django.conf import settings
 from django.db import models
 
-__all__ = ["Hit", "Screening", "WatchlistSource"]
+__all__ = ["AnswerAction", "Hit", "IncomingHit", "Screening", "WatchlistSource"]
+
+
+class AnswerAction(models.TextChoices):
+    """What the originator asks the screening agency to do about a confirmed hit.
+
+    The checks follow the Schengen Information System's Art 36 alerts (Reg. 2018/1862): a
+    discreet check gathers information without alerting the person, an inquiry check
+    interviews them, a specific check searches them. The executing agency acts under its own
+    law: the answer is a request, never an automated decision.
+    """
+
+    ARREST = "arrest", "Arrest on the warrant"
+    SPECIFIC_CHECK = "specific_check", "Specific check (search person and belongings)"
+    INQUIRY_CHECK = "inquiry_check", "Inquiry check (interview)"
+    DISCREET_CHECK = "discreet_check", "Discreet check (do not alert the person)"
+    MONITOR = "monitor", "Monitor only (report further sightings)"
+    NO_ACTION = "no_action", "No action"
 
 
 class WatchlistSource(models.Model):
@@ -77,10 +97,94 @@ class Hit(models.Model):
     reason = models.TextField(blank=True)
     reviewed_at = models.DateTimeField(null=True, blank=True)
     sighting_id = models.CharField(max_length=100, blank=True)
-    #: Where the originator's notification stands ("pending: federation transport"...).
+    #: What was decided about telling the originator ("sent to node-a (full)", "not sent: ...").
     notification = models.CharField(max_length=200, blank=True)
+    #: The signed hit notice to the originator (its status says delivered or failed).
+    notice = models.ForeignKey(
+        "dissemination.FederationNotice",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    #: What was sent and why: level, policy decision, reasons, agreements, fields.
+    disclosure = models.JSONField(default=dict, blank=True)
+    #: The originator's answer: the action to take, free text, who answered, when.
+    answer_action = models.CharField(max_length=20, choices=AnswerAction.choices, blank=True)
+    answer_text = models.TextField(blank=True)
+    answered_by = models.CharField(max_length=200, blank=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["status", "created_at"], name="hit_status_created")]
+
+    @property
+    def originator_status(self) -> str:
+        """ "sent to node-a (full): delivered", "... failed (will retry): <error>", or the
+        decision when nothing was sent."""
+        notice = self.notice
+        if notice is None:
+            return self.notification
+        text = f"{self.notification}: {notice.get_status_display().lower()}"
+        if notice.status == "failed" and notice.last_error:
+            text += f" ({notice.last_error[:200]})"
+        return text
+
+
+class IncomingHit(models.Model):
+    """A partner's confirmed hit on one of this node's records, received as a signed notice.
+
+    Kept only when the record is this node's own and was delivered to that partner; holds
+    only what the partner sent under the agreement (``level`` "full": the sighting's time and
+    place and the traveller's details; "hit_only": the fact of the hit). The liaison officer
+    answers with the action to take.
+    """
+
+    class Status(models.TextChoices):
+        NEW = "new", "Waiting for an answer"
+        ANSWERED = "answered", "Answered"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    peer = models.ForeignKey("peers.Peer", on_delete=models.PROTECT, related_name="+")
+    #: The partner's own hit id (the answer refers to it).
+    remote_hit = models.PositiveBigIntegerField()
+    record = models.ForeignKey(
+        "intel.Record", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    record_stix_id = models.CharField(max_length=100)
+    level = models.CharField(max_length=10)
+    sighting = models.JSONField(default=dict)
+    traveller = models.JSONField(default=dict, blank=True)
+    seen_at = models.CharField(max_length=40, blank=True)
+    where = models.CharField(max_length=500, blank=True)
+    reviewing_agency = models.JSONField(default=dict)
+    reviewed_at = models.CharField(max_length=40, blank=True)
+    purpose = models.CharField(max_length=64, blank=True)
+    agreements = models.JSONField(default=list, blank=True)
+    conditions = models.JSONField(default=list, blank=True)
+    #: Why details were withheld by the sender, or discarded here (reason codes and sources).
+    withheld = models.JSONField(default=list, blank=True)
+    received_at = models.DateTimeField(auto_now_add=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.NEW)
+    answer_action = models.CharField(max_length=20, choices=AnswerAction.choices, blank=True)
+    answer_text = models.TextField(blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    answered_at = models.DateTimeField(null=True, blank=True)
+    answer_notice = models.ForeignKey(
+        "dissemination.FederationNotice",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["-received_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["peer", "remote_hit"], name="incoming_hit_once")
+        ]
+        indexes = [models.Index(fields=["status", "received_at"], name="incoming_hit_status")]

@@ -5,7 +5,8 @@
   are queued as pending hits.
 - ``set_source_enabled(user, kind, enabled) -> WatchlistSource``: switch a watchlist source.
 - ``review_hit(user, hit, *, decision, reason) -> Hit``: a supervisor confirms or dismisses.
-- ``notify_originator(hit) -> str``: where the federation leg plugs in.
+- ``notify_originator(hit, user) -> str`` (:mod:`accord.screening.notices`): a confirmed hit on
+  a partner's record is reported to its originator with only what the agreement allows.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from accord.engine.matching import Person
 from accord.intel.models import Record
 from accord.oversight.services import audit
 from accord.screening.models import Hit, Screening, WatchlistSource
+from accord.screening.notices import notify_originator
 from accord.screening.watchlist import Entry, watchlist
 
 __all__ = [
@@ -52,7 +54,6 @@ _POOL: Final = 24
 _CHUNK: Final = 500
 _ROLES_REVIEW: Final = frozenset({"supervisor"})
 _ROLES_SOURCES: Final = frozenset({"supervisor", "admin"})
-PENDING_FEDERATION: Final = "pending: federation transport"
 
 
 @dataclass(frozen=True, slots=True)
@@ -310,10 +311,10 @@ def review_hit(user: Any, hit: Hit, *, decision: str, reason: str) -> Hit:
 
     Legal effect: the human decision on a possible match. A supervisor other than the person who
     ran the screening decides; "confirmed" records that the person was encountered (a STIX
-    sighting of the record is stored, and the originator is to be told, see
-    :func:`notify_originator`); "dismissed" records that the match was wrong. Neither is an
-    adverse decision about the person: what follows is for officers under their own law.
-    Audited as ``screening.review``.
+    sighting of the record is stored, and the originator of a partner's record is told what
+    the agreement allows, see :func:`accord.screening.notices.notify_originator`); "dismissed"
+    records that the match was wrong. Neither is an adverse decision about the person: what
+    follows is for officers under their own law. Audited as ``screening.review``.
     """
     if not can_review(user):
         raise PermissionDenied("only supervisors confirm or dismiss hits")
@@ -366,35 +367,5 @@ def review_hit(user: Any, hit: Hit, *, decision: str, reason: str) -> Hit:
             },
         )
         if decision == Hit.Status.CONFIRMED:
-            notify_originator(hit)
+            notify_originator(hit, user)
     return hit
-
-
-def notify_originator(hit: Hit) -> str:
-    """Tell the originator of a partner's record that it was hit and confirmed.
-
-    THIS IS WHERE THE FEDERATION ISSUE PLUGS IN. A confirmed hit on a record received from a
-    partner (``origin_node`` set) must reach that originator's liaison officer as the STIX
-    sighting ``hit.sighting_id``, with only what the agreement between the two nodes allows
-    (policy engine), through the durable outbox and a signed TAXII push. No transport exists
-    yet, so nothing is sent and nothing pretends to be: the hit is marked
-    ``pending: federation transport`` and the pending notification is audited, so that the
-    federation work can find and deliver every pending one.
-
-    Legal effect today: none beyond the audit entry (no disclosure happens).
-    """
-    origin = hit.record.origin_node
-    if not origin:
-        hit.notification = "not applicable: this node's own record"
-    else:
-        hit.notification = PENDING_FEDERATION
-        audit(
-            None,
-            "screening.notify",
-            object_ids=[hit.record_stix_id, hit.sighting_id],
-            purpose=hit.screening.purpose,
-            outcome="pending",
-            detail={"hit": hit.pk, "originator": origin, "status": PENDING_FEDERATION},
-        )
-    Hit.objects.filter(pk=hit.pk).update(notification=hit.notification)
-    return hit.notification

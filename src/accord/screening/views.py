@@ -10,13 +10,14 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accord.engine.manifests import ManifestError, read_manifest
 from accord.engine.manifests.csv_jsonl import read_jsonl
-from accord.screening.models import Hit, WatchlistSource
+from accord.screening.models import AnswerAction, Hit, IncomingHit, WatchlistSource
+from accord.screening.notices import answer_incoming_hit, incoming_hit, incoming_hits
 from accord.screening.services import (
     can_review,
     can_screen,
@@ -27,7 +28,15 @@ from accord.screening.services import (
 )
 from accord.web.access import member_required, working_context
 
-__all__ = ["batch", "hit_detail", "hit_list", "person", "sources"]
+__all__ = [
+    "batch",
+    "hit_detail",
+    "hit_list",
+    "incoming_detail",
+    "incoming_list",
+    "person",
+    "sources",
+]
 
 
 class PersonForm(forms.Form):
@@ -55,6 +64,15 @@ class BatchForm(forms.Form):
 class ReviewForm(forms.Form):
     decision = forms.ChoiceField(choices=[("confirmed", "Confirm"), ("dismissed", "Dismiss")])
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
+
+
+class AnswerForm(forms.Form):
+    action = forms.ChoiceField(choices=AnswerAction.choices)
+    text = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        help_text="What to do and why: warrant reference, instructions, contact.",
+    )
 
 
 def _run(request: HttpRequest, travellers: list[Any], fmt: str, name: str) -> list[Any]:
@@ -136,7 +154,7 @@ def hit_list(request: HttpRequest) -> HttpResponse:
 
     ctx = working_context(request)
     visible = Record.objects.restrict(request.user, purpose=ctx.purpose).values("pk")
-    base = Hit.objects.filter(record__in=visible).select_related("screening", "reviewer")
+    base = Hit.objects.filter(record__in=visible).select_related("screening", "reviewer", "notice")
     if not can_review(request.user):
         base = base.filter(screening__user=request.user)
     return render(
@@ -156,7 +174,7 @@ def hit_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """GET/POST /screening/hits/<pk>/: a hit with its explanation; supervisors decide."""
     from accord.intel.models import Record
 
-    hit = get_object_or_404(Hit.objects.select_related("screening", "reviewer"), pk=pk)
+    hit = get_object_or_404(Hit.objects.select_related("screening", "reviewer", "notice"), pk=pk)
     ctx = working_context(request)
     if (
         not Record.objects.restrict(request.user, purpose=ctx.purpose)
@@ -229,3 +247,54 @@ def sources(request: HttpRequest) -> HttpResponse:
             }
         )
     return render(request, "screening/sources.html", {"rows": rows, "allowed": allowed})
+
+
+@member_required
+@require_GET
+def incoming_list(request: HttpRequest) -> HttpResponse:
+    """GET /screening/incoming/: partners' confirmed hits on this node's records (liaison
+    officers only; the read is audited with the working purpose)."""
+    ctx = working_context(request)
+    status = request.GET.get("status", "")
+    if status not in ("", *IncomingHit.Status.values):
+        status = ""
+    rows = incoming_hits(request.user, purpose=ctx.purpose, case=ctx.case, status=status)
+    return render(request, "screening/incoming.html", {"rows": rows, "status": status})
+
+
+@member_required
+@require_http_methods(["GET", "POST"])
+def incoming_detail(request: HttpRequest, pk: str) -> HttpResponse:
+    """GET/POST /screening/incoming/<id>/: one partner's hit; the liaison officer answers with
+    the action to take (sent back signed)."""
+    ctx = working_context(request)
+    try:
+        hit = incoming_hit(request.user, pk, purpose=ctx.purpose, case=ctx.case)
+    except IncomingHit.DoesNotExist as exc:
+        raise Http404("no such incoming hit") from exc
+    form = AnswerForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                answer_incoming_hit(
+                    request.user,
+                    hit,
+                    action=form.cleaned_data["action"],
+                    text=form.cleaned_data["text"],
+                    purpose=ctx.purpose,
+                )
+            except ValidationError as exc:
+                form.add_error(None, "; ".join(exc.messages))
+                status = 400
+            else:
+                messages.success(request, "Answer recorded; it is sent to the partner, signed.")
+                return redirect("web:screening:incoming_hit", pk=hit.pk)
+        else:
+            status = 400
+    return render(
+        request,
+        "screening/incoming_hit.html",
+        {"hit": hit, "form": form, "can_answer": hit.status == IncomingHit.Status.NEW},
+        status=status,
+    )
