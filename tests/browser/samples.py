@@ -14,9 +14,12 @@ __all__ = [
     "HOSTILE_NAME",
     "PERSON_ID",
     "RELATIONSHIP_ID",
+    "SUSPECT_ID",
+    "SUSPECT_NAME",
     "person",
     "sample_bundle",
     "sample_objects",
+    "suspect_bundle",
     "upload_bundle",
 ]
 
@@ -117,5 +120,51 @@ def upload_bundle(name: str = "Yusuf Demir", suffix: str = "b1") -> bytes:
         "type": "bundle",
         "id": f"bundle--5e1c2d3b-4a5f-4e6d-8c7b-{suffix.encode().hex()[:12].ljust(12, '1')}",
         "objects": [obj],
+    }
+    return json.dumps(bundle, ensure_ascii=False).encode()
+
+
+SUSPECT_ID = "identity--3f9d2c1b-7a6e-4d5c-9b8a-1e2f3a4b5c01"
+SUSPECT_NAME = "Yusuf Al-Rashidi"
+
+
+def suspect_bundle(creator: str) -> bytes:
+    """Flow 1's suspect as a bundle to upload through the import page: names in Latin and Arabic
+    script, aliases, exact date of birth, passport; TLP:AMBER and H2 ("no onward dissemination
+    without consent") for counter-terrorism only, with no releasability list (so that the
+    agreements, not the marking, decide each recipient). ``creator`` is the uploading node's
+    STIX identity: a node signs and sends only the records it authored."""
+    h2 = HandlingMarking(handling_code="H2", purposes=("counter-terrorism",))
+    suspect = {
+        "type": "identity",
+        "spec_version": "2.1",
+        "id": SUSPECT_ID,
+        "created_by_ref": creator,
+        "created": "2026-02-01T09:00:00.000Z",
+        "modified": "2026-02-01T09:00:00.000Z",
+        "name": SUSPECT_NAME,
+        "identity_class": "individual",
+        "object_marking_refs": [TLP_IDS["amber"], h2.id],
+        "extensions": {
+            PERSON_EXTENSION_ID: {
+                "extension_type": "property-extension",
+                "subject_type": "person",
+                "names": [
+                    {"full_name": SUSPECT_NAME, "name_type": "primary", "script": "Latn"},
+                    {"full_name": "يوسف الراشدي", "name_type": "primary", "script": "Arab"},
+                    {"full_name": "Abu Yahya al-Shami", "name_type": "alias", "script": "Latn"},
+                ],
+                "birth_dates": [{"precision": "exact", "date": "1987-03-14"}],
+                "nationalities": ["SY"],
+                "documents": [
+                    {"document_type": "passport", "number": "N04417729", "issuing_country": "SY"}
+                ],
+            }
+        },
+    }
+    bundle = {
+        "type": "bundle",
+        "id": "bundle--3f9d2c1b-7a6e-4d5c-9b8a-1e2f3a4b5c00",
+        "objects": [handling_marking_definition(h2), suspect],
     }
     return json.dumps(bundle, ensure_ascii=False).encode()
