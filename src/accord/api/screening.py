@@ -1,6 +1,9 @@
 """Screening: ``POST /api/screenings`` screens one person (a JSON object) or a batch (a
 multipart upload: ``file``, ``format`` csv|json|paxlst|pnrgov) against the watchlist and answers
-with one result per person, in input order. ``GET /api/screenings/hits`` lists the pending
+with one result per person, in input order; a batch of more than
+:func:`accord.screening.tasks.background_above` people is screened by the background worker
+instead (202, ``Location: /api/screenings/jobs/{id}``: progress, then the results).
+``GET /api/screenings/hits`` lists the pending
 review queue (supervisors); ``GET /api/screenings/hits/{id}`` shows one hit with its review,
 what the originator was told and its answer; ``POST /api/screenings/hits/{id}`` confirms or
 dismisses it (a supervisor other than the screener, with a reason).
@@ -19,8 +22,8 @@ from typing import Any, Literal
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest
-from ninja import Router, Schema
+from django.http import HttpRequest, HttpResponse
+from ninja import Router, Schema, Status
 from pydantic import Field
 
 from accord.api.auth import request_context
@@ -82,7 +85,7 @@ _BODY = {
 }
 
 
-def _travellers(request: HttpRequest) -> tuple[list[Any], str, str]:
+def _travellers(request: HttpRequest) -> tuple[list[Any], str, str, bytes]:
     from accord.engine.manifests import ManifestError, read_manifest
     from accord.engine.manifests.csv_jsonl import read_jsonl
 
@@ -106,7 +109,7 @@ def _travellers(request: HttpRequest) -> tuple[list[Any], str, str]:
                 "The person has no name to screen.",
                 errors=[{"path": "body.full_name", "message": "required"}],
             )
-        return travellers, "person", ""
+        return travellers, "person", "", b""
     if media.startswith("multipart/form-data"):
         upload = request.FILES.get("file")
         fmt = request.POST.get("format", "")
@@ -122,8 +125,9 @@ def _travellers(request: HttpRequest) -> tuple[list[Any], str, str]:
         if upload.size is not None and upload.size > limit:
             raise ProblemError(413, f"The file is larger than this node screens ({limit} bytes).")
         name = (upload.name or "upload")[:255]
+        raw = upload.read()
         try:
-            return read_manifest(upload.read(), fmt, max_bytes=limit), fmt, name
+            return read_manifest(raw, fmt, max_bytes=limit), fmt, name, raw
         except ManifestError as exc:
             raise ProblemError(
                 422,
@@ -137,15 +141,26 @@ def _travellers(request: HttpRequest) -> tuple[list[Any], str, str]:
 
 @router.post(
     "/screenings",
-    response={200: dict[str, Any], **_ERRORS},
-    summary="Screen one person or a batch against the watchlist",
+    response={200: dict[str, Any], 202: dict[str, Any], **_ERRORS},
+    summary="Screen one person or a batch against the watchlist (large batches: a job, 202)",
     openapi_extra=_BODY,
 )
-def create(request: HttpRequest) -> Any:
+def create(request: HttpRequest, response: HttpResponse) -> Any:
     from accord.screening.services import screen
+    from accord.screening.tasks import background_above, job_out, start_screening_job
 
     purpose, case = request_context(request)
-    travellers, fmt, name = _travellers(request)
+    travellers, fmt, name, raw = _travellers(request)
+    if len(travellers) > background_above():
+        try:
+            job = start_screening_job(
+                request.auth, data=raw, format=fmt, filename=name, purpose=purpose, case=case
+            )
+        except PermissionDenied as exc:
+            raise ProblemError(403, str(exc)) from exc
+        location = f"/api/screenings/jobs/{job.pk}"
+        response["Location"] = location
+        return Status(202, {**job_out(job), "location": location})
     try:
         results = screen(
             request.auth, travellers, purpose=purpose, case=case, format=fmt, filename=name
@@ -194,6 +209,22 @@ def pending_hits(request: HttpRequest) -> Any:
             for h in hits
         ]
     }
+
+
+@router.get(
+    "/screenings/jobs/{job_id}",
+    response={200: dict[str, Any], **_ERRORS},
+    summary="A background screening job: progress, then the results (its owner only)",
+)
+def job_view(request: HttpRequest, job_id: int) -> Any:
+    from accord.screening.models import ScreeningJob
+    from accord.screening.tasks import audit_job_read, job_out
+
+    job = ScreeningJob.objects.filter(pk=job_id, user=request.auth).first()
+    if job is None:
+        raise ProblemError(404, "No such screening job of yours.")
+    audit_job_read(request.auth, job)
+    return job_out(job)
 
 
 # --------------------------------------------------------------------------------------------

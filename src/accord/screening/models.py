@@ -8,7 +8,14 @@ import uuid
 from django.conf import settings
 from django.db import models
 
-__all__ = ["AnswerAction", "Hit", "IncomingHit", "Screening", "WatchlistSource"]
+__all__ = [
+    "AnswerAction",
+    "Hit",
+    "IncomingHit",
+    "Screening",
+    "ScreeningJob",
+    "WatchlistSource",
+]
 
 
 class AnswerAction(models.TextChoices):
@@ -69,6 +76,37 @@ class Screening(models.Model):
     travellers = models.PositiveIntegerField(default=0)
     hits = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+
+class ScreeningJob(models.Model):
+    """A large batch screened by the background worker: progress while it runs, then the
+    results (the rows with matches or errors) and the screening it produced."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued"
+        RUNNING = "running"
+        DONE = "done"
+        FAILED = "failed"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    purpose = models.CharField(max_length=64)
+    case = models.CharField(max_length=64, blank=True)
+    format = models.CharField(max_length=16)
+    filename = models.CharField(max_length=255, blank=True)
+    path = models.CharField(max_length=500, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    total = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0)
+    screening = models.ForeignKey(
+        Screening, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    #: {count, hits, results (rows with matches or errors), results_omitted} or {error}.
+    report = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

@@ -26,7 +26,7 @@ from accord.engine.manifests import Traveller
 from accord.engine.matching import Person
 from accord.intel.models import Record
 from accord.oversight.services import audit
-from accord.screening.models import Hit, Screening, WatchlistSource
+from accord.screening.models import Hit, Screening, ScreeningJob, WatchlistSource
 from accord.screening.notices import notify_originator
 from accord.screening.watchlist import Entry, watchlist
 
@@ -161,6 +161,7 @@ def screen(
     format: str = "person",
     filename: str = "",
     progress: Callable[[int, int], None] | None = None,
+    job: ScreeningJob | None = None,
 ) -> list[ScreeningResult]:
     """Screen people against the watchlist; one result per traveller, in input order.
 
@@ -168,7 +169,8 @@ def screen(
     logged as one ``screening.run`` audit entry naming the records hit (LED Art 25). Only the
     records ``user`` may see under ``purpose`` can match (``user`` None is the node itself). A
     result with ``hit`` true is a possible match queued for a supervisor's review: it is a lead,
-    not a decision about the person (no automated adverse decision, LED Art 11).
+    not a decision about the person (no automated adverse decision, LED Art 11). ``job``: the
+    background job this run belongs to (it is linked to the stored screening).
     """
     if not can_screen(user):
         raise PermissionDenied("this role may not screen people against the watchlist")
@@ -211,6 +213,8 @@ def screen(
             travellers=total,
             hits=sum(1 for r in results if r.hit),
         )
+        if job is not None:
+            ScreeningJob.objects.filter(pk=job.pk).update(screening=screening)
         by_row = {r.row: r for r in results}
         for t, m, pk in pending:
             hit = Hit.objects.create(

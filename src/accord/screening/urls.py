@@ -14,6 +14,7 @@ urlpatterns = [
     path("hits/", views.hit_list, name="hits"),
     path("hits/<int:pk>/", views.hit_detail, name="hit"),
     path("sources/", views.sources, name="sources"),
+    path("jobs/<int:pk>/", views.job_detail, name="job"),
     path("incoming/", views.incoming_list, name="incoming"),
     path("incoming/<uuid:pk>/", views.incoming_detail, name="incoming_hit"),
 ]

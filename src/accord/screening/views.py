@@ -16,7 +16,13 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from accord.engine.manifests import ManifestError, read_manifest
 from accord.engine.manifests.csv_jsonl import read_jsonl
-from accord.screening.models import AnswerAction, Hit, IncomingHit, WatchlistSource
+from accord.screening.models import (
+    AnswerAction,
+    Hit,
+    IncomingHit,
+    ScreeningJob,
+    WatchlistSource,
+)
 from accord.screening.notices import answer_incoming_hit, incoming_hit, incoming_hits
 from accord.screening.services import (
     can_review,
@@ -26,6 +32,7 @@ from accord.screening.services import (
     screen,
     set_source_enabled,
 )
+from accord.screening.tasks import audit_job_read, background_above, start_screening_job
 from accord.web.access import member_required, working_context
 
 __all__ = [
@@ -34,6 +41,7 @@ __all__ = [
     "hit_list",
     "incoming_detail",
     "incoming_list",
+    "job_detail",
     "person",
     "sources",
 ]
@@ -130,10 +138,22 @@ def batch(request: HttpRequest) -> HttpResponse:
         try:
             if upload.size > limit:
                 raise ManifestError(f"the file is larger than this node screens ({limit:,} bytes)")
-            travellers = read_manifest(upload.read(), fmt, max_bytes=limit)
+            raw = upload.read()
+            travellers = read_manifest(raw, fmt, max_bytes=limit)
         except ManifestError as exc:
             form.add_error("file", f"Refused: {exc}")
         else:
+            if len(travellers) > background_above():
+                ctx = working_context(request)
+                job = start_screening_job(
+                    request.user,
+                    data=raw,
+                    format=fmt,
+                    filename=upload.name or "",
+                    purpose=ctx.purpose,
+                    case=ctx.case,
+                )
+                return redirect("web:screening:job", pk=job.pk)
             rows = _run(request, travellers, fmt, upload.name or "")
     status = 200
     if request.method == "POST" and (not allowed or not form.is_valid() or form.errors):
@@ -298,3 +318,14 @@ def incoming_detail(request: HttpRequest, pk: str) -> HttpResponse:
         {"hit": hit, "form": form, "can_answer": hit.status == IncomingHit.Status.NEW},
         status=status,
     )
+
+
+@member_required
+@require_GET
+def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """GET /screening/jobs/<pk>/: a large batch screened in the background (its owner only):
+    progress while it runs (the page polls itself with htmx), then the rows with matches."""
+    job = get_object_or_404(ScreeningJob, pk=pk, user=request.user)
+    audit_job_read(request.user, job)
+    template = "screening/_job.html" if request.headers.get("HX-Request") else "screening/job.html"
+    return render(request, template, {"job": job})
