@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -143,11 +144,16 @@ def _clean_agreements(value: Any) -> list[dict[str, Any]]:
 
 
 def on_received(peer: Any, envelope: Any, successes: list[dict[str, str]]) -> None:
-    """Provenance, revocation and deletion for the objects of one envelope that were stored."""
+    """Provenance, revocation and deletion for the objects of one envelope that were stored.
+
+    The records and the existing provenance rows are read in one query each and the new rows
+    written in bulk (not one query per object: this runs inside the inbox's transaction for
+    every envelope); revocations and deletion orders, rare, are applied one by one.
+    """
     facts = envelope.get(ENVELOPE_MEMBER) if isinstance(envelope, dict) else None
     if not isinstance(facts, list):
         facts = []
-    stored = {(s["id"], s["version"]) for s in successes}
+    stored = sorted({(s["id"], s["version"]) for s in successes})
     by_key = {
         (f.get("id"), f.get("version")): f
         for f in facts
@@ -155,51 +161,119 @@ def on_received(peer: Any, envelope: Any, successes: list[dict[str, str]]) -> No
     }
     from accord.intel.models import Record
 
-    for key in stored:
-        fact = by_key.get(key)
-        record = Record.objects.filter(stix_id=key[0]).first()
+    ids = sorted({stix_id for stix_id, _ in stored})
+    records: dict[str, _RecordRef] = {}
+    for start in range(0, len(ids), _LOOKUP_CHUNK):
+        for pk, stix_id, revoked, origin in Record.objects.filter(
+            stix_id__in=ids[start : start + _LOOKUP_CHUNK]
+        ).values_list("pk", "stix_id", "revoked", "origin_node"):
+            records[stix_id] = _RecordRef(pk, revoked, origin or "")
+    provenance: dict[str, tuple[str, _RecordRef | None, dict]] = {}
+    for stix_id, version in stored:
+        fact = by_key.get((stix_id, version))
+        ref = records.get(stix_id)
         notice = fact.get("notice") if fact else None
         if notice in ("revoke", "delete"):
-            _apply_revocation(peer, key[0], key[1], record, fact or {})
-        elif record is not None and record.revoked:
-            _mark_revoked(peer, key[0], record, {})
+            record = Record.objects.filter(pk=ref.pk).first() if ref else None
+            _apply_revocation(peer, stix_id, version, record, fact or {})
+        elif ref is not None and ref.revoked:
+            _mark_revoked(peer, stix_id, ref, {})
         elif fact is not None:
-            _record_provenance(peer, key[0], key[1], record, fact)
+            # Two versions of one object in an envelope: the provenance row (one per object and
+            # sender) keeps the newest; ``stored`` is sorted, so the later one wins.
+            provenance[stix_id] = (version, ref, fact)
+    if provenance:
+        _record_provenance(peer, provenance)
 
 
-def _record_provenance(peer: Any, stix_id: str, version: str, record: Any, fact: dict) -> None:
+@dataclass(frozen=True)
+class _RecordRef:
+    """What provenance needs of a stored record (not its content)."""
+
+    pk: int
+    revoked: bool
+    origin_node: str
+
+
+#: Most values in one ``IN (...)`` look-up (SQLite's variable limit).
+_LOOKUP_CHUNK = 2000
+_PROVENANCE_FIELDS = (
+    "record_id",
+    "originator_node",
+    "version",
+    "agreements",
+    "purpose",
+    "max_retention_days",
+    "received_at",
+    "retention_until",
+    "dissemination",
+)
+
+
+def _record_provenance(peer: Any, entries: dict[str, tuple[str, _RecordRef | None, dict]]) -> None:
+    """Write (or refresh) one :class:`ReceivedDisclosure` per object of ``entries`` (stix id ->
+    (version, record, disclosure fact)) from ``peer``, and audit them as
+    ``dissemination.receive``: one entry per purpose, agreements and retention, listing every
+    object id (in entries of at most 1000 ids) with the versions received."""
     now = timezone.now()
-    days = fact.get("max_retention_days")
-    days = days if isinstance(days, int) and 0 < days < 100_000 else None
-    purpose = str(fact.get("purpose") or "")[:64]
-    agreements = _clean_agreements(fact.get("agreements"))
-    ReceivedDisclosure.objects.update_or_create(
-        stix_id=stix_id,
-        sender_node=peer.node_id,
-        defaults={
-            "record": record,
-            "originator_node": getattr(record, "origin_node", "") or "",
+    values: dict[str, dict[str, Any]] = {}
+    for stix_id, (version, record, fact) in entries.items():
+        days = fact.get("max_retention_days")
+        days = days if isinstance(days, int) and 0 < days < 100_000 else None
+        values[stix_id] = {
+            "record_id": record.pk if record is not None else None,
+            "originator_node": record.origin_node if record is not None else "",
             "version": version,
-            "agreements": agreements,
-            "purpose": purpose,
+            "agreements": _clean_agreements(fact.get("agreements")),
+            "purpose": str(fact.get("purpose") or "")[:64],
             "max_retention_days": days,
             "received_at": now,
             "retention_until": now + timedelta(days=days) if days else None,
             "dissemination": str(fact.get("dissemination") or "")[:64],
-        },
-    )
-    audit(
-        peer.user,
-        "dissemination.receive",
-        object_ids=[stix_id],
-        purpose=purpose,
-        detail={
-            "sender": peer.node_id,
-            "version": version,
-            "agreements": agreements,
-            "max_retention_days": days,
-        },
-    )
+        }
+    ids = sorted(values)
+    existing: dict[str, ReceivedDisclosure] = {}
+    for start in range(0, len(ids), _LOOKUP_CHUNK):
+        for row in ReceivedDisclosure.objects.filter(
+            sender_node=peer.node_id, stix_id__in=ids[start : start + _LOOKUP_CHUNK]
+        ):
+            existing[row.stix_id] = row
+    fresh: list[ReceivedDisclosure] = []
+    changed: list[ReceivedDisclosure] = []
+    for stix_id in ids:
+        row = existing.get(stix_id)
+        if row is None:
+            fresh.append(
+                ReceivedDisclosure(stix_id=stix_id, sender_node=peer.node_id, **values[stix_id])
+            )
+        else:
+            for name, value in values[stix_id].items():
+                setattr(row, name, value)
+            changed.append(row)
+    ReceivedDisclosure.objects.bulk_create(fresh, batch_size=500)
+    if changed:
+        ReceivedDisclosure.objects.bulk_update(changed, _PROVENANCE_FIELDS, batch_size=500)
+    groups: dict[tuple[str, bytes, Any], list[str]] = {}
+    for stix_id in ids:
+        v = values[stix_id]
+        key = (v["purpose"], orjson.dumps(v["agreements"]), v["max_retention_days"])
+        groups.setdefault(key, []).append(stix_id)
+    for (purpose, agreements, days), members in groups.items():
+        for start in range(0, len(members), 1000):
+            chunk = members[start : start + 1000]
+            audit(
+                peer.user,
+                "dissemination.receive",
+                object_ids=chunk,
+                purpose=purpose,
+                detail={
+                    "sender": peer.node_id,
+                    "objects": len(chunk),
+                    "versions": sorted({values[i]["version"] for i in chunk}),
+                    "agreements": orjson.loads(agreements),
+                    "max_retention_days": days,
+                },
+            )
 
 
 def _mark_revoked(peer: Any, stix_id: str, record: Any, fact: dict) -> None:

@@ -26,7 +26,8 @@ from __future__ import annotations
 import logging
 import random
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -45,6 +46,7 @@ from accord.federation.peers.models import OutboxItem, Peer
 from accord.oversight.services import Outcome, audit
 
 __all__ = [
+    "ENVELOPE_BYTES",
     "ENVELOPE_MEMBERS",
     "ENVELOPE_SIZE",
     "DeliveryReport",
@@ -57,7 +59,11 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 TAXII = "application/taxii+json;version=2.1"
-ENVELOPE_SIZE = 200
+#: Most objects in one envelope; fewer when they would exceed :data:`ENVELOPE_BYTES`.
+ENVELOPE_SIZE = 500
+#: About the largest envelope body (bytes), well within the receiver's request limit
+#: (``ACCORD_TAXII_MAX_CONTENT_LENGTH``, 10 MiB by default).
+ENVELOPE_BYTES = 4 * 1024 * 1024
 RETRY_BASE_SECONDS = 2.0
 RETRY_CAP_SECONDS = 3600.0
 #: Callables ``(peer, items) -> dict`` adding members to the envelope beside ``objects`` (the
@@ -137,70 +143,150 @@ def _claim(peer: Peer, now: datetime, force: bool, limit: int) -> list[OutboxIte
             status=OutboxItem.Status.SENDING, claim=token, claimed_at=now
         )
     return list(
-        OutboxItem.objects.filter(claim=token, status=OutboxItem.Status.SENDING)
-        .select_related("version", "version__record")
-        .order_by("pk")
+        OutboxItem.objects.filter(claim=token, status=OutboxItem.Status.SENDING).order_by("pk")
     )
 
 
-def _payload(item: OutboxItem, me: Any, key: Any) -> dict[str, Any] | str:
-    """The object to send, signed by its originator, or the reason it cannot be sent."""
-    obj = orjson.loads(item.version.data)
+def _sources(items: list[OutboxItem]) -> dict[int, tuple[str, str]]:
+    """version id -> (the version's JSON, its record's origin node) for ``items``: plain rows
+    in a few queries, not three model instances per item."""
+    from accord.intel.models import RecordVersion
+
+    ids = sorted({i.version_id for i in items})
+    out: dict[int, tuple[str, str]] = {}
+    for start in range(0, len(ids), 2000):  # bounded IN lists (SQLite's variable limit)
+        for pk, data, origin in RecordVersion.objects.filter(
+            pk__in=ids[start : start + 2000]
+        ).values_list("pk", "data", "record__origin_node"):
+            out[pk] = (data, origin or "")
+    return out
+
+
+def _payload(source: tuple[str, str] | None, me: Any, key: Any) -> dict[str, Any] | str:
+    """The object to send (``source``: the version's JSON and its record's origin node), signed
+    by its originator, or the reason it cannot be sent."""
+    if source is None:
+        return "the version is no longer stored"
+    data, origin = source
+    obj = orjson.loads(data)
+    if not isinstance(obj, dict):
+        return "the stored version is not a JSON object"
     if is_shared_definition(obj):
-        return dict(obj)  # a TLP or Accord handling definition: self-certifying, no signature
+        return obj  # a TLP or Accord handling definition: self-certifying, no signature
     if SIGNATURE_PROPERTY in obj:
-        return dict(obj)  # relayed (or already signed): the originator's signature travels
-    origin = item.version.record.origin_node
+        return obj  # relayed (or already signed): the originator's signature travels
     if origin and origin != me.node_id:
         return f"no originator signature: cannot relay an object of {origin} unsigned"
     if obj.get("created_by_ref") != me.identity_id:
         return "created_by_ref is not this node's identity: this node cannot sign it"
-    return sign_object(obj, me.node_id, key)
+    try:
+        return sign_object(obj, me.node_id, key)
+    except ValueError as exc:
+        return f"cannot be signed: {exc}"
 
 
 def _fail(items: list[OutboxItem], error: str, now: datetime) -> None:
+    """Mark ``items`` failed with ``error``, each retried after its own back-off (one bulk
+    update, not one per item)."""
     for item in items:
-        attempts = item.attempts + 1
-        OutboxItem.objects.filter(pk=item.pk).update(
-            status=OutboxItem.Status.FAILED,
-            attempts=attempts,
-            last_error=error[:2000],
-            next_attempt_at=now + timedelta(seconds=backoff_seconds(attempts)),
-            claim="",
-        )
+        item.attempts += 1
+        item.status = OutboxItem.Status.FAILED
+        item.last_error = error[:2000]
+        item.next_attempt_at = now + timedelta(seconds=backoff_seconds(item.attempts))
+        item.claim = ""
+    OutboxItem.objects.bulk_update(
+        items, ["status", "attempts", "last_error", "next_attempt_at", "claim"], batch_size=500
+    )
 
 
-def _send(
-    peer: Peer, items: list[OutboxItem], me: Any, key: Any, client: httpx.Client
-) -> tuple[int, int, int, str]:
-    """Send one envelope; (delivered, rejected, failed, error)."""
-    now = timezone.now()
-    objects: list[dict[str, Any]] = []
+def _reject(items: list[OutboxItem], count_attempt: bool) -> None:
+    """Store the ``rejected`` status (``last_error`` already set on each item)."""
+    for item in items:
+        item.status = OutboxItem.Status.REJECTED
+        item.claim = ""
+        if count_attempt:
+            item.attempts += 1
+    OutboxItem.objects.bulk_update(
+        items, ["status", "attempts", "last_error", "claim"], batch_size=500
+    )
+
+
+@dataclass
+class _Envelope:
+    """One prepared envelope: the claimed items it covers, those actually in it (signed), those
+    rejected before sending, and the signed-over body."""
+
+    items: list[OutboxItem]
+    sendable: list[OutboxItem]
+    rejected: int
+    body: bytes
+
+
+def _envelopes(peer: Peer, items: list[OutboxItem], me: Any, key: Any) -> Iterator[_Envelope]:
+    """Sign the claimed items and cut them into envelopes of at most :data:`ENVELOPE_SIZE`
+    objects and about :data:`ENVELOPE_BYTES` bytes (an object larger than that goes alone), so
+    that an envelope stays within the receiver's request size limit. Items that cannot be
+    signed are marked ``rejected`` here. A generator: the next envelope is prepared while the
+    previous one is in flight (see :func:`deliver_pending`)."""
+    chunk: list[OutboxItem] = []
     sendable: list[OutboxItem] = []
-    rejected = 0
+    objects: list[dict[str, Any]] = []
+    unsendable: list[OutboxItem] = []
+    size = 0
+    sources = _sources(items)
+
+    def cut() -> _Envelope:
+        _reject(unsendable, count_attempt=False)
+        envelope: dict[str, Any] = {"objects": objects}
+        if sendable:
+            for member in ENVELOPE_MEMBERS:
+                envelope.update(member(peer, sendable))
+        body = orjson.dumps(envelope) if sendable else b""
+        return _Envelope(list(chunk), list(sendable), len(unsendable), body)
+
     for item in items:
-        payload = _payload(item, me, key)
+        payload = _payload(sources.get(item.version_id), me, key)
         if isinstance(payload, str):
-            OutboxItem.objects.filter(pk=item.pk).update(
-                status=OutboxItem.Status.REJECTED, last_error=payload, claim=""
-            )
-            rejected += 1
-        else:
-            objects.append(payload)
-            sendable.append(item)
-    if not sendable:
+            item.last_error = payload
+            unsendable.append(item)
+            chunk.append(item)
+            continue
+        weight = len(orjson.dumps(payload)) + 1
+        if sendable and (len(sendable) >= ENVELOPE_SIZE or size + weight > ENVELOPE_BYTES):
+            yield cut()
+            chunk, sendable, objects, unsendable, size = [], [], [], [], 0
+        chunk.append(item)
+        sendable.append(item)
+        objects.append(payload)
+        size += weight
+    if chunk:
+        yield cut()
+
+
+def _post(peer: Peer, body: bytes, me: Any, key: Any, client: httpx.Client) -> httpx.Response:
+    """POST one envelope, signed (runs in the sending thread: no database access here)."""
+    return signed_post(
+        peer_push_url(peer), body, node_id=me.node_id, private_key=key, client=client
+    )
+
+
+def _settle(
+    peer: Peer,
+    envelope: _Envelope,
+    outcome: httpx.Response | httpx.HTTPError | None,
+    now: datetime,
+) -> tuple[int, int, int, str]:
+    """Record the peer's answer to one envelope on its items (``outcome`` None: nothing was
+    sendable); (delivered, rejected, failed, error)."""
+    rejected = envelope.rejected
+    sendable = envelope.sendable
+    if not sendable or outcome is None:
         return 0, rejected, 0, ""
-    envelope: dict[str, Any] = {"objects": objects}
-    for member in ENVELOPE_MEMBERS:
-        envelope.update(member(peer, sendable))
-    body = orjson.dumps(envelope)
-    url = peer_push_url(peer)
-    try:
-        response = signed_post(url, body, node_id=me.node_id, private_key=key, client=client)
-    except httpx.HTTPError as exc:
-        error = f"cannot reach {peer.node_id}: {type(exc).__name__}: {exc}"
+    if isinstance(outcome, httpx.HTTPError):
+        error = f"cannot reach {peer.node_id}: {type(outcome).__name__}: {outcome}"
         _fail(sendable, error, now)
         return 0, rejected, len(sendable), error
+    response = outcome
     if response.status_code != 202:
         error = f"{peer.node_id} answered {response.status_code}: {response.text[:300]}"
         _fail(sendable, error, now)
@@ -217,21 +303,19 @@ def _send(
         _fail(sendable, error, now)
         return 0, rejected, len(sendable), error
     delivered: list[int] = []
+    refused_items: list[OutboxItem] = []
     missing: list[OutboxItem] = []
     for item in sendable:
         pair = (item.stix_id, item.modified)
         if pair in ok:
             delivered.append(item.pk)
         elif pair in refused:
-            OutboxItem.objects.filter(pk=item.pk).update(
-                status=OutboxItem.Status.REJECTED,
-                attempts=item.attempts + 1,
-                last_error=f"refused by {peer.node_id}: {refused[pair]}"[:2000],
-                claim="",
-            )
-            rejected += 1
+            item.last_error = f"refused by {peer.node_id}: {refused[pair]}"[:2000]
+            refused_items.append(item)
         else:
             missing.append(item)
+    if refused_items:
+        _reject(refused_items, count_attempt=True)
     OutboxItem.objects.filter(pk__in=delivered).update(
         status=OutboxItem.Status.DELIVERED,
         delivered_at=now,
@@ -242,7 +326,7 @@ def _send(
     if missing:
         error = f"{peer.node_id}'s status did not mention {len(missing)} object(s)"
         _fail(missing, error, now)
-    return len(delivered), rejected, len(missing), error
+    return len(delivered), rejected + len(refused_items), len(missing), error
 
 
 def deliver_pending(
@@ -255,6 +339,10 @@ def deliver_pending(
 ) -> DeliveryReport:
     """One delivery pass over the due outbox items (all enabled peers, or ``peer``); ``force``
     also sends failed items whose back-off has not ended.
+
+    Envelopes to one peer leave one after another, in order (an envelope is sent only once the
+    previous one is answered), but the next one is signed and serialised while the previous
+    one is in flight, so the sender's work overlaps the receiver's.
 
     Legal effect: carries out disclosures already decided and queued (:func:`enqueue`); each
     envelope is audited (``peer.deliver``: peer, object ids, delivered/rejected/failed).
@@ -270,44 +358,91 @@ def deliver_pending(
     own = client is None
     http = client or httpx.Client(timeout=30.0, follow_redirects=False, trust_env=False)
     try:
-        for target in peers:
-            if not target.enabled:
-                continue
-            items = _claim(target, timezone.now(), force, batch)
-            for start in range(0, len(items), ENVELOPE_SIZE):
-                chunk = items[start : start + ENVELOPE_SIZE]
-                delivered, rejected, failed, error = _send(target, chunk, me, key, http)
-                report.attempted += len(chunk)
-                report.delivered += delivered
-                report.rejected += rejected
-                report.failed += failed
-                if error:
-                    report.errors[target.node_id] = error
-                audit(
-                    None,
-                    "peer.deliver",
-                    object_ids=sorted({i.stix_id for i in chunk})[:1000],
-                    outcome=Outcome.OK if not (failed or rejected) else Outcome.FAILED,
-                    detail={
-                        "peer": target.node_id,
-                        "sent": len(chunk),
-                        "delivered": delivered,
-                        "rejected": rejected,
-                        "failed": failed,
-                        "error": error[:500],
-                    },
-                )
-                if progress is not None:
-                    progress(
-                        f"peer {target.node_id}: {delivered} delivered, {rejected} rejected, "
-                        f"{failed} failed" + (f" ({error})" if error else "")
-                    )
-                if failed and not delivered:
-                    # The peer is unreachable: leave the rest for the next pass.
-                    _fail(items[start + ENVELOPE_SIZE :], error, timezone.now())
-                    report.failed += len(items[start + ENVELOPE_SIZE :])
-                    break
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="accord-peer-send") as sender:
+            for target in peers:
+                if target.enabled:
+                    _deliver_to(target, me, key, http, sender, force, batch, report, progress)
     finally:
         if own:
             http.close()
     return report
+
+
+def _deliver_to(
+    target: Peer,
+    me: Any,
+    key: Any,
+    http: httpx.Client,
+    sender: ThreadPoolExecutor,
+    force: bool,
+    batch: int,
+    report: DeliveryReport,
+    progress: Callable[[str], None] | None,
+) -> None:
+    """Send ``target``'s due items: envelope *n* is POSTed by the ``sender`` thread while this
+    thread prepares envelope *n + 1*; when the peer is unreachable the rest wait for the next
+    pass."""
+    items = _claim(target, timezone.now(), force, batch)
+    settled: set[int] = set()
+    in_flight: tuple[_Envelope, Future[httpx.Response]] | None = None
+    prepared = _envelopes(target, items, me, key)
+
+    def finish(envelope: _Envelope, future: Future[httpx.Response] | None) -> bool:
+        """Settle and audit one envelope; False when the peer proved unreachable."""
+        outcome: httpx.Response | httpx.HTTPError | None = None
+        if future is not None:
+            try:
+                outcome = future.result()
+            except httpx.HTTPError as exc:
+                outcome = exc
+        delivered, rejected, failed, error = _settle(target, envelope, outcome, timezone.now())
+        settled.update(i.pk for i in envelope.items)
+        report.attempted += len(envelope.items)
+        report.delivered += delivered
+        report.rejected += rejected
+        report.failed += failed
+        if error:
+            report.errors[target.node_id] = error
+        audit(
+            None,
+            "peer.deliver",
+            object_ids=sorted({i.stix_id for i in envelope.items})[:1000],
+            outcome=Outcome.OK if not (failed or rejected) else Outcome.FAILED,
+            detail={
+                "peer": target.node_id,
+                "sent": len(envelope.items),
+                "delivered": delivered,
+                "rejected": rejected,
+                "failed": failed,
+                "error": error[:500],
+            },
+        )
+        if progress is not None:
+            progress(
+                f"peer {target.node_id}: {delivered} delivered, {rejected} rejected, "
+                f"{failed} failed" + (f" ({error})" if error else "")
+            )
+        return not (failed and not delivered)
+
+    reachable = True
+    for envelope in prepared:
+        # Queued behind the envelope in flight on the single sending thread: envelopes leave
+        # in order, and the next one starts as soon as the previous one is answered.
+        future = (
+            sender.submit(_post, target, envelope.body, me, key, http) if envelope.body else None
+        )
+        if in_flight is not None:
+            reachable = finish(*in_flight)
+        in_flight = (envelope, future) if future is not None else None
+        if future is None:
+            finish(envelope, None)
+        if not reachable:
+            break
+    if in_flight is not None:
+        finish(*in_flight)
+    rest = [i for i in items if i.pk not in settled and i.status == OutboxItem.Status.SENDING]
+    if rest:
+        # The peer is unreachable: leave the rest for the next pass.
+        error = report.errors.get(target.node_id, f"{target.node_id} unreachable")
+        _fail(rest, error, timezone.now())
+        report.failed += len(rest)

@@ -11,6 +11,7 @@ import os
 import time
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
@@ -277,20 +278,38 @@ def verify_peer_request(
 
 
 def _versions_of(records_or_versions: Iterable[Any]) -> list[Any]:
+    """The versions to queue, in the given order: a ``RecordVersion`` as is, a ``Record`` as its
+    latest version (the one whose ``modified`` its data holds), looked up in one query for all
+    the records rather than one per record."""
     from accord.intel.models import Record, RecordVersion
 
+    given = list(records_or_versions)
+    wanted: dict[int, str] = {}
+    for item in given:
+        if isinstance(item, Record):
+            data = item.data if isinstance(item.data, dict) else orjson.loads(item.data)
+            wanted[item.pk] = str(data.get("modified") or data.get("created") or "")
+        elif not isinstance(item, RecordVersion):
+            raise TypeError(f"enqueue takes records or record versions, not {type(item)!r}")
+    latest: dict[int, Any] = {}
+    pks = list(wanted)
+    for start in range(0, len(pks), 2000):  # bounded IN lists (SQLite's variable limit)
+        chunk = pks[start : start + 2000]
+        for version in RecordVersion.objects.filter(
+            record_id__in=chunk, modified__in={wanted[pk] for pk in chunk}
+        ).select_related("record"):
+            if wanted.get(version.record_id) == version.modified:
+                latest[version.record_id] = version
     out: list[Any] = []
-    for item in records_or_versions:
+    for item in given:
         if isinstance(item, RecordVersion):
             out.append(item)
-        elif isinstance(item, Record):
-            data = item.data if isinstance(item.data, dict) else orjson.loads(item.data)
-            version = str(data.get("modified") or data.get("created") or "")
-            out.append(RecordVersion.objects.select_related("record").get(
-                record=item, modified=version
-            ))  # fmt: skip
+        elif item.pk in latest:
+            out.append(latest[item.pk])
         else:
-            raise TypeError(f"enqueue takes records or record versions, not {type(item)!r}")
+            raise RecordVersion.DoesNotExist(
+                f"record {item.stix_id} has no stored version {wanted[item.pk]!r}"
+            )
     return out
 
 
@@ -354,19 +373,32 @@ def _queue_delivery() -> None:
 # Receiving
 
 
-def _known_originators() -> dict[str, str]:
-    """identity id -> node id, for this node and every enabled peer."""
-    out = {
-        ident: node
-        for node, ident in Peer.objects.filter(enabled=True).values_list("node_id", "identity_id")
-    }
+@dataclass(frozen=True)
+class _Originators:
+    """The nodes whose objects this node accepts, read once per envelope: identity id -> node
+    id, and node id -> public key (this node and every enabled peer)."""
+
+    nodes: dict[str, str]
+    keys: dict[str, Ed25519PublicKey]
+
+
+def _known_originators() -> _Originators:
+    """This node and every enabled peer, with their keys (one query, not one per object)."""
+    nodes: dict[str, str] = {}
+    keys: dict[str, Ed25519PublicKey] = {}
+    for node, ident, pem in Peer.objects.filter(enabled=True).values_list(
+        "node_id", "identity_id", "public_key_pem"
+    ):
+        nodes[ident] = node
+        keys[node] = _load_public_key(pem)
     me = _this_node()
     if me is not None:
-        out[me.identity_id] = me.node_id
-    return out
+        nodes[me.identity_id] = me.node_id
+        keys[me.node_id] = _load_public_key(me.public_key_pem)
+    return _Originators(nodes, keys)
 
 
-def _check_object(obj: Any, originators: Mapping[str, str]) -> tuple[str, str]:
+def _check_object(obj: Any, originators: _Originators) -> tuple[str, str]:
     """(originator node id, "") when the object is signed by the node that created it, or
     ("", reason)."""
     if not isinstance(obj, dict):
@@ -376,10 +408,10 @@ def _check_object(obj: Any, originators: Mapping[str, str]) -> tuple[str, str]:
     creator = obj.get("created_by_ref")
     if not isinstance(creator, str) or not creator:
         return "", "no created_by_ref: the originator cannot be established"
-    originator = originators.get(creator)
+    originator = originators.nodes.get(creator)
     if originator is None:
         return "", f"forged provenance: created_by_ref {creator} is not a known node"
-    result = verify_object(obj, lambda keyid: public_key_for(keyid))
+    result = verify_object(obj, originators.keys.get)
     if not result.ok:
         return "", f"{SIGNATURE_PROPERTY}: {result.reason}"
     if result.keyid != originator:
