@@ -79,6 +79,8 @@ _CONFUSABLES: Final = str.maketrans(
     }
 )  # fmt: skip
 _CONFUSABLE_CHARS: Final = frozenset("аеорсухіјѕԁһкмтвнαορνικτ")
+#: Arabic writes the foreign sound ch (Chechen, Çiller, Rotich) as ت + ش, which is Persian چ:
+#: it is replaced by چ before romanisation (``ch``, not ``tsh``). ط + ش stays two letters.
 #: Ain at the start of a word (or after the article): romanisations write its vowel (Omar, Ali,
 #: al-Omari), so it becomes alif (a vowel) there, the article detached; elsewhere it is dropped
 #: (Ismail, Saad).
@@ -195,7 +197,7 @@ def clean(text: str) -> str:
     s = unicodedata.normalize("NFKC", text[:MAX_INPUT]).casefold()
     if not s.isascii():
         s = "".join("" if ch in _ZERO_WIDTH or unicodedata.category(ch) == "Cf" else ch for ch in s)
-        s = _INITIAL_AIN.sub(_ain_to_alif, s).translate(_ARABIC_FOLD)
+        s = _INITIAL_AIN.sub(_ain_to_alif, s).translate(_ARABIC_FOLD).replace("تش", "چ")
         s = " ".join(_fold_confusables(w) for w in s.split())
     return "".join(" " if unicodedata.category(ch)[0] == "C" else ch for ch in s)
 
