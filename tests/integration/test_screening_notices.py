@@ -431,3 +431,12 @@ def test_rest_review_and_hit_with_the_originators_state(flow1, people):
     shown = Client().get(url, **bearer(people["ana"]))  # the screener
     assert shown.status_code == 200 and shown.json()["originator"]["delivery"] == "queued"
     assert AuditEvent.objects.filter(action="screening.hit_read").count() == 1
+
+
+def test_incoming_page_with_a_bad_or_unknown_id(flow1, people):
+    client = Client()
+    client.force_login(people["lia"])
+    assert client.get("/screening/incoming/not-a-uuid/").status_code == 404
+    assert client.get(f"/screening/incoming/{uuid.uuid4()}/").status_code == 404
+    client.force_login(people["ana"])
+    assert client.get("/screening/incoming/not-a-uuid/").status_code == 403

@@ -16,5 +16,5 @@ urlpatterns = [
     path("sources/", views.sources, name="sources"),
     path("jobs/<int:pk>/", views.job_detail, name="job"),
     path("incoming/", views.incoming_list, name="incoming"),
-    path("incoming/<uuid:pk>/", views.incoming_detail, name="incoming_hit"),
+    path("incoming/<str:pk>/", views.incoming_detail, name="incoming_hit"),
 ]

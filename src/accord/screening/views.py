@@ -4,6 +4,7 @@ watchlist sources. Every action goes through :mod:`accord.screening.services`.""
 from __future__ import annotations
 
 import json
+import uuid
 from typing import Any
 
 from django import forms
@@ -289,7 +290,11 @@ def incoming_detail(request: HttpRequest, pk: str) -> HttpResponse:
     the action to take (sent back signed)."""
     ctx = working_context(request)
     try:
-        hit = incoming_hit(request.user, pk, purpose=ctx.purpose, case=ctx.case)
+        key: uuid.UUID | None = uuid.UUID(pk)
+    except ValueError:
+        key = None  # no such hit; the role is still checked (and a denial audited) first
+    try:
+        hit = incoming_hit(request.user, key, purpose=ctx.purpose, case=ctx.case)
     except IncomingHit.DoesNotExist as exc:
         raise Http404("no such incoming hit") from exc
     form = AnswerForm(request.POST or None)
