@@ -65,6 +65,7 @@ def profile_post(**extra: Any) -> dict[str, Any]:
         "notes": de.notes,
         "sources": "\n".join(de.sources),
         "change_note": "annual review 2026",
+        "based_on": services.profile_history("DE")[0].version,
     }
     data.update(extra)
     return {k: v for k, v in data.items() if v is not None}
@@ -160,6 +161,28 @@ def test_profile_with_unknown_value_is_refused_and_keeps_what_was_typed(lawyer):
     assert 'id="torture_risk-error"' in body and "my draft" in body  # nothing lost
     assert not JurisdictionProfileRecord.objects.exists()
     assert AuditEvent.objects.filter(action="profile.update", outcome="refused").exists()
+
+
+def test_edit_based_on_an_old_version_is_refused_and_audited(lawyer, make_user):
+    stale = profile_post(torture_risk="elevated")  # opened at version 1
+    other = client_for(make_user("lars", role="legal"))
+    assert other.post("/legal/profiles/DE/edit/", profile_post(notes="lars")).status_code == 302
+    response = lawyer.post("/legal/profiles/DE/edit/", stale)
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert "the profile changed after you opened it: version 2 by lars is now current" in body
+    assert 'name="based_on" value="2"' in body  # the next save starts from what is current
+    assert JurisdictionProfileRecord.objects.filter(code="DE").count() == 2
+    event = AuditEvent.objects.filter(action="profile.update").latest("seq")
+    assert event.outcome == "refused" and event.actor == "lena"
+    retry = lawyer.post("/legal/profiles/DE/edit/", {**stale, "based_on": 2})
+    assert retry.status_code == 302
+    assert JurisdictionProfileRecord.objects.filter(code="DE").count() == 3
+
+
+def test_field_with_an_error_is_marked_for_assistive_technology(lawyer):
+    body = lawyer.post("/legal/profiles/DE/edit/", profile_post(change_note="")).content.decode()
+    assert 'aria-invalid="true"' in body and 'aria-describedby="change_note-error"' in body
 
 
 def test_unknown_jurisdiction_has_no_profile_page(lawyer):

@@ -30,9 +30,22 @@ TORTURE_RISK_LABELS: dict[str, str] = {
 MAX_AGREEMENT_FILE = 256 * 1024
 
 
-class ProfileForm(forms.Form):
+class _LegalForm(forms.Form):
+    """A form whose fields with an error say so to assistive technology: ``aria-invalid`` and
+    ``aria-describedby`` pointing at the error message shown next to the field."""
+
+    def add_error(self, field: str | None, error: Any) -> None:
+        super().add_error(field, error)
+        for name in self.errors:
+            if name in self.fields:
+                attrs = self.fields[name].widget.attrs
+                attrs["aria-invalid"] = "true"
+                attrs["aria-describedby"] = f"{name}-error"
+
+
+class ProfileForm(_LegalForm):
     """One jurisdiction's profile as the legal officer edits it, plus the reason for the change
-    (kept in the history and the audit trail)."""
+    (kept in the history and the audit trail) and the version the edit started from."""
 
     name = forms.CharField(max_length=200, label="Name")
     death_penalty = forms.ChoiceField(
@@ -70,11 +83,13 @@ class ProfileForm(forms.Form):
         help_text="Required. Kept in the history and the audit trail.",
         error_messages={"required": "Say why you change the profile (kept in the history)."},
     )
+    based_on = forms.IntegerField(min_value=0, widget=forms.HiddenInput)
 
     @classmethod
-    def initial_from(cls, profile: JurisdictionProfile) -> dict[str, Any]:
-        """The form's initial values from the current profile."""
+    def initial_from(cls, profile: JurisdictionProfile, version: int) -> dict[str, Any]:
+        """The form's initial values from the current profile and its version."""
         return {
+            "based_on": version,
             "name": profile.name,
             "death_penalty": profile.death_penalty,
             "death_penalty_for_terrorism": profile.death_penalty_for_terrorism,
@@ -99,16 +114,22 @@ class ProfileForm(forms.Form):
         }
 
     def add_profile_error(self, message: str) -> None:
-        """Put a service error (``$.field...: text``) next to the field it names."""
+        """Put a service error (``$.field...: text``) next to the field it names (at the top
+        for the whole profile or its version)."""
         path, _, text = message.partition(": ")
         name = path.removeprefix("$.").split("[")[0].split(".")[0]
-        if name in self.fields:
+        if name in self.fields and name != "based_on":
             self.add_error(name, text or message)
         else:
-            self.add_error(None, message)
+            self.add_error(None, text or message)
+
+    def rebase(self, version: int) -> None:
+        """After a conflict: the next save starts from ``version`` (the editor has been told)."""
+        self.data = self.data.copy()
+        self.data["based_on"] = str(version)
 
 
-class AgreementForm(forms.Form):
+class AgreementForm(_LegalForm):
     """An agreement's JSON: typed or pasted into the text area, or a file to upload."""
 
     text = forms.CharField(

@@ -117,7 +117,13 @@ def load_default_profiles(user: Any = None) -> int:
     return len(new)
 
 
-def update_profile(user: Any, data: dict[str, Any], note: str = "") -> JurisdictionProfileRecord:
+class _Conflict(ProfileError):
+    """The profile changed after the editor opened it (refused; the caller reviews it)."""
+
+
+def update_profile(
+    user: Any, data: dict[str, Any], note: str = "", *, expected_version: int | None = None
+) -> JurisdictionProfileRecord:
     """Store a new version of one jurisdiction's profile.
 
     Legal effect: changes what the safeguards require for every later disclosure to that
@@ -126,6 +132,10 @@ def update_profile(user: Any, data: dict[str, Any], note: str = "") -> Jurisdict
 
     A jurisdiction whose shipped profile was never stored gets it stored first as version 1
     (note ``shipped default``), so the edit becomes version 2 and the history is complete.
+
+    ``expected_version`` (from a page): the version the editor started from; if another version
+    was saved since, the edit is refused (``$.version``, audited) rather than silently replacing
+    a change the editor has not seen. A save that changes no field is kept (a recorded review).
     """
     _allowed(user, "profile.manage", "profile.update")
     try:
@@ -133,6 +143,22 @@ def update_profile(user: Any, data: dict[str, Any], note: str = "") -> Jurisdict
     except ProfileError as exc:
         audit(user, "profile.update", outcome=Outcome.REFUSED, detail={"error": str(exc)})
         raise
+    try:
+        return _store_profile(user, profile, note, expected_version)
+    except _Conflict as exc:
+        audit(
+            user,
+            "profile.update",
+            object_ids=[profile.code],
+            outcome=Outcome.REFUSED,
+            detail={"error": str(exc)},
+        )
+        raise
+
+
+def _store_profile(
+    user: Any, profile: Any, note: str, expected_version: int | None
+) -> JurisdictionProfileRecord:
     with transaction.atomic():
         latest = (
             JurisdictionProfileRecord.objects.select_for_update()
@@ -141,6 +167,13 @@ def update_profile(user: Any, data: dict[str, Any], note: str = "") -> Jurisdict
             .first()
         )
         shipped = default_profiles().get(profile.code)
+        current = latest.version if latest else (1 if shipped is not None else 0)
+        if expected_version is not None and expected_version != current:
+            by = latest.changed_by if latest else "system"
+            raise _Conflict(
+                f"$.version: the profile changed after you opened it: version {current} by "
+                f"{by} is now current; read it in the history, then save again"
+            )
         if latest is None and shipped is not None:
             # The engine decided with the shipped profile until now: keep it as version 1 so
             # that the history shows what the legal officer changed.

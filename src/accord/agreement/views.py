@@ -145,16 +145,21 @@ def profile_edit(request: HttpRequest, code: str) -> HttpResponse:
     audited and stores nothing."""
     _require_editor(request, "profile.manage", "profile.update")
     profile = _current_profile(code)
-    form = ProfileForm(request.POST or None, initial=ProfileForm.initial_from(profile))
+    version = services.profile_history(code)[0].version
+    form = ProfileForm(request.POST or None, initial=ProfileForm.initial_from(profile, version))
     status = 200
     if request.method == "POST":
         if form.is_valid():
             try:
                 row = services.update_profile(
-                    request.user, form.profile_data(code), note=form.cleaned_data["change_note"]
+                    request.user,
+                    form.profile_data(code),
+                    note=form.cleaned_data["change_note"],
+                    expected_version=form.cleaned_data["based_on"],
                 )
             except ProfileError as exc:
                 form.add_profile_error(str(exc))
+                form.rebase(version)
             else:
                 messages.success(request, f"Profile {code} saved as version {row.version}.")
                 return redirect("web:legal:profile", code=code)
