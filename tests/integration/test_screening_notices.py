@@ -225,7 +225,9 @@ def _hit_notice(record: str, *, hit: int = 7, level: str = "full", **extra) -> d
 def test_liaison_receives_reads_and_answers(flow1, people):
     _delivered(flow1, people)
     notice_id = str(uuid.uuid4())
-    r = _signed("node-b", "screening.hit", _hit_notice(flow1), notice_id)
+    body = _hit_notice(flow1)
+    body["sighting"]["x_extra"] = "dropped: not a sighting property"
+    r = _signed("node-b", "screening.hit", body, notice_id)
     assert r.status_code == 202, r.content
     # Idempotent: the same notice again, and the same hit in a new notice, keep one row.
     assert _signed("node-b", "screening.hit", _hit_notice(flow1), notice_id).status_code == 202
@@ -234,6 +236,7 @@ def test_liaison_receives_reads_and_answers(flow1, people):
     assert (incoming.peer.node_id, incoming.remote_hit, incoming.level) == ("node-b", 7, "full")
     assert incoming.traveller == {"names": ["KAREEM MANSOOR"], "birth_date": "1988-07-08"}
     assert incoming.where == "LH1234 FRA-AMS" and incoming.withheld == []
+    assert "x_extra" not in incoming.sighting and incoming.sighting["count"] == 1
     received = AuditEvent.objects.get(action="screening.hit_received")
     assert received.outcome == "ok" and flow1 in received.object_ids
     # Deny by default: only the liaison officer reads and answers, and each read is audited.

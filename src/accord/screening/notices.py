@@ -70,6 +70,21 @@ _TRAVELLER_FIELDS: Final = (
     "role",
 )
 _DOCUMENT_FIELDS: Final = ("number", "kind", "issuing_country", "expires_on")
+#: The STIX 2.1 sighting properties (section 5.2) kept from a received notice.
+_SIGHTING_KEYS: Final = (
+    "type",
+    "spec_version",
+    "id",
+    "created",
+    "modified",
+    "created_by_ref",
+    "sighting_of_ref",
+    "where_sighted_refs",
+    "count",
+    "first_seen",
+    "last_seen",
+    "object_marking_refs",
+)
 #: Members of a notice that only the ``full`` level may carry.
 _FULL_ONLY: Final = ("seen_at", "where", "traveller", "score", "algorithm")
 
@@ -340,7 +355,7 @@ def _parse_hit(body: dict[str, Any]) -> dict[str, Any]:
         "hit": hit,
         "record": record,
         "level": level,
-        "sighting": {k: v for k, v in sighting.items() if isinstance(k, str)},
+        "sighting": _sighting_members(sighting),
         "sighting_id": sid,
         "agency": {k: str(agency.get(k, ""))[:200] for k in ("node", "jurisdiction", "name")},
         "traveller": _traveller(traveller),
@@ -350,6 +365,20 @@ def _parse_hit(body: dict[str, Any]) -> dict[str, Any]:
         "purpose": _text(body, "purpose", 64),
         **lists,
     }
+
+
+def _sighting_members(sighting: dict[str, Any]) -> dict[str, Any]:
+    """The STIX sighting members this node keeps (strings capped); anything else is dropped."""
+    out: dict[str, Any] = {}
+    for key in _SIGHTING_KEYS:
+        value = sighting.get(key)
+        if isinstance(value, str):
+            out[key] = value[:200]
+        elif isinstance(value, list):
+            out[key] = [str(v)[:200] for v in value[:10]]
+        elif isinstance(value, int) and not isinstance(value, bool):
+            out[key] = value
+    return out
 
 
 def _disclosed_to(peer: Any, stix_id: str) -> Any:
