@@ -185,6 +185,55 @@ def test_field_with_an_error_is_marked_for_assistive_technology(lawyer):
     assert 'aria-invalid="true"' in body and 'aria-describedby="change_note-error"' in body
 
 
+def new_profile(**extra: Any) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "code": "ir",
+        "name": "Iran",
+        "death_penalty": "retentionist",
+        "death_penalty_for_terrorism": "on",
+        "torture_risk": "high",
+        "sources": "Amnesty International, Death Sentences and Executions 2023",
+        "change_note": "first assessment",
+        "based_on": 0,
+    }
+    data.update(extra)
+    return data
+
+
+def test_new_jurisdiction_profile_then_an_agreement_may_name_it(lawyer):
+    refused = lawyer.post(
+        "/legal/new-agreement/", {"text": json.dumps(agreement(parties=["NL", "IR"]))}
+    )
+    assert '<span class="error-path">$.parties[1]</span>' in refused.content.decode()
+    response = lawyer.post("/legal/profiles/new/", new_profile())
+    assert response.status_code == 302 and response["Location"] == "/legal/profiles/IR/"
+    row = JurisdictionProfileRecord.objects.get(code="IR")
+    assert (row.version, row.data["death_penalty"], row.data["death_penalty_for_terrorism"]) == (
+        1,
+        "retentionist",
+        True,
+    )
+    saved = lawyer.post(
+        "/legal/new-agreement/", {"text": json.dumps(agreement(parties=["NL", "IR"]))}
+    )
+    assert saved.status_code == 302
+    assert "Iran" in lawyer.get("/legal/profiles/").content.decode()
+
+
+@pytest.mark.parametrize(
+    ("code", "words"),
+    [("DE", "DE has a profile already"), ("XX", "not an ISO 3166-1 alpha-2 country code")],
+)
+def test_new_profile_for_a_known_or_invalid_code_is_refused_next_to_the_code(lawyer, code, words):
+    response = lawyer.post("/legal/profiles/new/", new_profile(code=code))
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert 'id="code-error"' in body and words in body
+    assert not JurisdictionProfileRecord.objects.exists()
+    event = AuditEvent.objects.filter(action="profile.update").latest("seq")
+    assert event.outcome == "refused"
+
+
 def test_unknown_jurisdiction_has_no_profile_page(lawyer):
     assert lawyer.get("/legal/profiles/XX/").status_code == 404
     assert lawyer.get("/legal/profiles/XX/edit/").status_code == 404

@@ -12,6 +12,7 @@ __all__ = [
     "DEATH_PENALTY_LABELS",
     "TORTURE_RISK_LABELS",
     "AgreementForm",
+    "NewProfileForm",
     "ProfileForm",
 ]
 
@@ -127,6 +128,25 @@ class ProfileForm(_LegalForm):
         """After a conflict: the next save starts from ``version`` (the editor has been told)."""
         self.data = self.data.copy()
         self.data["based_on"] = str(version)
+
+
+class NewProfileForm(ProfileForm):
+    """A profile for a jurisdiction Accord ships none for (so that agreements may name it)."""
+
+    code = forms.CharField(
+        max_length=16,
+        label="Jurisdiction code",
+        help_text="ISO 3166-1 alpha-2 country code (e.g. IR), or EU, EUROPOL, INTERPOL.",
+    )
+    field_order = ["code"]
+
+    def clean_code(self) -> str:
+        from accord.engine.jurisdiction import JurisdictionError, validate_jurisdiction
+
+        try:
+            return validate_jurisdiction(self.cleaned_data["code"])
+        except JurisdictionError as exc:
+            raise forms.ValidationError(str(exc)) from None
 
 
 class AgreementForm(_LegalForm):

@@ -19,6 +19,7 @@ urlpatterns = [
         name="agreement-version-new",
     ),
     path("profiles/", views.profile_list, name="profiles"),
+    path("profiles/new/", views.profile_new, name="profile-new"),
     path("profiles/<str:code>/", views.profile_detail, name="profile"),
     path("profiles/<str:code>/edit/", views.profile_edit, name="profile-edit"),
     path("policies/", views.policy_text, name="policies"),

@@ -22,6 +22,7 @@ from accord.agreement import services
 from accord.agreement.forms import (
     DEATH_PENALTY_LABELS,
     AgreementForm,
+    NewProfileForm,
     ProfileForm,
 )
 from accord.engine.policy.agreements import AgreementError
@@ -40,6 +41,7 @@ __all__ = [
     "profile_detail",
     "profile_edit",
     "profile_list",
+    "profile_new",
 ]
 
 #: Who may read these pages: the legal officer, and the oversight officer (audit.view).
@@ -170,6 +172,48 @@ def profile_edit(request: HttpRequest, code: str) -> HttpResponse:
         request,
         "agreement/profile_form.html",
         _base(request, profile=profile, form=form),
+        status=status,
+    )
+
+
+@member_required
+@require_http_methods(["GET", "POST"])
+def profile_new(request: HttpRequest) -> HttpResponse:
+    """GET/POST /legal/profiles/new/: a profile for a jurisdiction without one (an agreement may
+    name only jurisdictions with a profile); stored as its version 1, audited."""
+    _require_editor(request, "profile.manage", "profile.update")
+    form = NewProfileForm(
+        request.POST or None,
+        initial={"based_on": 0, "death_penalty": "abolitionist", "torture_risk": "elevated"},
+    )
+    status = 200
+    if request.method == "POST":
+        code = str(request.POST.get("code", ""))[:16]
+        if form.is_valid():
+            code = form.cleaned_data["code"]
+            try:
+                if services.current_profiles().get(code) is not None:
+                    error = f"$.code: {code} has a profile already; edit it from its page"
+                    services.refuse_form(request.user, "profile.update", code, {"code": error})
+                    raise ProfileError(error)
+                services.update_profile(  # audits its own refusals
+                    request.user,
+                    form.profile_data(code),
+                    note=form.cleaned_data["change_note"],
+                    expected_version=0,
+                )
+            except ProfileError as exc:
+                form.add_profile_error(str(exc))
+            else:
+                messages.success(request, f"Profile {code} saved as version 1.")
+                return redirect("web:legal:profile", code=code)
+        else:
+            services.refuse_form(request.user, "profile.update", code, form.errors.get_json_data())
+        status = 400
+    return render(
+        request,
+        "agreement/profile_form.html",
+        _base(request, profile=None, form=form),
         status=status,
     )
 
