@@ -9,12 +9,14 @@ threshold was chosen on the same training pairs (best F1) and is part of the alg
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
-from dataclasses import dataclass
+import operator
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from typing import Final
 
 from accord.engine.matching import features as f
 from accord.engine.matching.features import FeatureResult, Pair, Person
+from accord.engine.matching.prepared import FAST_FEATURES, PreparedPerson, TokenMemo, feature_values
 
 __all__ = [
     "ALGORITHMS",
@@ -53,13 +55,43 @@ class Algorithm:
     features: tuple[Weighted, ...]
     bias: float
     threshold: float
+    #: The weights in feature order, and where each feature sits in ``prepared.feature_values``
+    #: (None when a feature has no precomputed form: then only the ``Pair`` path scores).
+    _weights: tuple[float, ...] = field(init=False, repr=False, compare=False)
+    _fast: tuple[int, ...] | None = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_weights", tuple(w.weight for w in self.features))
+        fast = [
+            FAST_FEATURES.index(w.function) for w in self.features if w.function in FAST_FEATURES
+        ]
+        ok = len(fast) == len(self.features)
+        object.__setattr__(self, "_fast", tuple(fast) if ok else None)
+
+    @property
+    def supports_prepared(self) -> bool:
+        """Whether ``score_prepared`` can score this algorithm (every feature has a fast form)."""
+        return self._fast is not None
 
     def vector(self, pair: Pair) -> list[float]:
         return [w.function(pair).score for w in self.features]
 
-    def score_vector(self, values: list[float]) -> float:
-        z = self.bias + sum(w.weight * v for w, v in zip(self.features, values, strict=True))
+    def score_vector(self, values: Sequence[float]) -> float:
+        if len(values) != len(self._weights):
+            raise ValueError(f"{len(values)} values for {len(self._weights)} features")
+        z = self.bias + sum(map(operator.mul, self._weights, values))
         return 1.0 / (1.0 + math.exp(-max(min(z, 40.0), -40.0)))
+
+    def score_prepared(
+        self, query: PreparedPerson, candidate: PreparedPerson, memo: TokenMemo
+    ) -> float:
+        """``score`` on prepared persons (``prepared.prepare``): the same value, computed from
+        the per-person values kept by the index; ``memo`` holds the query's token
+        similarities."""
+        if self._fast is None:
+            raise ValueError(f"{self.name} has features without a prepared form")
+        values = feature_values(query, candidate, memo)
+        return self.score_vector([values[i] for i in self._fast])
 
     def score(self, query: Person, candidate: Person) -> float:
         """Score only (no explanation strings kept): the fast path of the index."""

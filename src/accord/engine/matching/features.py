@@ -8,7 +8,9 @@ weighted lists of these features. Name features share one alignment of the best 
 
 from __future__ import annotations
 
+import operator
 import re
+from collections.abc import Sequence, Set
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property, lru_cache
@@ -177,39 +179,72 @@ def align_names(q: NameForm, c: NameForm) -> NameAlignment:
     if not qt or not ct:
         return NameAlignment(q, c, 0.0, 0.0, 0.0, 0.0, ())
     abjad = q.script in _ABJADS or c.script in _ABJADS
-    cells = sorted(
-        (
-            (token_similarity(qt[i], qs[i], ct[j], cs[j], abjad), i, j)
-            for i in range(len(qt))
-            for j in range(len(ct))
-        ),
-        reverse=True,
+    cells = [
+        (token_similarity(qt[i], qs[i], ct[j], cs[j], abjad), i, j)
+        for i in range(len(qt))
+        for j in range(len(ct))
+    ]
+    qw = [max(len(t), 2) for t in qt]
+    cw = [max(len(t), 2) for t in ct]
+    q_cov, c_cov, joined, shared, weakest, aligned = combine_alignment(
+        cells,
+        qw,
+        cw,
+        "".join(qs),
+        "".join(reversed(qs)),
+        "".join(cs),
+        set(qs),
+        set(cs),
     )
-    used_q: dict[int, float] = {}
-    used_c: dict[int, float] = {}
-    pairs: list[tuple[str, str, float]] = []
+    pairs = tuple((qt[i], ct[j], sim) for i, j, sim in aligned)
+    return NameAlignment(q, c, q_cov, c_cov, joined, shared, pairs, weakest)
+
+
+def token_weights(tokens: tuple[str, ...]) -> tuple[int, ...]:
+    """Weight of each name part in the coverages: its length, at least 2 (initials count)."""
+    return tuple(max(len(t), 2) for t in tokens)
+
+
+def combine_alignment(
+    cells: list[tuple[float, int, int]],
+    qw: Sequence[int],
+    cw: Sequence[int],
+    q_joined: str,
+    q_joined_reversed: str,
+    c_joined: str,
+    q_skeletons: Set[str],
+    c_skeletons: Set[str],
+) -> tuple[float, float, float, float, float, list[tuple[int, int, float]]]:
+    """The name-feature values of one pair of names from its token similarity grid.
+
+    ``cells`` are ``(similarity, i, j)`` for every query part ``i`` and candidate part ``j``;
+    ``qw``/``cw`` the part weights (``token_weights``); the joined skeletons of the query in
+    order and reversed and of the candidate; the skeleton sets of both. Returns the query and
+    candidate coverages, the joined-skeleton similarity, the skeleton share, the weakest part
+    of the shorter name and the aligned ``(i, j, similarity)``. Shared by ``align_names`` and
+    the precomputed fast path (``prepared.py``) so that both give the same numbers."""
+    cells.sort(reverse=True)
+    n_q, n_c = len(qw), len(cw)
+    used_q = [0.0] * n_q  # similarity of the part each query part is aligned to (0: none)
+    used_c = [0.0] * n_c
+    aligned: list[tuple[int, int, float]] = []
     for sim, i, j in cells:
-        if sim <= 0.0 or i in used_q or j in used_c:
+        if sim <= 0.0 or used_q[i] or used_c[j]:
             continue
         used_q[i] = sim
         used_c[j] = sim
-        pairs.append((qt[i], ct[j], sim))
-    qw = [max(len(t), 2) for t in qt]
-    cw = [max(len(t), 2) for t in ct]
-    q_cov = sum(used_q.get(i, 0.0) * w for i, w in enumerate(qw)) / sum(qw)
-    c_cov = sum(used_c.get(j, 0.0) * w for j, w in enumerate(cw)) / sum(cw)
-    js = "".join(cs)
+        aligned.append((i, j, sim))
+    q_cov = sum(map(operator.mul, used_q, qw)) / sum(qw)
+    c_cov = sum(map(operator.mul, used_c, cw)) / sum(cw)
     joined = max(
-        Levenshtein.normalized_similarity("".join(qs), js),
-        Levenshtein.normalized_similarity("".join(reversed(qs)), js),
+        Levenshtein.normalized_similarity(q_joined, c_joined),
+        Levenshtein.normalized_similarity(q_joined_reversed, c_joined),
     )
-    shared = len(set(qs) & set(cs)) / max(len(set(qs) | set(cs)), 1)
+    shared = len(q_skeletons & c_skeletons) / max(len(q_skeletons | c_skeletons), 1)
     # the weakest part of the shorter name: a contradiction (Ahmed / Muhammad Khalil) stays low
     # even when the rest agrees; a part only dropped or added does not lower it
-    short = used_q if len(qt) <= len(ct) else used_c
-    n_short = min(len(qt), len(ct))
-    weakest = min((short.get(i, 0.0) for i in range(n_short)), default=0.0)
-    return NameAlignment(q, c, q_cov, c_cov, joined, shared, tuple(pairs), weakest)
+    weakest = min(used_q if n_q <= n_c else used_c, default=0.0)
+    return q_cov, c_cov, joined, shared, weakest, aligned
 
 
 def _content(f: NameForm) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -283,51 +318,84 @@ def _dates(pair: Pair) -> tuple[BirthDate | None, BirthDate | None]:
     return parse_birth_date(pair.query.birth_date), parse_birth_date(pair.candidate.birth_date)
 
 
-def birth_date_match(pair: Pair) -> FeatureResult:
-    """1 same day; 0.8 day and month swapped; 0.6 one digit off; 0.5 year or range; 0 else."""
-    a, b = _dates(pair)
+#: Cases of ``birth_date_case`` and their ``birth_date_match`` scores.
+BIRTH_MISSING, BIRTH_SAME, BIRTH_SWAPPED, BIRTH_DIGIT, BIRTH_YEAR, BIRTH_DIFFERENT = range(6)
+BIRTH_COMPATIBLE, BIRTH_INCOMPATIBLE = 6, 7
+BIRTH_MATCH_SCORES: Final = (0.0, 1.0, 0.8, 0.6, 0.3, 0.0, 0.5, 0.0)
+
+
+def birth_date_case(a: BirthDate | None, b: BirthDate | None) -> int:
+    """How two parsed birth dates agree (one of the ``BIRTH_*`` cases), for ``birth_date_match``
+    and the precomputed fast path alike."""
     if a is None or b is None:
-        return FeatureResult(0.0, "birth date missing")
+        return BIRTH_MISSING
     if a.exact and b.exact:
         x, y = a.first, b.first
         if x == y:
-            return FeatureResult(1.0, f"same birth date {x}")
+            return BIRTH_SAME
         if x.year == y.year and x.month == y.day and x.day == y.month:
-            return FeatureResult(0.8, f"birth date with day and month swapped: {x} / {y}")
+            return BIRTH_SWAPPED
         if Levenshtein.distance(x.isoformat(), y.isoformat()) == 1:
-            return FeatureResult(0.6, f"birth dates one digit apart: {x} / {y}")
+            return BIRTH_DIGIT
         if x.year == y.year:
-            return FeatureResult(0.3, f"same birth year {x.year}")
-        return FeatureResult(0.0, f"different birth dates {x} / {y}")
+            return BIRTH_YEAR
+        return BIRTH_DIFFERENT
     if a.first <= b.last and b.first <= a.last:
-        return FeatureResult(0.5, f"birth dates compatible ({a.precision} / {b.precision})")
-    return FeatureResult(0.0, "birth dates incompatible")
+        return BIRTH_COMPATIBLE
+    return BIRTH_INCOMPATIBLE
+
+
+def birth_date_match(pair: Pair) -> FeatureResult:
+    """1 same day; 0.8 day and month swapped; 0.6 one digit off; 0.5 year or range; 0 else."""
+    a, b = _dates(pair)
+    case = birth_date_case(a, b)
+    score = BIRTH_MATCH_SCORES[case]
+    if a is None or b is None:
+        return FeatureResult(score, "birth date missing")
+    x, y = a.first, b.first
+    reason = {
+        BIRTH_SAME: f"same birth date {x}",
+        BIRTH_SWAPPED: f"birth date with day and month swapped: {x} / {y}",
+        BIRTH_DIGIT: f"birth dates one digit apart: {x} / {y}",
+        BIRTH_YEAR: f"same birth year {x.year}",
+        BIRTH_DIFFERENT: f"different birth dates {x} / {y}",
+        BIRTH_COMPATIBLE: f"birth dates compatible ({a.precision} / {b.precision})",
+        BIRTH_INCOMPATIBLE: "birth dates incompatible",
+    }[case]
+    return FeatureResult(score, reason)
+
+
+def birth_date_gap(a: BirthDate | None, b: BirthDate | None) -> int | None:
+    """Days between two birth dates outside their ranges (None when one is missing)."""
+    if a is None or b is None:
+        return None
+    return max(a.first.toordinal() - b.last.toordinal(), b.first.toordinal() - a.last.toordinal())
 
 
 def birth_date_mismatch(pair: Pair) -> FeatureResult:
     """1 when both birth dates are known and more than a year apart (outside any range)."""
-    a, b = _dates(pair)
-    if a is None or b is None:
+    gap = birth_date_gap(*_dates(pair))
+    if gap is None:
         return FeatureResult(0.0, "birth date missing")
-    gap = max(a.first.toordinal() - b.last.toordinal(), b.first.toordinal() - a.last.toordinal())
     if gap > 366:
         return FeatureResult(1.0, f"birth dates {gap // 365} years apart")
     return FeatureResult(0.0, "birth dates within a year")
 
 
-def _countries(values: tuple[str, ...]) -> set[str]:
+def countries(values: tuple[str, ...]) -> set[str]:
+    """Nationality codes as compared: trimmed, upper-case, at most 3 letters."""
     return {v.strip().upper()[:3] for v in values if v and v.strip()}
 
 
 def nationality_match(pair: Pair) -> FeatureResult:
-    common = _countries(pair.query.nationalities) & _countries(pair.candidate.nationalities)
+    common = countries(pair.query.nationalities) & countries(pair.candidate.nationalities)
     if common:
         return FeatureResult(1.0, f"same nationality {', '.join(sorted(common))}")
     return FeatureResult(0.0, "no common nationality")
 
 
 def nationality_mismatch(pair: Pair) -> FeatureResult:
-    a, b = _countries(pair.query.nationalities), _countries(pair.candidate.nationalities)
+    a, b = countries(pair.query.nationalities), countries(pair.candidate.nationalities)
     if a and b and not a & b:
         return FeatureResult(1.0, f"different nationalities {sorted(a)} / {sorted(b)}")
     return FeatureResult(0.0, "nationalities not in conflict")
@@ -336,9 +404,14 @@ def nationality_mismatch(pair: Pair) -> FeatureResult:
 _GENDER: Final = {"m": "m", "male": "m", "f": "f", "female": "f"}
 
 
+def gender_code(gender: str) -> str | None:
+    """``m``, ``f`` or None (unknown)."""
+    return _GENDER.get(gender.strip().lower())
+
+
 def gender_mismatch(pair: Pair) -> FeatureResult:
-    a = _GENDER.get(pair.query.gender.strip().lower())
-    b = _GENDER.get(pair.candidate.gender.strip().lower())
+    a = gender_code(pair.query.gender)
+    b = gender_code(pair.candidate.gender)
     if a and b and a != b:
         return FeatureResult(1.0, "different genders")
     return FeatureResult(0.0, "genders not in conflict")
@@ -349,9 +422,14 @@ def normalise_document(number: str) -> str:
     return "".join(ch for ch in number.upper() if ch.isalnum() and ch.isascii()).replace("O", "0")
 
 
+def document_numbers(documents: tuple[str, ...]) -> set[str]:
+    """The normalised, non-empty document numbers of a person."""
+    return {normalise_document(d) for d in documents} - {""}
+
+
 def document_match(pair: Pair) -> FeatureResult:
-    a = {normalise_document(d) for d in pair.query.documents} - {""}
-    b = {normalise_document(d) for d in pair.candidate.documents} - {""}
+    a = document_numbers(pair.query.documents)
+    b = document_numbers(pair.candidate.documents)
     common = a & b
     if common:
         return FeatureResult(1.0, f"same document number {sorted(common)[0]}")

@@ -27,15 +27,17 @@ slots are scored with the algorithm.
 
 from __future__ import annotations
 
+import bisect
 import heapq
 import itertools
 from array import array
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from accord.engine.matching.algorithm import DEFAULT, Algorithm
 from accord.engine.matching.features import Person
 from accord.engine.matching.normalize import name_form, skeleton
+from accord.engine.matching.prepared import PreparedPerson, Shared, TokenMemo, prepare
 
 __all__ = ["Candidate", "WatchlistIndex", "blocking_keys"]
 
@@ -128,9 +130,13 @@ class WatchlistIndex:
     def __init__(self, algorithm: Algorithm = DEFAULT) -> None:
         self.algorithm = algorithm
         self._people: list[Person | None] = []
+        self._prepared: list[PreparedPerson | None] = []
+        self._shared: Shared = {}
         self._postings: dict[int, int | array[int]] = {}
         self._by_id: dict[str, int] = {}
         self._dead = 0
+        #: Skeletons of the indexed name parts (typo variants not in it have no pair keys).
+        self._vocabulary: set[str] = set()
 
     def __len__(self) -> int:
         return len(self._people) - self._dead
@@ -141,6 +147,7 @@ class WatchlistIndex:
             self.revoke(person.id)
         slot = len(self._people)
         self._people.append(person)
+        self._prepared.append(prepare(person, self._shared))
         if person.id:
             self._by_id[person.id] = slot
         keys: set[int] = set()
@@ -149,6 +156,7 @@ class WatchlistIndex:
             tokens, skels = _tokens(name)
             for _, k in _name_keys(tokens, skels):
                 keys.add(hash(k))
+            self._vocabulary.update(s for t, s in zip(tokens, skels, strict=True) if len(t) > 1)
             for y in years[:1] if len(years) == 1 else ():
                 for t, s in zip(tokens, skels, strict=True):
                     if len(t) > 1:
@@ -174,6 +182,7 @@ class WatchlistIndex:
         if slot is None or self._people[slot] is None:
             return False
         self._people[slot] = None
+        self._prepared[slot] = None
         self._dead += 1
         if self._dead * 4 > len(self._people):
             self.compact()
@@ -199,92 +208,185 @@ class WatchlistIndex:
         slot = self._by_id.get(entry_id)
         return None if slot is None else self._people[slot]
 
-    def _lookup(self, keys: dict[str, float]) -> dict[int, float]:
-        """Slots with the summed weights of the keys they share (rarest keys first)."""
+    def _found(self, keys: dict[str, float]) -> list[tuple[int, float, Posting]]:
+        """The postings of ``keys`` that will be read, rarest first: ``t`` keys held by more than
+        ``COMMON`` entries are skipped once something rarer was found, and reading stops before
+        ``MAX_POSTINGS`` postings."""
         postings = self._postings
-        found: list[tuple[int, float, int | array[int]]] = []
+        found: list[tuple[int, float, Posting]] = []
         for k, w in keys.items():
             p = postings.get(hash(k))
             if p is not None:
                 found.append((1 if isinstance(p, int) else len(p), w, p))
         found.sort(key=lambda x: x[0])
-        acc: dict[int, float] = {}
+        kept: list[tuple[int, float, Posting]] = []
         read = 0
         for n, w, p in found:
-            if n > COMMON and (acc or read) and w <= 1.0:
+            if n > COMMON and read and w <= 1.0:
                 continue
-            if read + n > MAX_POSTINGS and acc:
+            if read + n > MAX_POSTINGS and read:
                 break
             read += n
-            if isinstance(p, int):
-                acc[p] = acc.get(p, 0.0) + w
+            kept.append((n, w, p))
+        return kept
+
+    def _shares_all_pairs(self, pair_keys: list[list[str]]) -> bool:
+        """Whether a live entry holds every pair key of one of the query's names."""
+        postings, people = self._postings, self._people
+        for keys in pair_keys:
+            lists: list[Sequence[int]] = []
+            for k in keys:
+                found = postings.get(hash(k))
+                if found is None:
+                    break
+                lists.append((found,) if isinstance(found, int) else found)
             else:
-                get = acc.get
+                if not lists:
+                    continue
+                lists.sort(key=len)
+                common = set(lists[0])
+                for other in lists[1:]:
+                    common.intersection_update(other)
+                    if not common:
+                        break
+                if any(people[s] is not None for s in common):
+                    return True
+        return False
+
+    def _typo_keys(
+        self, names: list[tuple[list[str], list[str]]], keys: dict[str, float]
+    ) -> dict[str, float]:
+        """Pair keys with one part's skeleton one edit away (a typo), paired with the other
+        parts; only edits that are the skeleton of some indexed part can have postings."""
+        vocabulary = self._vocabulary
+        extra: dict[str, float] = {}
+        for tokens, skels in names:
+            for i, s in enumerate(skels):
+                if len(tokens[i]) < 3 or s.startswith("_"):
+                    continue
+                others = [o for j, o in enumerate(skels) if j != i and len(tokens[j]) > 1]
+                if not others:
+                    continue
+                for e in dict.fromkeys(_edits(s)):
+                    if e not in vocabulary:
+                        continue
+                    for o in others:
+                        k = "p" + min(e, o) + "|" + max(e, o)
+                        if k not in keys:
+                            extra[k] = _WEIGHT["e"]
+        return extra
+
+    def _best(self, found: list[tuple[int, float, Posting]], pool: int, dob: str) -> list[int]:
+        """The ``pool`` live slots with the highest pre-score: the summed weights of the keys
+        they share, +2 for the query's exact birth date.
+
+        Keys are read rarest first. Before a key longer than the slots found so far, the
+        ``pool``-th best pre-score is compared with what the remaining keys could still give a
+        slot not yet found (their weights, and the birth-date bonus); when that is not more,
+        no new slot can make the pool (MaxScore pruning, as in search engines), so the
+        remaining keys are only checked (binary search in their sorted postings) for the slots
+        that can still reach the pool."""
+        people = self._people
+        bonus = 2.0 if dob else 0.0
+        found.sort(key=lambda x: x[0])
+        remaining = list(itertools.accumulate((w for _, w, _ in reversed(found)), initial=0.0))
+        remaining.reverse()  # remaining[i]: weight of found[i:]
+        acc: dict[int, float] = {}
+        get = acc.get
+        cut = len(found)
+        theta = 0.0
+        for idx, (n, w, p) in enumerate(found):
+            if n > len(acc) >= pool:
+                theta = self._pool_score(acc, pool)
+                if remaining[idx] + bonus <= theta:
+                    cut = idx
+                    break
+            if isinstance(p, int):
+                acc[p] = get(p, 0.0) + w
+            else:
                 for s in p:
                     acc[s] = get(s, 0.0) + w
-        return acc
+        if cut < len(found):
+            reach = theta - remaining[cut] - bonus
+            live = [s for s, v in acc.items() if v >= reach]
+            for n, w, p in found[cut:]:
+                if isinstance(p, int):
+                    if p in acc and acc[p] >= reach:
+                        acc[p] += w
+                    continue
+                for s in live:
+                    i = bisect.bisect_left(p, s)
+                    if i < n and p[i] == s:
+                        acc[s] += w
+            slots: Iterable[int] = live
+        else:
+            slots = acc
+        if len(acc) > pool:
+            floor = self._pool_score(acc, pool) - bonus
+            slots = [s for s in slots if acc[s] >= floor]
+        scored: list[tuple[float, int]] = []
+        for slot in slots:
+            person = people[slot]
+            if person is None:
+                continue
+            w = acc[slot]
+            if dob and person.birth_date == dob:
+                w += 2.0
+            scored.append((w, slot))
+        return [slot for _, slot in heapq.nlargest(pool, scored)]
+
+    def _pool_score(self, acc: dict[int, float], pool: int) -> float:
+        """The ``pool``-th highest pre-score among the live slots of ``acc`` (0 if fewer)."""
+        if self._dead:
+            people = self._people
+            values: Iterable[float] = [v for s, v in acc.items() if people[s] is not None]
+        else:
+            values = acc.values()
+        top = heapq.nlargest(pool, values)
+        return top[-1] if len(top) == pool else 0.0
 
     def candidates(self, query: Person, pool: int = 6) -> list[int]:
         """Slots most likely to match ``query``, best first (key weights and birth date)."""
         keys: dict[str, float] = {}
         names = [_tokens(n) for n in query.names]
-        pair_count = 0
+        pair_keys: list[list[str]] = []
         for tokens, skels in names:
-            n_pairs = 0
+            pairs = []
             for cls, k in _name_keys(tokens, skels):
                 keys[k] = max(keys.get(k, 0.0), _WEIGHT[cls])
-                n_pairs += cls == "p"
-            pair_count = max(pair_count, n_pairs)
+                if cls == "p":
+                    pairs.append(k)
+            pair_keys.append(pairs)
             for y in _years(query.birth_date):
                 for t, s in zip(tokens, skels, strict=True):
                     if len(t) > 1:
                         keys["y" + y + "|" + s] = _WEIGHT["y"]
-        acc = self._lookup(keys)
-        full = 3.0 * pair_count
-        if not acc or max(acc.values()) < full + 1.0:
-            # typo variants: each part's skeleton one edit away, paired with the other parts
-            extra: dict[str, float] = {}
-            for tokens, skels in names:
-                for i, s in enumerate(skels):
-                    if len(tokens[i]) < 3 or s.startswith("_"):
-                        continue
-                    others = [o for j, o in enumerate(skels) if j != i and len(tokens[j]) > 1]
-                    for e in _edits(s):
-                        for o in others:
-                            k = "p" + min(e, o) + "|" + max(e, o)
-                            if k not in keys:
-                                extra[k] = _WEIGHT["e"]
-            if extra:
-                for slot, w in self._lookup(extra).items():
-                    acc[slot] = acc.get(slot, 0.0) + w
-        if not acc:
+        found = self._found(keys)
+        if not self._shares_all_pairs(pair_keys):
+            found += self._found(self._typo_keys(names, keys))
+        if not found:
             return []
-        people = self._people
-        dob = query.birth_date
-        if len(acc) > pool:
-            top = heapq.nlargest(max(pool * 40, 400), acc.items(), key=lambda kv: kv[1])
-        else:
-            top = list(acc.items())
-        scored: list[tuple[float, int]] = []
-        for slot, w in top:
-            person = people[slot]
-            if person is None:
-                continue
-            if dob:
-                b = person.birth_date
-                if b == dob:
-                    w += 2.0
-            scored.append((w, slot))
-        return [slot for _, slot in heapq.nlargest(pool, scored)]
+        return self._best(found, pool, query.birth_date)
 
     def search(self, query: Person, limit: int = 5, pool: int = 6) -> list[Candidate]:
         """Top ``limit`` entries for ``query`` by the algorithm's score, best first."""
-        people = self._people
+        return self._score(query, self.candidates(query, pool), limit, {})
+
+    def _score(
+        self, query: Person, slots: list[int], limit: int, memo: TokenMemo
+    ) -> list[Candidate]:
+        people, prepared, algorithm = self._people, self._prepared, self.algorithm
         scored = []
-        score = self.algorithm.score
-        for slot in self.candidates(query, pool):
-            person = people[slot]
-            if person is not None:
-                scored.append(Candidate(slot, person, score(query, person)))
+        if algorithm.supports_prepared:
+            q = prepare(query)
+            for slot in slots:
+                person, c = people[slot], prepared[slot]
+                if person is not None and c is not None:
+                    scored.append(Candidate(slot, person, algorithm.score_prepared(q, c, memo)))
+        else:
+            for slot in slots:
+                person = people[slot]
+                if person is not None:
+                    scored.append(Candidate(slot, person, algorithm.score(query, person)))
         scored.sort(key=lambda c: -c.score)
         return scored[:limit]

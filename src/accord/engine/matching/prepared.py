@@ -1,0 +1,186 @@
+"""Persons prepared once for scoring: the fast path of the feature functions (framework-free).
+
+A watchlist entry is compared with thousands of queries, so everything the features derive from
+it alone (canonical content tokens, skeletons, part weights, joined skeleton, script, parsed birth
+date, nationality codes, gender, document numbers) is computed once, when it is added to the
+index (``prepare``). ``feature_values`` then gives the same numbers as the feature functions of
+``features.py`` on the original persons, without building ``Pair`` objects or explanation
+strings: both paths share the same helpers (``combine_alignment``, ``birth_date_case``...), and
+``tests/unit/test_matching_prepared.py`` checks them equal on the benchmark's queries. The
+explanations of reported matches still come from ``Algorithm.compare`` (the feature functions).
+
+Names of one person that give the same canonical content tokens in scripts of the same kind
+(abjad or not) align identically, so only the first is kept: aliases such as Mohammed /
+Muhammad / محمد often collapse into one prepared name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Final, TypeVar
+
+from accord.engine.matching import features as f
+from accord.engine.matching.features import BirthDate, FeatureResult, Pair, Person
+from accord.engine.matching.normalize import name_form
+
+__all__ = [
+    "FAST_FEATURES",
+    "PreparedName",
+    "PreparedPerson",
+    "TokenMemo",
+    "feature_values",
+    "prepare",
+    "prepare_name",
+]
+
+#: Token similarities of one query already computed: ``(query part, candidate part, abjad)``.
+TokenMemo = dict[tuple[str, str, bool], float]
+_ABJADS: Final = frozenset({"Arab", "Hebr"})
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedName:
+    """The content tokens of one name with what the name features derive from them alone."""
+
+    tokens: tuple[str, ...]
+    skeletons: tuple[str, ...]
+    weights: tuple[int, ...]
+    joined: str
+    abjad: bool
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedPerson:
+    """A person with every per-person input of the features computed."""
+
+    names: tuple[PreparedName, ...]
+    birth: BirthDate | None
+    nationalities: frozenset[str]
+    gender: str | None
+    documents: frozenset[str]
+
+
+T = TypeVar("T")
+#: Distinct values already held (``prepare``'s ``shared``): one object per value.
+Shared = dict[Any, Any]
+
+
+def _one(shared: Shared | None, value: T) -> T:
+    if shared is None:
+        return value
+    kept: T = shared.setdefault(value, value)
+    return kept
+
+
+def prepare_name(text: str, shared: Shared | None = None) -> PreparedName:
+    """The prepared form of one name (``features._content`` of its ``NameForm``)."""
+    form = name_form(text)
+    tokens, skeletons = f._content(form)
+    return PreparedName(
+        _one(shared, tuple(_one(shared, t) for t in tokens)),
+        _one(shared, tuple(_one(shared, s) for s in skeletons)),
+        _one(shared, f.token_weights(tokens)),
+        "".join(skeletons),
+        form.script in _ABJADS,
+    )
+
+
+def prepare(person: Person, shared: Shared | None = None) -> PreparedPerson:
+    """Everything the features need from ``person`` alone (see the module docstring).
+
+    ``shared`` (the index passes its own) keeps one object per distinct token, tuple and set:
+    the same parts and nationalities recur across a million entries."""
+    names: dict[tuple[tuple[str, ...], bool], PreparedName] = {}
+    for text in person.names:
+        p = prepare_name(text, shared)
+        names.setdefault((p.tokens, p.abjad), p)
+    return PreparedPerson(
+        tuple(names.values()),
+        f.parse_birth_date(person.birth_date),
+        _one(shared, frozenset(f.countries(person.nationalities))),
+        f.gender_code(person.gender),
+        _one(shared, frozenset(f.document_numbers(person.documents))),
+    )
+
+
+def _align(
+    q: PreparedName, q_reversed: str, q_set: frozenset[str], c: PreparedName, memo: TokenMemo
+) -> tuple[float, float, float, float, float]:
+    """``features.align_names`` on prepared names: coverages, joined, share, weakest."""
+    qt, qs, ct, cs = q.tokens, q.skeletons, c.tokens, c.skeletons
+    if not qt or not ct:
+        return 0.0, 0.0, 0.0, 0.0, 0.0
+    abjad = q.abjad or c.abjad
+    cells: list[tuple[float, int, int]] = []
+    for i, a in enumerate(qt):
+        sa = qs[i]
+        for j, b in enumerate(ct):
+            key = (a, b, abjad)
+            sim = memo.get(key)
+            if sim is None:
+                sim = memo[key] = f.token_similarity(a, sa, b, cs[j], abjad)
+            cells.append((sim, i, j))
+    q_cov, c_cov, joined, shared, weakest, _ = f.combine_alignment(
+        cells, q.weights, c.weights, q.joined, q_reversed, c.joined, q_set, frozenset(cs)
+    )
+    return q_cov, c_cov, joined, shared, weakest
+
+
+def _name_values(
+    query: PreparedPerson, candidate: PreparedPerson, memo: TokenMemo
+) -> tuple[float, float, float, float, float]:
+    """The alignment of the best pair of names, as ``Pair.names`` chooses it."""
+    best = (0.0, 0.0, 0.0, 0.0, 0.0)
+    best_overall = -1.0
+    for q in query.names:
+        q_reversed = "".join(reversed(q.skeletons))
+        q_set = frozenset(q.skeletons)
+        for c in candidate.names:
+            values = _align(q, q_reversed, q_set, c, memo)
+            overall = (values[0] + values[1] + values[2]) / 3
+            if overall > best_overall:
+                best, best_overall = values, overall
+    return best
+
+
+#: The features this module computes, in the order of ``feature_values``.
+FAST_FEATURES: Final[tuple[Callable[[Pair], FeatureResult], ...]] = (
+    f.name_query_coverage,
+    f.name_candidate_coverage,
+    f.name_joined,
+    f.name_skeletons,
+    f.name_weakest_part,
+    f.birth_date_match,
+    f.birth_date_mismatch,
+    f.nationality_match,
+    f.nationality_mismatch,
+    f.gender_mismatch,
+    f.document_match,
+)
+
+
+def feature_values(
+    query: PreparedPerson, candidate: PreparedPerson, memo: TokenMemo
+) -> tuple[float, ...]:
+    """The scores of ``FAST_FEATURES`` for a pair, equal to the feature functions' scores.
+
+    ``memo`` keeps token similarities between calls: pass one dict per query (or batch)."""
+    q_cov, c_cov, joined, shared, weakest = _name_values(query, candidate, memo)
+    a, b = query.birth, candidate.birth
+    gap = f.birth_date_gap(a, b)
+    qn, cn = query.nationalities, candidate.nationalities
+    qg, cg = query.gender, candidate.gender
+    return (
+        q_cov,
+        c_cov,
+        joined,
+        shared,
+        weakest,
+        f.BIRTH_MATCH_SCORES[f.birth_date_case(a, b)],
+        1.0 if gap is not None and gap > 366 else 0.0,
+        1.0 if qn & cn else 0.0,
+        1.0 if qn and cn and not qn & cn else 0.0,
+        1.0 if qg and cg and qg != cg else 0.0,
+        1.0 if query.documents & candidate.documents else 0.0,
+    )
