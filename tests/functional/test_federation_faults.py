@@ -81,6 +81,7 @@ from accord.cli.main import setup_django
 setup_django(None)
 from accord.dissemination.models import ReceivedDisclosure
 from accord.engine.stix.markings import summarise_markings
+from accord.federation.models import CollectionEntry
 from accord.intel.indexing import index_object
 from accord.intel.models import Identifier, NameToken, Record, RecordMarking, RecordVersion
 
@@ -102,6 +103,11 @@ for rd in ReceivedDisclosure.objects.all():
     if rd.record_id is None and rd.deleted_at is None:
         problems.append(f"provenance of {rd.stix_id} without its record")
     provenance[rd.stix_id].append(rd)
+entries = defaultdict(int)
+for rid, version_record in CollectionEntry.objects.values_list("record_id", "version__record_id"):
+    if rid != version_record:
+        problems.append(f"collection entry of record {rid} names a version of {version_record}")
+    entries[rid] += 1
 out = {}
 for pk, r in records.items():
     sid, mine = r.stix_id, rows[pk]
@@ -137,7 +143,7 @@ for pk, r in records.items():
              "agreements": p.agreements, "record": p.record_id == pk}
             for p in provenance.get(sid, [])]
     out[sid] = {"origin": r.origin_node, "versions": sorted(v[0] for v in versions),
-                "provenance": prov}
+                "provenance": prov, "entries": entries[pk]}
 print(json.dumps({"problems": problems, "records": out}))
 """
 
@@ -483,6 +489,61 @@ def test_killed_during_outbox_delivery_outbox_redelivers_exactly_once(pair: Pair
     assert all(done["records"][sid]["versions"] == ["2026-01-02T03:04:05.000Z"] for sid in ids)
     pair.audit_verifies(pair.b)
     pair.audit_verifies(pair.a)
+
+
+def test_killed_during_a_taxii_post_of_a_large_envelope_leaves_no_partial_objects(
+    pair: Pair,
+) -> None:
+    """The same over TAXII 2.1 Add Objects (the ``--inbox COLLECTION`` route of the outbox):
+    3,000 objects POSTed, signed by A, to a collection of B that A's service user may write;
+    B is SIGKILLed while it ingests them. After a restart none of them is stored and no
+    collection entry or status exists for them; the store is consistent and the audit trail
+    verifies; the same envelope POSTed again stores each object once with one collection
+    entry, and a third POST changes nothing."""
+    added = accord_cli(pair.b, "taxii", "collection", "add", "--data-dir", str(pair.b),
+                       "--title", "Pushed by A", "--alias", "from-a")  # fmt: skip
+    collection = added.stdout.strip()
+    accord_cli(pair.b, "taxii", "grant", "--data-dir", str(pair.b), "--collection", "from-a",
+               "--user", "peer:node-a", "--read", "--write")  # fmt: skip
+    url = f"http://127.0.0.1:{pair.port_b}/taxii2/accord/collections/{collection}/objects/"
+    objects = [person_object(n, created_by_ref=peer_identity_id("node-a"))
+               for n in range(500_000, 503_000)]  # fmt: skip
+    ids = {o["id"] for o in objects}
+    body = json.dumps({"objects": objects}).encode()
+
+    def post(headers: dict[str, str]) -> httpx.Response:
+        return httpx.post(url, content=body, headers=headers, timeout=120)
+
+    def signed() -> dict[str, str]:
+        return sign_request("POST", url, {"Content-Type": TAXII, "Accept": TAXII}, body,
+                            keyid="node-a", private_key=pair.key_a)  # fmt: skip
+
+    headers = signed()
+    nonce = _nonce(headers)
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        future = pool.submit(post, headers)
+        _until(lambda: pair.probe.nonce_seen(nonce) and pair.probe.ingesting(), 60,
+               "B to start ingesting the TAXII envelope")  # fmt: skip
+        pair.kill_b()
+        with pytest.raises(httpx.HTTPError):
+            future.result(timeout=60)
+
+    pair.start_b()
+    after = pair.check_b()
+    assert after["problems"] == []
+    assert not ids & set(after["records"]), "the envelope in flight left records behind"
+    pair.audit_verifies(pair.b)
+
+    for _ in range(2):  # the retry, then a re-delivery after a lost answer
+        again = post(signed())
+        assert again.status_code == 202, again.text
+        assert (again.json()["success_count"], again.json()["failure_count"]) == (3000, 0)
+    done = pair.check_b()
+    assert done["problems"] == []
+    for sid in ids:
+        got = done["records"][sid]
+        assert (got["versions"], got["entries"]) == (["2026-01-02T03:04:05.000Z"], 1), got
+    pair.audit_verifies(pair.b)
 
 
 # --------------------------------------------------------------------------------------------
