@@ -136,6 +136,32 @@ def test_legal_officer_edits_profile_and_loads_agreements(browser, legal_node, s
         page.get_by_role("link", name="Agreements", exact=True).click()
         row = page.get_by_role("row", name=re.compile("nl-ke-ct"))
         assert "in force" in row.inner_text() and "NL, KE" in row.inner_text()
+
+        # A partnership agreement that overlaps and disagrees: saved, and the pages say which
+        # agreements contradict, on what, and that the stricter one wins.
+        page.get_by_role("link", name="New agreement").click()
+        partnership = agreement(
+            id="ct-partnership",
+            title="CT partnership exchange",
+            type="regional_partnership",
+            parties=["CT-PARTNERSHIP-DEMO"],
+            sharing_mode="full",
+            onward_transfer="with_consent",
+        )
+        page.get_by_label("Agreement (JSON)").fill(json.dumps(partnership, indent=2))
+        page.get_by_role("button", name="Save agreement").click()
+        page.wait_for_url(re.compile(r"/legal/agreements/ct-partnership/$"))
+        warning = page.locator(".messages").inner_text()
+        assert "Contradiction: ct-partnership v1 and nl-ke-ct v1 overlap" in warning
+        page.get_by_role("link", name="Agreements", exact=True).click()
+        box = page.get_by_role("region", name="Contradictions between agreements in force")
+        text = box.inner_text()
+        assert "between KE, NL for persons for the purpose counter-terrorism" in text
+        assert (
+            "Sharing mode: ct-partnership says full sharing, nl-ke-ct says hit/no-hit only; "
+            "the stricter one wins: nl-ke-ct (hit/no-hit only)"
+        ) in text
+        page.screenshot(path=str(screenshots / "legal-05-contradiction.png"), full_page=True)
         # the two refused forms answered 400 (Chromium logs that); nothing else went wrong
         assert [e for e in page.console_errors if "status of 400" not in e] == []
     finally:

@@ -141,7 +141,14 @@ def update_profile(
     try:
         profile = profile_from_dict(data)
     except ProfileError as exc:
-        audit(user, "profile.update", outcome=Outcome.REFUSED, detail={"error": str(exc)})
+        code = data.get("code") if isinstance(data, dict) else None
+        audit(
+            user,
+            "profile.update",
+            object_ids=[code] if isinstance(code, str) and code else [],
+            outcome=Outcome.REFUSED,
+            detail={"error": str(exc)},
+        )
         raise
     try:
         return _store_profile(user, profile, note, expected_version)
