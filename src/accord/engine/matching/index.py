@@ -33,6 +33,7 @@ import itertools
 from array import array
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from accord.engine.matching.algorithm import DEFAULT, Algorithm
 from accord.engine.matching.features import Person
@@ -47,6 +48,8 @@ COMMON = 3000
 MAX_POSTINGS = 12_000
 #: Names with more content tokens than this index only the first ones in pairs.
 MAX_TOKENS = 6
+#: Token similarities kept across the queries of one ``search_many`` batch at most.
+MEMO_SIZE = 200_000
 #: Letters of skeletons (``normalize.skeleton`` folds the others away): typo variants use them.
 _SKELETON_LETTERS = "bdfjklmnrstw"
 _WEIGHT = {"t": 1.0, "j": 1.5, "p": 3.0, "i": 2.0, "e": 1.5, "y": 2.0}
@@ -276,7 +279,13 @@ class WatchlistIndex:
                             extra[k] = _WEIGHT["e"]
         return extra
 
-    def _best(self, found: list[tuple[int, float, Posting]], pool: int, dob: str) -> list[int]:
+    def _best(
+        self,
+        found: list[tuple[int, float, Posting]],
+        pool: int,
+        dob: str,
+        stats: dict[str, Any] | None = None,
+    ) -> list[int]:
         """The ``pool`` live slots with the highest pre-score: the summed weights of the keys
         they share, +2 for the query's exact birth date.
 
@@ -285,7 +294,8 @@ class WatchlistIndex:
         slot not yet found (their weights, and the birth-date bonus); when that is not more,
         no new slot can make the pool (MaxScore pruning, as in search engines), so the
         remaining keys are only checked (binary search in their sorted postings) for the slots
-        that can still reach the pool."""
+        that can still reach the pool. ``stats`` (tests) receives the number of keys read
+        pruned and the pre-scores."""
         people = self._people
         bonus = 2.0 if dob else 0.0
         found.sort(key=lambda x: x[0])
@@ -306,6 +316,9 @@ class WatchlistIndex:
             else:
                 for s in p:
                     acc[s] = get(s, 0.0) + w
+        if stats is not None:
+            stats["pruned"] = len(found) - cut
+            stats["scores"] = acc
         if cut < len(found):
             reach = theta - remaining[cut] - bonus
             live = [s for s, v in acc.items() if v >= reach]
@@ -345,8 +358,9 @@ class WatchlistIndex:
         top = heapq.nlargest(pool, values)
         return top[-1] if len(top) == pool else 0.0
 
-    def candidates(self, query: Person, pool: int = 6) -> list[int]:
-        """Slots most likely to match ``query``, best first (key weights and birth date)."""
+    def _found_keys(self, query: Person) -> list[tuple[int, float, Posting]]:
+        """The postings to read for ``query``: its blocking keys (and birth-year keys), and
+        typo variants of its pair keys when no entry holds every pair key of a query name."""
         keys: dict[str, float] = {}
         names = [_tokens(n) for n in query.names]
         pair_keys: list[list[str]] = []
@@ -364,13 +378,29 @@ class WatchlistIndex:
         found = self._found(keys)
         if not self._shares_all_pairs(pair_keys):
             found += self._found(self._typo_keys(names, keys))
-        if not found:
-            return []
-        return self._best(found, pool, query.birth_date)
+        return found
+
+    def candidates(self, query: Person, pool: int = 6) -> list[int]:
+        """Slots most likely to match ``query``, best first (key weights and birth date)."""
+        found = self._found_keys(query)
+        return self._best(found, pool, query.birth_date) if found else []
 
     def search(self, query: Person, limit: int = 5, pool: int = 6) -> list[Candidate]:
         """Top ``limit`` entries for ``query`` by the algorithm's score, best first."""
         return self._score(query, self.candidates(query, pool), limit, {})
+
+    def search_many(
+        self, queries: Iterable[Person], limit: int = 5, pool: int = 6
+    ) -> list[list[Candidate]]:
+        """``search`` for each query of a batch, in order; token similarities computed for one
+        query are kept for the next ones (travellers share given and family names)."""
+        memo: TokenMemo = {}
+        out = []
+        for query in queries:
+            if len(memo) > MEMO_SIZE:
+                memo.clear()
+            out.append(self._score(query, self.candidates(query, pool), limit, memo))
+        return out
 
     def _score(
         self, query: Person, slots: list[int], limit: int, memo: TokenMemo
