@@ -260,6 +260,7 @@ def test_new_agreement_then_new_version_with_history_and_cedar(lawyer):
     assert "Version 2 (current)" in page and "Version 1" in page
     assert "<code>max_retention_days</code>" in page
     assert "@id(&quot;nl-de-ct.v2.permit&quot;)" in page  # the Cedar policies of version 2
+    assert '<a href="/legal/profiles/DE/">DE</a>' in page  # each party links to its profile
     listing = lawyer.get("/legal/agreements/").content.decode()
     assert "in force" in listing and "NL, DE" in listing and "v2" in listing
     saves = AuditEvent.objects.filter(action="agreement.save", outcome="ok")

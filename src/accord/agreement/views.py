@@ -278,6 +278,7 @@ def agreement_detail(request: HttpRequest, agreement_id: str) -> HttpResponse:
             history=history,
             policies=policies,
             in_force_today=agreement.in_force_on(date.today()),
+            profile_codes=set(services.current_profiles().profiles),
             categories=sorted(agreement.data_categories),
             purposes=sorted(agreement.permitted_purposes),
             contradictions=[c for c in services.contradictions() if c.involves(agreement_id)],
