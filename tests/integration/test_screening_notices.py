@@ -26,6 +26,7 @@ from accord.dissemination.services import share
 from accord.engine.manifests import Traveller
 from accord.engine.signing import sign_request
 from accord.federation.peers.models import OutboxItem, Peer
+from accord.intel.models import Record
 from accord.intel.services import ingest_objects
 from accord.oversight.models import AuditEvent
 from accord.screening.models import Hit, IncomingHit
@@ -110,6 +111,12 @@ def test_confirmed_hit_goes_to_the_originator_with_what_the_agreement_allows(flo
     assert body["level"] == "full" and body["hit"] == hit.pk and body["record"] == sid
     assert body["sighting"]["id"] == hit.sighting_id
     assert body["sighting"]["sighting_of_ref"] == sid
+    stored = json.loads(Record.objects.get(stix_id=hit.sighting_id).data)
+    assert {k: body["sighting"][k] for k in ("created", "modified", "first_seen")} == {
+        k: stored[k] for k in ("created", "modified", "first_seen")
+    }
+    assert "description" not in body["sighting"]  # it names the reviewer and the reason
+    assert body["sighting"]["object_marking_refs"] == stored["object_marking_refs"]
     assert body["where"] == "LH1234 FRA-AMS 2026-11-28" and body["seen_at"]
     assert body["traveller"]["names"] == ["KAREEM MANSOOR"]
     assert "id" not in body["traveller"] and "row" not in body["traveller"]  # never more
@@ -176,6 +183,11 @@ def test_answer_from_the_originator_shows_on_the_hit(flow1, people):
     hit.refresh_from_db()
     assert (hit.answer_action, hit.answered_by) == ("discreet_check", "node-b:lia")
     assert hit.answer_text.startswith("SIS Art 36")
+    client = Client()
+    client.force_login(people["sam"])
+    page = client.get(f"/screening/hits/{hit.pk}/").content.decode()
+    assert "sent to node-b (full): queued" in page
+    assert "Discreet check (do not alert the person)" in page and "SIS Art 36 alert" in page
     changed = _signed("node-b", "screening.hit_answer", {**answer, "action": "arrest"})
     assert changed.status_code == 422 and b"already answered" in changed.content
     outcomes = sorted(AuditEvent.objects.filter(action="screening.hit_answered")

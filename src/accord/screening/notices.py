@@ -173,16 +173,27 @@ def _traveller(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def _body(hit: Hit, me: Any, level: str, result: Any) -> dict[str, Any]:
-    """The notice for ``level``: never more than that level allows."""
+    """The notice for ``level``: never more than that level allows. The sighting is the one
+    stored on review, without its description (which names the reviewer and the reason)."""
+    import orjson
+
+    from accord.intel.models import Record
+
+    stored = Record.objects.filter(stix_id=hit.sighting_id).values_list("data", flat=True).first()
+    kept = orjson.loads(stored) if stored else {}
     sighting: dict[str, Any] = {
         "type": "sighting",
         "spec_version": "2.1",
         "id": hit.sighting_id,
+        "created": kept.get("created", _iso(timezone.now())),
+        "modified": kept.get("modified", _iso(timezone.now())),
         "created_by_ref": me.identity_id,
         "sighting_of_ref": hit.record_stix_id,
         "where_sighted_refs": [me.identity_id],
         "count": 1,
     }
+    if kept.get("object_marking_refs"):
+        sighting["object_marking_refs"] = list(kept["object_marking_refs"])
     body: dict[str, Any] = {
         "hit": hit.pk,
         "record": hit.record_stix_id,
@@ -218,10 +229,10 @@ def notify_originator(hit: Hit, user: Any = None) -> str:
 
     Runs inside :func:`accord.screening.services.review_hit`'s transaction. For a record
     received from a partner (``origin_node`` set) the policy engine decides what the agreement
-    lets this node tell that partner (see the module's table); a signed ``screening.hit``
-    notice with only that is queued for the originator (sent after the commit, retried with
-    back-off). ``hit.notification`` says what was decided; ``hit.disclosure`` keeps the level,
-    decision, reasons, agreements and the fields sent.
+    lets this node tell that partner (the levels in the module's docstring); a signed
+    ``screening.hit`` notice with only that is queued for the originator (sent after the
+    commit, retried with back-off). ``hit.notification`` says what was decided;
+    ``hit.disclosure`` keeps the level, decision, reasons, agreements and the fields sent.
 
     Legal effect: a disclosure to the originator of the fact that its record was hit (and, at
     level ``full``, of when and where the person was encountered and their details as
