@@ -7,6 +7,9 @@
 - ``accord peer outbox [--peer ID] [--items] [--json]``: delivery status per peer and status.
 - ``accord peer deliver [--peer ID] [--force] [--json]``: one delivery pass, progress on stderr;
   ``--force`` also retries failed items still in back-off. Exit 1 when an item failed.
+- ``accord peer pull NODE_ID [--reset] [--json]``: catch up on what the peer disclosed to this
+  node (signed ``GET /federation/outbox/objects/`` with ``added_after`` = the cursor), every
+  object checked as the inbox checks it. Exit 1 when the pull failed or an object was refused.
 """
 
 from __future__ import annotations
@@ -44,6 +47,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     dlv.add_argument("--peer", default=None)
     dlv.add_argument("--force", action="store_true", help="ignore the back-off of failed items")
     dlv.add_argument("--json", action="store_true")
+    pll = sub.add_parser("pull", help="catch up on what a peer disclosed to this node")
+    add_data_dir(pll)
+    pll.add_argument("node_id", help="the peer's node id")
+    pll.add_argument("--reset", action="store_true", help="from the beginning, not the cursor")
+    pll.add_argument("--json", action="store_true")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -89,6 +97,8 @@ def run(args: argparse.Namespace) -> int:
                 state = "enabled" if r["enabled"] else "disabled"
                 print(f"{r['node_id']}\t{r['jurisdiction']}\t{r['url']}\t{state}")
         return 0
+    if args.peer_command == "pull":
+        return _pull(args)
     peer = None
     if args.peer:
         peer = Peer.objects.filter(node_id=args.peer).first()
@@ -156,3 +166,27 @@ def _outbox(peer: object, args: argparse.Namespace) -> int:
             f"{p['attempts']} attempt(s), next {p['next_attempt_at']} {p['last_error']}"
         )
     return 0
+
+
+def _pull(args: argparse.Namespace) -> int:
+    from accord.federation.peers.models import Peer
+    from accord.federation.peers.pull import pull_from
+
+    peer = Peer.objects.filter(node_id=args.node_id).first()
+    if peer is None:
+        print(f"accord peer pull: no peer {args.node_id!r}", file=sys.stderr)
+        return 2
+    report = pull_from(peer, reset=args.reset)
+    if args.json:
+        print(json.dumps(report.to_dict()))
+    else:
+        print(
+            f"{peer.node_id}: {report.pages} page(s), {report.received} received, "
+            f"{report.stored} stored, {report.already_held} already held, "
+            f"{report.refused} refused; cursor {report.added_after or '-'}"
+        )
+        for failure in report.failures[:20]:
+            print(f"  refused {failure.get('id')}: {failure.get('message')}", file=sys.stderr)
+        if report.error:
+            print(f"accord peer pull: {report.error}", file=sys.stderr)
+    return 1 if report.error or report.refused else 0

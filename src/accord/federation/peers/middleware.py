@@ -6,7 +6,8 @@ Ed25519 signature over the signature base, ``Content-Digest`` of the body per RF
 within the allowed clock skew, nonce not seen before). A failure is answered **401** with a
 TAXII 2.1 error message (section 3.6.1) and audited (``peer.request``, denied, with the
 reason); nothing else runs. On success the request acts as the peer's service user
-(``peer:<node-id>``, role ``peer``) and ``request.peer`` is set; like a bearer token, the
+(``peer:<node-id>``, role ``peer``), ``request.peer`` is set and ``request.peer_signature`` holds
+the verification (its nonce binds a signed answer to this request); like a bearer token, the
 signature replaces CSRF protection (there is no cookie), and the TAXII views accept the user
 the way they accept a token's (``auth_method = "token"``). Signatures authenticate only on
 ``/taxii2/`` and ``/federation/`` (:data:`PEER_PATHS`): a signed request elsewhere (web UI, REST
@@ -93,6 +94,7 @@ class PeerSignatureMiddleware:
             return taxii_error(401, "Unauthorized", f"signed request refused: {result.reason}")
         request.user = peer.user
         request.peer = peer  # type: ignore[attr-defined]
+        request.peer_signature = result  # type: ignore[attr-defined]  # its nonce signs answers
         request.auth_method = "token"  # type: ignore[attr-defined]
         request._dont_enforce_csrf_checks = True  # type: ignore[attr-defined]
         return self.get_response(request)

@@ -7,6 +7,8 @@
   as long as a signature with that ``created`` could still be accepted, then pruned.
 - ``OutboxItem``: one object version to deliver to one peer; survives restarts, retried with
   exponential back-off and jitter until the peer's status says it was stored.
+- ``PullCursor``: how far this node has caught up, by signed pulls, on what a peer disclosed
+  to it (the peer's last ``X-TAXII-Date-Added-Last``).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 
-__all__ = ["OutboxItem", "Peer", "SeenNonce", "peer_identity_id"]
+__all__ = ["OutboxItem", "Peer", "PullCursor", "SeenNonce", "peer_identity_id"]
 
 
 def peer_identity_id(node_id: str) -> str:
@@ -100,3 +102,20 @@ class OutboxItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.stix_id}@{self.modified} -> {self.peer.node_id}: {self.status}"
+
+
+class PullCursor(models.Model):
+    """Catch-up state for pulling from one peer: the date added (on the peer) of the last
+    object pulled, used as ``added_after`` by the next pull, and the last pull's outcome."""
+
+    peer = models.OneToOneField(Peer, on_delete=models.CASCADE, related_name="pull_cursor")
+    added_after = models.CharField(
+        max_length=40, blank=True, help_text="The peer's last X-TAXII-Date-Added-Last."
+    )
+    last_pull_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    pulled = models.PositiveBigIntegerField(default=0, help_text="Objects stored by pulls.")
+    refused = models.PositiveBigIntegerField(default=0, help_text="Objects refused in pulls.")
+
+    def __str__(self) -> str:
+        return f"pull from {self.peer.node_id} after {self.added_after or 'the beginning'}"

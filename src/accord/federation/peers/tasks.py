@@ -7,13 +7,18 @@
 - ``start_scheduler(interval=5)``: a daemon thread, started in the worker process by
   ``accord serve``, that queues a pass whenever items are due (retries after back-off) and
   prunes expired nonces, and runs the other apps' ``SCHEDULE_HOOKS`` (dissemination: due
-  signed notices) on the same tick.
+  signed notices) on the same tick; every ``ACCORD_PEER_PULL_INTERVAL`` seconds (60) it also
+  queues ``pull_peers()``.
+- ``pull_peers()``: a django-tasks task: one catch-up pull (``added_after`` the cursor) from
+  every enabled peer that receives on its Accord inbox
+  (:func:`accord.federation.peers.pull.pull_from`).
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -21,7 +26,13 @@ from django.db import close_old_connections
 from django.utils import timezone
 from django_tasks import task
 
-__all__ = ["SCHEDULE_HOOKS", "deliver_outbox", "request_delivery", "start_scheduler"]
+__all__ = [
+    "SCHEDULE_HOOKS",
+    "deliver_outbox",
+    "pull_peers",
+    "request_delivery",
+    "start_scheduler",
+]
 
 log = logging.getLogger(__name__)
 _pending: list[Any] = []
@@ -44,6 +55,23 @@ def deliver_outbox() -> dict[str, int]:
         "rejected": report.rejected,
         "failed": report.failed,
     }
+
+
+@task()
+def pull_peers() -> dict[str, dict[str, Any]]:
+    """One catch-up pull from every enabled Accord peer (not those pushed to over a TAXII
+    collection: they are not Accord nodes serving ``/federation/outbox/``); per peer, its
+    report. A peer's failure is on its report and its cursor, and does not stop the others."""
+    from accord.federation.peers.models import Peer
+    from accord.federation.peers.pull import pull_from
+
+    out: dict[str, dict[str, Any]] = {}
+    for peer in Peer.objects.filter(enabled=True, inbox=""):
+        report = pull_from(peer)
+        if report.error:
+            log.warning("peers: pull from %s failed: %s", peer.node_id, report.error)
+        out[peer.node_id] = report.to_dict()
+    return out
 
 
 def request_delivery() -> None:
@@ -74,16 +102,22 @@ def start_scheduler(interval: float = 5.0) -> threading.Thread:
     """Start the delivery schedule's thread (daemon: it ends with the worker process)."""
 
     def loop() -> None:
+        from accord.federation.peers.pull import pull_interval
         from accord.federation.peers.services import prune_nonces
 
         stop = threading.Event()
         ticks = 0
+        last_pull = time.monotonic()
         while not stop.wait(interval):
             ticks += 1
             try:
                 close_old_connections()
                 if _due():
                     request_delivery()
+                every = pull_interval()
+                if every > 0 and time.monotonic() - last_pull >= every:
+                    last_pull = time.monotonic()
+                    pull_peers.enqueue()
                 for hook in list(SCHEDULE_HOOKS):
                     try:
                         hook()
