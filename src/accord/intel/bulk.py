@@ -18,16 +18,52 @@ Rules that keep it safe:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import contextlib
+import gc
+import threading
+from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from django.db import connection
 
-__all__ = ["BulkWriter", "allocate_ids", "insert_sql"]
+__all__ = ["BulkWriter", "allocate_ids", "collector_paused", "insert_sql"]
 
 #: Rows per ``executemany`` call.
 INSERT_CHUNK = 10_000
+
+
+_pause_lock = threading.Lock()
+_pause_depth = 0
+_pause_was_enabled = False
+
+
+@contextlib.contextmanager
+def collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while a batch of objects is parsed, validated
+    and stored; the previous state is restored when the last overlapping pause ends.
+
+    Why: parsing an envelope or an import file allocates tens of thousands of dicts, lists and
+    strings that form no reference cycles (they are freed by reference counting). Every 700
+    allocations start a collection, and the growth soon triggers full ones that walk the whole
+    heap of a Django process; measured on a 1,000-object TAXII envelope that was 15-20 ms of CPU
+    of about 170 ms. Cycles made meanwhile are collected as usual once the pause ends.
+    Thread-safe and re-entrant (a depth counter under a lock): concurrent requests do not
+    re-enable the collector under one another.
+    """
+    global _pause_depth, _pause_was_enabled
+    with _pause_lock:
+        if _pause_depth == 0:
+            _pause_was_enabled = gc.isenabled()
+            gc.disable()
+        _pause_depth += 1
+    try:
+        yield
+    finally:
+        with _pause_lock:
+            _pause_depth -= 1
+            if _pause_depth == 0 and _pause_was_enabled:
+                gc.enable()
 
 
 def insert_sql(model: Any, fields: Sequence[str], placeholder: str) -> str:

@@ -31,7 +31,7 @@ from django.utils import timezone
 
 from accord.engine.stix.markings import TLP_1_0_IDS, TLP_BY_ID, summarise_markings
 from accord.engine.stix.validate import validate_object as _validate_object
-from accord.intel.bulk import BulkWriter, allocate_ids
+from accord.intel.bulk import BulkWriter, allocate_ids, collector_paused
 from accord.intel.indexing import index_object, parse_timestamp
 from accord.intel.models import (
     Identifier,
@@ -283,6 +283,7 @@ def _newer(a: _Prepared, than: datetime | None) -> bool:
     return a.modified is not None and a.modified > than
 
 
+@collector_paused()  # a batch of acyclic objects: see collector_paused
 def ingest_objects(
     user: Any,
     objects: Sequence[dict[str, Any]],

@@ -24,6 +24,7 @@ from accord.federation.taxii.filters import parse_filters
 from accord.federation.taxii.guards import read_json_body, taxii_view
 from accord.federation.taxii.pagination import fetch_page
 from accord.federation.taxii.status import status_resource
+from accord.intel.bulk import collector_paused
 
 __all__ = ["object_detail", "objects"]
 
@@ -50,8 +51,19 @@ def _envelope(request: HttpRequest, user: Any, collection: Any, qs: Any, filters
 
 
 def _post(request: HttpRequest, user: Any, api_root: str, collection_id: str) -> HttpResponse:
-    """TAXII 2.1 section 5.5 Add Objects: 202 with a status resource (per-object outcomes)."""
+    """TAXII 2.1 section 5.5 Add Objects: 202 with a status resource (per-object outcomes).
+
+    The cyclic garbage collector is paused while the envelope is parsed and stored (see
+    :func:`accord.intel.bulk.collector_paused`): its objects are acyclic, and the collections
+    their allocation triggers would otherwise walk the whole heap several times per envelope.
+    """
     collection = collection_or_error(user, api_root, collection_id, write=True)
+    with collector_paused():
+        return _store_envelope(request, user, collection)
+
+
+def _store_envelope(request: HttpRequest, user: Any, collection: Any) -> HttpResponse:
+    """Parse the envelope (400 when it is not one), store its objects, answer the status."""
     body = read_json_body(request)
     if not isinstance(body, dict):
         raise TaxiiError(400, "Bad Request", "the body must be a TAXII envelope (a JSON object)")
