@@ -207,6 +207,17 @@ def _delivered(flow1, people, node: str = "node-b") -> None:  # type: ignore[no-
     OutboxItem.objects.filter(peer__node_id=node, stix_id=flow1).update(status="delivered")
 
 
+@pytest.mark.parametrize(("status", "code"), [("failed", 202), ("rejected", 422)])
+def test_disclosed_means_in_the_outbox_and_not_rejected(flow1, people, status, code):
+    """A push that keeps failing may still reach the peer by pull (which serves every outbox
+    entry that is not rejected); an entry the peer rejected is no disclosure."""
+    share(people["ana"], [flow1], ["node-b"], PURPOSE)
+    OutboxItem.objects.filter(peer__node_id="node-b", stix_id=flow1).update(status=status)
+    r = _signed("node-b", "screening.hit", _hit_notice(flow1))
+    assert r.status_code == code, r.content
+    assert IncomingHit.objects.count() == (1 if code == 202 else 0)
+
+
 def _hit_notice(record: str, *, hit: int = 7, level: str = "full", **extra) -> dict:
     body = {
         "hit": hit,

@@ -6,8 +6,8 @@ originator of a partner's record, and the originator's liaison officer answers.
   a signed ``screening.hit`` notice (durable, retried, RFC 9421; see
   :mod:`accord.dissemination.transport`) carrying only that.
 - Receiving (the originator): :func:`receive_hit` (registered for ``screening.hit``) keeps the
-  hit only when the record is this node's own and was delivered to that partner; anything else
-  is refused and audited as a forged or misrouted hit.
+  hit only when the record is this node's own and was disclosed to that partner (its outbox);
+  anything else is refused and audited as a forged or misrouted hit.
 - Answering: :func:`answer_incoming_hit` (the liaison officer) sends a signed
   ``screening.hit_answer``; :func:`receive_answer` shows it on the screening node's hit.
 
@@ -393,17 +393,25 @@ def _sighting_members(sighting: dict[str, Any]) -> dict[str, Any]:
 
 
 def _disclosed_to(peer: Any, stix_id: str) -> Any:
-    """This node's own record ``stix_id`` if it was delivered to ``peer``, else None."""
+    """This node's own record ``stix_id`` if it was disclosed to ``peer``, else None.
+
+    Disclosed: a version of it is in ``peer``'s outbox and was not rejected by the peer. The
+    outbox entry is the disclosure made durable (``accord.federation.peers.services.enqueue``),
+    and the peer may have it by push or by pull (``/federation/outbox/objects/`` serves every
+    entry that is not rejected), so a delivery receipt is not required.
+    """
     from accord.federation.peers.models import OutboxItem
     from accord.intel.models import Record
 
     record = Record.objects.filter(stix_id=stix_id).first()
     if record is None or record.origin_node:
         return None
-    delivered = OutboxItem.objects.filter(
-        peer=peer, stix_id=stix_id, status=OutboxItem.Status.DELIVERED
-    ).exists()
-    return record if delivered else None
+    disclosed = (
+        OutboxItem.objects.filter(peer=peer, stix_id=stix_id)
+        .exclude(status=OutboxItem.Status.REJECTED)
+        .exists()
+    )
+    return record if disclosed else None
 
 
 def receive_hit(peer: Any, body: dict[str, Any]) -> str:
@@ -411,9 +419,9 @@ def receive_hit(peer: Any, body: dict[str, Any]) -> str:
 
     Runs inside the notices endpoint's transaction (the notice is signed by ``peer``, checked
     by the peers middleware; a repeated notice id never reaches here). Kept only when the
-    record is this node's own and was delivered to ``peer``; otherwise refused as forged or
-    misrouted. The sender's level is checked against this node's own reading of the agreement:
-    details the agreement does not allow are discarded, not kept.
+    record is this node's own and was disclosed to ``peer`` (its outbox); otherwise refused as
+    forged or misrouted. The sender's level is checked against this node's own reading of the
+    agreement: details the agreement does not allow are discarded, not kept.
 
     Legal effect: this node receives personal data from a partner (at level ``full``) under the
     agreement; audited as ``screening.hit_received`` (refusals too).
