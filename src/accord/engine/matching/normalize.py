@@ -139,6 +139,7 @@ _LETTER_FOLD: Final = str.maketrans(
 _RESPELL: Final = tuple(
     (re.compile(a), b)
     for a, b in (
+        (r"tsch", "ch"),  # German tsch: Tscheler, Cheler
         (r"sch", "sh"),  # German sch: Schwab, Shwab
         (r"t(?=ch)", ""),  # French and English tch: Tchaikovsky, Chaikovsky
         (r"ph", "f"),  # Greek ph: Josephine, Josefine
