@@ -4,13 +4,15 @@ Push (:mod:`accord.federation.peers.delivery`) is the low-latency path; pull is 
 path (issue #4: "push to the peer's inbox for low latency; pull with ``added_after`` for
 catch-up"), for a receiver that was down, lost its data or restored a backup.
 
-Serving (the disclosing node): ``GET /federation/outbox/objects/?added_after=…&limit=…&next=…``,
+Serving (the disclosing node): ``GET /federation/outbox/objects/?added_after=…&limit=…&next=…``
+(and ``x_accord_undelivered=true``: only items whose push the peer has not confirmed),
 signed by a registered peer (RFC 9421, checked by the peers middleware), answers a TAXII 2.1
 envelope (section 3.7: ``more``, ``next``, ``objects``) of the object versions this node
 queued for **that** peer (its outbox items, in the order they were queued), each signed by its
 originator exactly as pushed, plus the same envelope members as a push (the disclosure facts:
 purpose, agreements, retention, revocation orders). ``X-TAXII-Date-Added-First`` / ``-Last``
-carry the dates the items were queued (the "date added" of this log). Never served: items of
+carry the dates the items were queued (the "date added" of this log); the last one is repeated
+in the body as ``x_accord_date_added_last``, under the answer's signature. Never served: items of
 another peer, items refused (``rejected``), and for a revoked record every version but the
 revoking one (which carries the revocation or deletion order). The answer is signed by this
 node (RFC 9421 components of the request plus the answer's ``Content-Digest`` and
@@ -21,7 +23,7 @@ Pulling (the receiving node): :func:`pull_from` sends that request as this node,
 answer's signature (the peer's key, the nonce it sent), and hands each page to
 :func:`~accord.federation.peers.services.receive_envelope`: the same originator-signature and
 provenance checks, the same idempotent store on (id, modified), the same provenance hooks as
-the inbox. The peer's ``PullCursor`` keeps the last ``X-TAXII-Date-Added-Last``; the next pull
+the inbox. The peer's ``PullCursor`` keeps the last date added (signed); the next pull
 asks ``added_after`` = cursor minus :func:`pull_overlap` seconds, because an item queued in a
 transaction that commits late can carry an earlier date than one already read. Versions in
 that overlap already held here, byte for byte, are not applied again. Audited: ``peer.pull``.
@@ -66,6 +68,10 @@ PAGE_LIMIT = 500
 MAX_PAGE_LIMIT = 1000
 #: Pages one pull reads at most (the rest waits for the next pull).
 MAX_PAGES = 200
+#: Query parameter: only what the puller has not confirmed by push yet (scheduled pulls).
+UNDELIVERED_PARAM = "x_accord_undelivered"
+#: Envelope member repeating ``X-TAXII-Date-Added-Last`` under the answer's signature.
+DATE_ADDED_LAST = "x_accord_date_added_last"
 
 
 class PullError(Exception):
@@ -79,8 +85,8 @@ def pull_overlap() -> int:
 
 def pull_interval() -> int:
     """Seconds between scheduled pulls from every enabled Accord peer
-    (``ACCORD_PEER_PULL_INTERVAL``, 60; 0 turns scheduled pulls off)."""
-    return int(os.environ.get("ACCORD_PEER_PULL_INTERVAL", "60"))
+    (``ACCORD_PEER_PULL_INTERVAL``, 300; 0 turns scheduled pulls off)."""
+    return int(os.environ.get("ACCORD_PEER_PULL_INTERVAL", "300"))
 
 
 def _timestamp(value: datetime) -> str:
@@ -126,9 +132,11 @@ def disclosed_page(
     added_after: datetime | None = None,
     next_token: str = "",
     limit: int = PAGE_LIMIT,
+    undelivered_only: bool = False,
 ) -> Page:
     """The next page of what this node queued for ``peer`` (see the module docstring), after
-    ``added_after`` or after the item a ``next`` token names. Raises ``ValueError`` for a bad
+    ``added_after`` or after the item a ``next`` token names; with ``undelivered_only``, only
+    the items whose push the peer has not confirmed yet. Raises ``ValueError`` for a bad
     token."""
     from accord.federation.peers.delivery import (
         ENVELOPE_BYTES,
@@ -141,6 +149,8 @@ def disclosed_page(
     from accord.node.models import NodeIdentity
 
     items = OutboxItem.objects.filter(peer=peer).exclude(status=OutboxItem.Status.REJECTED)
+    if undelivered_only:
+        items = items.exclude(status=OutboxItem.Status.DELIVERED)
     if next_token:
         moment, pk = _parse_next(next_token)
         items = items.filter(Q(created_at__gt=moment) | Q(created_at=moment, pk__gt=pk))
@@ -219,8 +229,15 @@ def outbox_objects(request: HttpRequest) -> HttpResponse:
             raise ValueError(f"limit must be 1 to {MAX_PAGE_LIMIT}")
         raw_after = request.GET.get("added_after", "")
         added_after = _parse_timestamp(raw_after) if raw_after else None
+        undelivered = request.GET.get(UNDELIVERED_PARAM, "false")
+        if undelivered not in ("true", "false"):
+            raise ValueError(f"{UNDELIVERED_PARAM} must be true or false")
         page = disclosed_page(
-            peer, added_after=added_after, next_token=request.GET.get("next", ""), limit=limit
+            peer,
+            added_after=added_after,
+            next_token=request.GET.get("next", ""),
+            limit=limit,
+            undelivered_only=undelivered == "true",
         )
     except ValueError as exc:
         audit(
@@ -243,11 +260,13 @@ def outbox_objects(request: HttpRequest) -> HttpResponse:
             "more": page.envelope["more"],
         },
     )
-    body = orjson.dumps(page.envelope)
     headers = {"Content-Type": TAXII}
     if page.first is not None and page.last is not None:
         headers["X-TAXII-Date-Added-First"] = _timestamp(page.first)
         headers["X-TAXII-Date-Added-Last"] = _timestamp(page.last)
+        # The same in the body, which the answer's signature covers (the headers are not).
+        page.envelope[DATE_ADDED_LAST] = headers["X-TAXII-Date-Added-Last"]
+    body = orjson.dumps(page.envelope)
     signed = sign_request(
         "GET",
         request.build_absolute_uri(),
@@ -324,8 +343,9 @@ def _held(objects: list[Any]) -> set[int]:
 def _verify_answer(
     peer: Peer, url: str, response: httpx.Response, nonce: str
 ) -> tuple[dict[str, Any], str]:
-    """The envelope of a verified answer and its ``X-TAXII-Date-Added-Last``; raises
-    :class:`PullError` naming what is wrong."""
+    """The envelope of a verified answer and its date added last (from the signed body, not
+    the unsigned ``X-TAXII-Date-Added-Last`` header); raises :class:`PullError` naming what is
+    wrong."""
     from accord.federation.peers.services import _load_public_key, clock_skew, max_age
 
     if response.status_code != 200:
@@ -354,13 +374,13 @@ def _verify_answer(
         raise PullError(f"the answer is not valid JSON: {exc}") from None
     if not isinstance(envelope, dict) or not isinstance(envelope.get("objects", []), list):
         raise PullError("the answer is not a TAXII envelope with an 'objects' list")
-    last = response.headers.get("x-taxii-date-added-last", "")
+    last = envelope.get(DATE_ADDED_LAST) or ""
     if last:
         try:
             _parse_timestamp(last)
         except ValueError as exc:
-            raise PullError(f"X-TAXII-Date-Added-Last: {exc}") from None
-    return envelope, last
+            raise PullError(f"{DATE_ADDED_LAST}: {exc}") from None
+    return envelope, str(last)
 
 
 def pull_from(
@@ -369,9 +389,13 @@ def pull_from(
     client: httpx.Client | None = None,
     limit: int = PAGE_LIMIT,
     reset: bool = False,
+    undelivered_only: bool = False,
 ) -> PullReport:
     """Catch up on what ``peer`` disclosed to this node since the cursor (all of it with
-    ``reset``); the cursor moves after every page that was applied.
+    ``reset``); the cursor moves after every page that was applied. With ``undelivered_only``
+    (the scheduled pull) the peer serves only what this node has not confirmed by push yet, so
+    that objects are not transferred twice; a full pull (the default, and ``accord peer pull``)
+    serves everything disclosed, for a node restored from a backup.
 
     Legal effect: the objects become records of this node exactly as if the peer had pushed
     them (same checks, provenance and audit: ``peer.receive``, ``peer.object``,
@@ -392,6 +416,8 @@ def pull_from(
         cursor.added_after = ""
     report.added_after_before = report.added_after = cursor.added_after
     query: dict[str, Any] = {"limit": max(1, min(limit, MAX_PAGE_LIMIT))}
+    if undelivered_only:
+        query[UNDELIVERED_PARAM] = "true"
     if cursor.added_after:
         since = _parse_timestamp(cursor.added_after) - timedelta(seconds=pull_overlap())
         query["added_after"] = _timestamp(since)
@@ -434,7 +460,7 @@ def pull_from(
             token = envelope.get("next")
             if not envelope.get("more") or not isinstance(token, str) or not token:
                 break
-            query = {"limit": query["limit"], "next": token}
+            query = {k: v for k, v in query.items() if k != "added_after"} | {"next": token}
     except PullError as exc:
         report.error = str(exc)
     finally:

@@ -7,10 +7,11 @@
 - ``start_scheduler(interval=5)``: a daemon thread, started in the worker process by
   ``accord serve``, that queues a pass whenever items are due (retries after back-off) and
   prunes expired nonces, and runs the other apps' ``SCHEDULE_HOOKS`` (dissemination: due
-  signed notices) on the same tick; every ``ACCORD_PEER_PULL_INTERVAL`` seconds (60) it also
+  signed notices) on the same tick; every ``ACCORD_PEER_PULL_INTERVAL`` seconds (300) it also
   queues ``pull_peers()``.
-- ``pull_peers()``: a django-tasks task: one catch-up pull (``added_after`` the cursor) from
-  every enabled peer that receives on its Accord inbox
+- ``pull_peers()``: a django-tasks task: one catch-up pull (``added_after`` the cursor, only
+  what the peer's pushes have not delivered yet) from every enabled peer that receives on its
+  Accord inbox
   (:func:`accord.federation.peers.pull.pull_from`).
 """
 
@@ -67,7 +68,7 @@ def pull_peers() -> dict[str, dict[str, Any]]:
 
     out: dict[str, dict[str, Any]] = {}
     for peer in Peer.objects.filter(enabled=True, inbox=""):
-        report = pull_from(peer)
+        report = pull_from(peer, undelivered_only=True)
         if report.error:
             log.warning("peers: pull from %s failed: %s", peer.node_id, report.error)
         out[peer.node_id] = report.to_dict()
