@@ -251,23 +251,34 @@ def test_disclosure_facts_naming_the_agreement_in_force_are_recorded(nodes):
 
 @pytest.mark.xfail(
     strict=True,
-    reason="the inbox records the sender's agreement claims without checking them against this "
-    "node's agreements: facts naming an agreement that does not exist here, or one that does "
-    "not cover this node's jurisdiction (fr-de-ct for an NL receiver), are stored as "
-    "ReceivedDisclosure rows and the objects accepted (src/accord/dissemination/transport.py "
-    "on_received/_record_provenance; docs/dissemination.md 'Limits' states it)",
+    reason="the inbox records the sender's disclosure facts without checking them against this "
+    "node's agreements: an agreement that does not exist here, one that does not cover this "
+    "node's jurisdiction (fr-de-ct for an NL receiver), a purpose the agreement does not permit "
+    "or a retention beyond its maximum are stored as ReceivedDisclosure rows and the objects "
+    "accepted (src/accord/dissemination/transport.py on_received/_record_provenance; "
+    "docs/dissemination.md 'Limits' states it)",
 )
-@pytest.mark.parametrize("agreement", ["no-such-agreement", "fr-de-ct"])
-def test_disclosure_facts_naming_an_agreement_that_does_not_cover_us_are_refused(nodes, agreement):
+@pytest.mark.parametrize(
+    ("changes", "word"),
+    [
+        ({"agreements": [{"id": "no-such-agreement", "version": 1}]}, "no-such-agreement"),
+        ({"agreements": [{"id": "fr-de-ct", "version": 1}]}, "fr-de-ct"),
+        ({"purpose": "immigration-control"}, "immigration-control"),
+        ({"max_retention_days": 3650}, "retention"),
+    ],
+    ids=["unknown-agreement", "agreement-not-covering-us", "purpose", "retention"],
+)
+def test_disclosure_facts_the_agreements_do_not_support_are_refused(nodes, changes, word):
     from accord.dissemination.models import ReceivedDisclosure
 
     obj = _object(21, "node-peer", key=KEY_PEER)
-    response = _post({"objects": [obj], "x_accord_disclosures": [_facts(obj, agreement)]})
+    facts = {**_facts(obj, "nl-de-ct"), **changes}
+    response = _post({"objects": [obj], "x_accord_disclosures": [facts]})
     status = response.json()
     refused = {f["id"]: f["message"] for f in status.get("failures", [])}
     stored = Record.objects.filter(stix_id=obj["id"]).exists()
     recorded = ReceivedDisclosure.objects.filter(stix_id=obj["id"]).exists()
-    assert agreement in refused.get(obj["id"], ""), status
+    assert word in refused.get(obj["id"], ""), status
     assert (stored, recorded) == (False, False)
     assert obj["id"] in _denied_reasons()
 
