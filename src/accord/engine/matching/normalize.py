@@ -94,7 +94,9 @@ def _ain_to_alif(m: re.Match[str]) -> str:
 _ZERO_WIDTH: Final = frozenset("\u200b\u200c\u200d\u2060\ufeff\u00ad")
 
 #: Definite articles written attached or detached (al-Tamimi, Al Tamimi, ash-Shami, el-Masri).
-ARTICLES: Final = frozenset({"al", "el", "ul", "ar", "as", "ash", "ad", "adh", "at", "az", "an"})
+ARTICLES: Final = frozenset(
+    {"al", "el", "ul", "ur", "ud", "us", "ar", "as", "ash", "ad", "adh", "at", "az", "an"}
+)
 #: Name particles: patronymic and kunya links, nobiliary and family particles.
 PARTICLES: Final = frozenset(
     {
