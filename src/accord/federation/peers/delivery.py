@@ -233,7 +233,7 @@ def _envelopes(peer: Peer, items: list[OutboxItem], me: Any, key: Any) -> Iterat
     objects: list[dict[str, Any]] = []
     unsendable: list[OutboxItem] = []
     size = 0
-    sources = _sources(items)
+    sources: dict[int, tuple[str, str]] = {}
 
     def cut() -> _Envelope:
         _reject(unsendable, count_attempt=False)
@@ -244,7 +244,9 @@ def _envelopes(peer: Peer, items: list[OutboxItem], me: Any, key: Any) -> Iterat
         body = orjson.dumps(envelope) if sendable else b""
         return _Envelope(list(chunk), list(sendable), len(unsendable), body)
 
-    for item in items:
+    for position, item in enumerate(items):
+        if position % ENVELOPE_SIZE == 0:  # read the JSON as it is needed, not all up front
+            sources = _sources(items[position : position + ENVELOPE_SIZE])
         payload = _payload(sources.get(item.version_id), me, key)
         if isinstance(payload, str):
             item.last_error = payload
