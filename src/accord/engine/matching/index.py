@@ -48,8 +48,6 @@ COMMON = 3000
 MAX_POSTINGS = 12_000
 #: Names with more content tokens than this index only the first ones in pairs.
 MAX_TOKENS = 6
-#: Postings at least this long are added to the pre-scores with dict operations (faster).
-_LOOP_BELOW = 32
 #: Token similarities kept across the queries of one ``search_many`` batch at most.
 MEMO_SIZE = 200_000
 #: Letters of skeletons (``normalize.skeleton`` folds the others away): typo variants use them.
@@ -315,16 +313,9 @@ class WatchlistIndex:
                     break
             if isinstance(p, int):
                 acc[p] = get(p, 0.0) + w
-            elif n < _LOOP_BELOW:
+            else:
                 for s in p:
                     acc[s] = get(s, 0.0) + w
-            else:
-                # long postings mostly bring new slots: add them with the dict's own C loops
-                # and only visit in Python the slots already found (same sums, same order)
-                new = dict.fromkeys(p, w)
-                for s in new.keys() & acc.keys():
-                    new[s] += acc[s]
-                acc.update(new)
         if stats is not None:
             stats["pruned"] = len(found) - cut
             stats["scores"] = acc
