@@ -376,6 +376,7 @@ def test_no_route_bypasses_a_deny(flow1, people, tlp, recipient, purpose, route)
         client.post(
             f"/disseminations/new/?record={flow1}",
             {
+                "records": [flow1],
                 "recipients": [recipient],
                 "purpose": purpose,
                 "assurance_reference": "A-1",

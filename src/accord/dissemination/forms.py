@@ -1,34 +1,189 @@
-"""Forms of the dissemination pages."""
+"""Forms of the dissemination pages.
+
+The share form carries the records to share (the ones already chosen, each a checkbox the
+analyst can untick, plus ids pasted to add more), the recipients, the purpose of the
+disclosure and the assurance reference. Every record id is read through the restricted record
+service (:func:`accord.intel.services.get_record`), as everywhere: an id the analyst may not
+see is refused with exactly the message of an id that does not exist, and the refused attempt
+is audited by that service.
+"""
 
 from __future__ import annotations
+
+import re
+from typing import Any
 
 from django import forms
 
 from accord.engine.stix.markings import PURPOSES
 
-__all__ = ["ApprovalForm", "ConsentAnswerForm", "RevokeForm", "ShareForm"]
+__all__ = ["MAX_SHARE_RECORDS", "ApprovalForm", "ConsentAnswerForm", "RevokeForm", "ShareForm"]
+
+#: The most records one share may carry (one page of decisions an analyst can still read).
+MAX_SHARE_RECORDS = 50
+
+_ID_SPLIT = re.compile(r"[\s,;]+")
+
+
+def _not_found(stix_id: str) -> str:
+    return f"No record you may see has the id {stix_id!r}. Check the id on the record's page."
 
 
 class ShareForm(forms.Form):
-    recipients = forms.MultipleChoiceField(widget=forms.CheckboxSelectMultiple)
-    purpose = forms.ChoiceField(
-        choices=[(k, v) for k, v in PURPOSES.items() if k != "oversight-review"]
-    )
-    assurance_reference = forms.CharField(max_length=200, required=False)
+    """Records, recipients, purpose of the disclosure and assurance reference of one share.
 
-    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    ``user`` and ``purpose`` (the working purpose) say under which rights the record ids are
+    checked; ``records`` are the ids already chosen (from ``?record=`` on GET)."""
+
+    records = forms.MultipleChoiceField(
+        label="Records to share",
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Untick a record to leave it out.",
+    )
+    add_records = forms.CharField(
+        label="Add more records",
+        required=False,
+        max_length=20_000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Paste record ids (shown on each record's page), one per line.",
+    )
+    recipients = forms.MultipleChoiceField(label="Recipients", widget=forms.CheckboxSelectMultiple)
+    purpose = forms.ChoiceField(
+        label="Purpose of this disclosure",
+        choices=[(k, v) for k, v in PURPOSES.items() if k != "oversight-review"],
+        help_text=(
+            "Set from your working purpose (top bar); change it here for this disclosure only. "
+            "The recipients receive it and may use the records for this purpose only."
+        ),
+    )
+    assurance_reference = forms.CharField(
+        label="Assurance reference",
+        max_length=200,
+        required=False,
+        help_text="Needed where a recipient retains the death penalty (e.g. a DOJ assurance).",
+    )
+
+    def __init__(
+        self,
+        data: Any = None,
+        *,
+        user: Any,
+        purpose: str,
+        records: list[str] | None = None,
+        **kwargs: Any,
+    ) -> None:
         from accord.federation.peers.models import Peer
 
-        super().__init__(*args, **kwargs)
+        kwargs.setdefault("initial", {})
+        kwargs["initial"].setdefault("purpose", purpose)
+        if records is not None:
+            kwargs["initial"]["records"] = records
+        super().__init__(data, **kwargs)
+        self.user = user
+        self.working_purpose = purpose
+        #: The visible records by id (filled as ids are checked), for labels and the preview.
+        self.record_objects: dict[str, Any] = {}
+        #: Refusals of ``?record=`` ids on GET (see :meth:`check_linked`).
+        self.linked_errors: list[str] = []
+        if data is not None and data.get("action") == "add":
+            self.fields["recipients"].required = False  # adding records needs no recipient yet
         self.fields["recipients"].choices = [
             (p.node_id, f"{p.name or p.node_id} ({p.jurisdiction})")
-            for p in Peer.objects.filter(enabled=True)
+            for p in Peer.objects.filter(enabled=True).order_by("name", "node_id")
         ]
+        chosen = data.getlist("records") if data is not None else list(records or [])
+        self.fields["records"].choices = [(sid, self._label(sid)) for sid in dict.fromkeys(chosen)]
+
+    def _visible(self, stix_id: str) -> Any:
+        """The record if the user may see it under the working purpose, else ``None``."""
+        from accord.intel.services import RecordNotFound, get_record
+
+        if stix_id not in self.record_objects:
+            try:
+                self.record_objects[stix_id] = get_record(
+                    self.user, stix_id, purpose=self.working_purpose
+                )
+            except RecordNotFound:
+                return None
+        return self.record_objects[stix_id]
+
+    def check_linked(self) -> None:
+        """On GET: refuse the ``?record=`` ids the user may not see (or that do not exist),
+        next to the records field, as a submission would."""
+        hidden = [sid for sid, _ in self.fields["records"].choices if self._visible(sid) is None]
+        self.linked_errors = [_not_found(sid) for sid in hidden]
+        self.fields["records"].choices = [
+            c for c in self.fields["records"].choices if c[0] not in hidden
+        ]
+
+    def _label(self, stix_id: str) -> str:
+        record = self._visible(stix_id)
+        if record is None:
+            return stix_id
+        marking = f"TLP:{record.tlp.upper()}" if record.tlp else "unmarked"
+        if record.handling_code:
+            marking += f", {record.handling_code}"
+        name = record.display_name or record.stix_id
+        return f"{name} ({record.stix_type}, {marking})"
+
+    def clean_records(self) -> list[str]:
+        ids: list[str] = self.cleaned_data.get("records") or []
+        hidden = [sid for sid in ids if self._visible(sid) is None]
+        if hidden:
+            raise forms.ValidationError([_not_found(sid) for sid in hidden])
+        return ids
+
+    def clean_add_records(self) -> list[str]:
+        raw = self.cleaned_data.get("add_records") or ""
+        ids = list(dict.fromkeys(x for x in _ID_SPLIT.split(raw) if x))
+        hidden = [sid for sid in ids if self._visible(sid) is None]
+        if hidden:
+            raise forms.ValidationError([_not_found(sid) for sid in hidden])
+        return ids
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if "records" in data and "add_records" in data:
+            ids = list(dict.fromkeys([*data["records"], *data["add_records"]]))
+            if not ids:
+                self.add_error("records", "Choose at least one record to share.")
+            elif len(ids) > MAX_SHARE_RECORDS:
+                self.add_error(
+                    "add_records",
+                    f"At most {MAX_SHARE_RECORDS} records per share; this asks for {len(ids)}.",
+                )
+            data["all_records"] = ids
+        return data
+
+    def merge_added(self) -> None:
+        """After a valid submission: the added ids join the ticked records (shown checked) and
+        the "add" box is emptied, so that the next submission carries them all."""
+        ids = self.cleaned_data["all_records"]
+        data = self.data.copy()
+        data.setlist("records", ids)
+        data["add_records"] = ""
+        self.data = data
+        self.fields["records"].choices = [(sid, self._label(sid)) for sid in ids]
+        self._bound_fields_cache.clear()
+
+    def selected(self) -> list[Any]:
+        """The chosen visible records in order (after ``is_valid``, or the GET's records)."""
+        ids = self.cleaned_data.get("all_records") if hasattr(self, "cleaned_data") else None
+        if ids is None:
+            ids = [sid for sid, _ in self.fields["records"].choices]
+        return [r for r in (self._visible(sid) for sid in ids) if r is not None]
 
 
 class ApprovalForm(forms.Form):
-    decision = forms.ChoiceField(choices=[("approve", "Approve"), ("deny", "Deny")])
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
+    decision = forms.ChoiceField(
+        label="Decision", choices=[("approve", "Approve"), ("deny", "Deny")]
+    )
+    reason = forms.CharField(
+        label="Reason (required, audited)",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=2000,
+    )
 
 
 class RevokeForm(forms.Form):

@@ -25,12 +25,14 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
-from accord.engine.policy import Decision, PolicyRequest, PolicyResult
+from accord.engine.policy import Decision, PolicyRequest, PolicyResult, Reason
+from accord.engine.signing.objects import SIGNATURE_PROPERTY
 from accord.engine.stix.markings import PURPOSES, is_shared_definition
 from accord.oversight.services import Outcome, audit
 
 __all__ = [
     "CONSENT_CODES",
+    "UNSIGNABLE_CODE",
     "DisseminationError",
     "RecipientDecision",
     "answer_consent",
@@ -262,6 +264,34 @@ def _request(
     )
 
 
+#: The blocking reason of a record this node can neither sign nor relay (see :func:`_unsignable`).
+UNSIGNABLE_CODE = "record.not_signable"
+
+
+def _unsignable(record: Any, me: Any) -> str:
+    """Why this node cannot disclose ``record`` itself, or ``""`` when it can.
+
+    Every object leaves this node signed by its originator (the peers delivery signs it on
+    this node's behalf only when its ``created_by_ref`` is this node's identity). A record that
+    another organisation created and that did not come from a peer (e.g. imported from a file)
+    has no originator signature and this node may not sign in another's name: delivering it
+    would fail, so the decision says so before anything is sent. A record received from a peer
+    is an onward share (``onward``), decided on the originator's markings and consent, and is
+    relayed with the originator's signature; shared marking definitions are self-certifying.
+    """
+    obj = orjson.loads(record.data)
+    if not isinstance(obj, dict) or is_shared_definition(obj) or SIGNATURE_PROPERTY in obj:
+        return ""
+    creator = str(obj.get("created_by_ref") or "")
+    if creator == me.identity_id:
+        return ""
+    return (
+        f"this record was created by {creator or 'no identity'}, not by this node, and was not "
+        "received from a partner: this node cannot sign it, so it cannot be sent. Only its "
+        "originator can disclose it (or record it on this node as this node's own)"
+    )
+
+
 def _consented(record: Any, peer: Any, purpose: str) -> bool:
     from accord.dissemination.models import ConsentRequest
 
@@ -285,9 +315,8 @@ def _decide(
     request = _request(record, peer, purpose, me, **facts)
     if request.onward and not facts.get("originator_consent") and _consented(record, peer, purpose):
         request = _request(record, peer, purpose, me, **{**facts, "originator_consent": True})
+    unsignable = "" if request.onward else _unsignable(record, me)
     if record.revoked:
-        from accord.engine.policy import Reason
-
         result = PolicyResult(
             Decision.DENY,
             (
@@ -295,6 +324,18 @@ def _decide(
                     "record.revoked",
                     "the originator has revoked this record: it is not disclosed again",
                     "STIX 2.1 section 3.6 (revoked); Accord principle: the originator can revoke",
+                ),
+            ),
+        )
+    elif unsignable:
+        result = PolicyResult(
+            Decision.DENY,
+            (
+                Reason(
+                    UNSIGNABLE_CODE,
+                    unsignable,
+                    "Accord federation: every disclosed object carries its originator's "
+                    "signature (x_accord_signature)",
                 ),
             ),
         )

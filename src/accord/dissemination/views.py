@@ -6,6 +6,8 @@ requests (onward sharing)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
@@ -15,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from accord.dissemination.forms import ApprovalForm, ConsentAnswerForm, RevokeForm, ShareForm
 from accord.dissemination.models import ApprovalRequest, ConsentRequest, Dissemination
 from accord.dissemination.services import (
+    UNSIGNABLE_CODE,
     DisseminationError,
     answer_consent,
     can_approve,
@@ -38,38 +41,75 @@ __all__ = [
 @member_required
 @require_http_methods(["GET", "POST"])
 def share_new(request: HttpRequest) -> HttpResponse:
-    """GET/POST /disseminations/new/?record=<id>: the form; "preview" shows each recipient's
-    decision and reasons, "send" shares."""
-    from accord.intel.services import RecordNotFound, get_record
+    """GET/POST /disseminations/new/?record=<id>[&record=<id>...]: the share form for one or
+    more records. "add" checks pasted record ids and adds them to the list; "preview" shows,
+    per record, each recipient's decision and reasons (nothing is sent); "send" shares.
 
-    stix_id = request.GET.get("record", "")
+    Every record id is read through the restricted record service: an id the analyst may not
+    see is refused next to the field with the message of a missing one."""
+    from accord.intel.services import RecordNotFound
+
     ctx = working_context(request)
     if not request.user.can("record.share"):
         raise PermissionDenied
-    try:
-        record = get_record(request.user, stix_id, purpose=ctx.purpose, case=ctx.case)
-    except RecordNotFound as exc:
-        raise Http404("no such record") from exc
-    form = ShareForm(request.POST or None, initial={"purpose": ctx.purpose})
-    decisions = None
-    if request.method == "POST" and form.is_valid():
+    form = ShareForm(
+        request.POST if request.method == "POST" else None,
+        user=request.user,
+        purpose=ctx.purpose,
+        records=request.GET.getlist("record"),
+    )
+    groups = None
+    action = request.POST.get("action", "preview")
+    if request.method == "GET":
+        form.check_linked()
+    elif form.is_valid():
         data = form.cleaned_data
-        args = (request.user, [stix_id], data["recipients"], data["purpose"])
+        form.merge_added()
+        args = (request.user, data["all_records"], data["recipients"], data["purpose"])
         try:
-            if request.POST.get("action") == "send":
+            if action == "send":
                 d = share(*args, assurance_reference=data["assurance_reference"])
                 messages.success(request, "Shared: each recipient's outcome is below.")
                 return redirect("web:dissemination:detail", pk=d.pk)
-            decisions = [
-                x.to_dict() for x in preview(*args, assurance_reference=data["assurance_reference"])
-            ]
+            if action == "preview":
+                decided = preview(*args, assurance_reference=data["assurance_reference"])
+                groups = _by_record(form.selected(), decided)
         except (DisseminationError, RecordNotFound) as exc:
             form.add_error(None, str(exc))
     return render(
         request,
         "dissemination/share.html",
-        {"record": record, "form": form, "decisions": decisions},
+        {
+            "form": form,
+            "groups": groups,
+            "working": ctx,
+        },
     )
+
+
+def _by_record(records: list[Any], decided: list[Any]) -> list[dict[str, Any]]:
+    """The preview's decisions grouped per record, each with the recipient peer (for its name
+    and jurisdiction) and whether any recipient would receive the record."""
+    from accord.federation.peers.models import Peer
+
+    peers = {p.node_id: p for p in Peer.objects.filter(node_id__in={d.recipient for d in decided})}
+    groups = []
+    for record in records:
+        rows = [
+            {**d.to_dict(), "peer": peers.get(d.recipient)}
+            for d in decided
+            if d.record == record.stix_id
+        ]
+        groups.append(
+            {
+                "record": record,
+                "rows": rows,
+                "blocked": [
+                    r for row in rows for r in row["reasons"] if r["code"] == UNSIGNABLE_CODE
+                ][:1],
+            }
+        )
+    return groups
 
 
 @member_required
@@ -94,8 +134,22 @@ def dissemination_detail(request: HttpRequest, pk: str) -> HttpResponse:
     d = get_object_or_404(Dissemination, pk=key)
     if d.requested_by_id != request.user.pk and not can_approve(request.user):
         raise Http404
-    entries = d.entries.select_related("peer", "outbox_item")
-    return render(request, "dissemination/detail.html", {"d": d, "entries": entries})
+    entries = list(d.entries.select_related("peer", "outbox_item"))
+    names = _visible_names(request, [e.stix_id for e in entries])
+    return render(
+        request, "dissemination/detail.html", {"d": d, "entries": entries, "names": names}
+    )
+
+
+def _visible_names(request: HttpRequest, stix_ids: list[str]) -> dict[str, str]:
+    """The display names of those records that the user may see under the working purpose
+    (the restricted queryset, as everywhere): a supervisor who may not see a record sees its
+    id only, never its name."""
+    from accord.intel.models import Record
+
+    purpose = working_context(request).purpose
+    rows = Record.objects.restrict(request.user, purpose=purpose).filter(stix_id__in=stix_ids)
+    return {sid: name for sid, name in rows.values_list("stix_id", "display_name") if name}
 
 
 @member_required
@@ -119,11 +173,16 @@ def approvals(request: HttpRequest) -> HttpResponse:
             except (PermissionDenied, DisseminationError) as exc:
                 messages.error(request, str(exc) or "not allowed")
         return redirect("web:dissemination:approvals")
-    pending = ApprovalRequest.objects.filter(status="pending").select_related(
-        "entry", "entry__peer", "entry__dissemination__requested_by"
+    pending = list(
+        ApprovalRequest.objects.filter(status="pending").select_related(
+            "entry", "entry__peer", "entry__dissemination__requested_by"
+        )
     )
+    names = _visible_names(request, [a.entry.stix_id for a in pending])
     return render(
-        request, "dissemination/approvals.html", {"pending": pending, "form": ApprovalForm()}
+        request,
+        "dissemination/approvals.html",
+        {"pending": pending, "form": ApprovalForm(), "names": names},
     )
 
 

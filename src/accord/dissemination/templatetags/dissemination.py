@@ -1,5 +1,7 @@
 """``{% dissemination_box record %}``: provenance, revoked banner, the Share action and, for
-this node's own shared records, Revoke / Order deletion on the record page."""
+this node's own shared records, Revoke / Order deletion on the record page. Filters that put
+decisions and statuses in plain words for analysts and supervisors (``decision_label``,
+``status_label``, ``status_class``) and name a peer (``peer_label``)."""
 
 from __future__ import annotations
 
@@ -7,9 +9,70 @@ from typing import Any
 
 from django import template
 
-__all__ = ["dissemination_box"]
+__all__ = [
+    "decision_label",
+    "dissemination_box",
+    "name_of",
+    "peer_label",
+    "status_class",
+    "status_label",
+]
 
 register = template.Library()
+
+#: The policy decisions in plain words (the codes stay in the REST API and the audit log).
+DECISION_LABELS = {
+    "ALLOW": "Allowed",
+    "NEEDS_APPROVAL": "Needs approval",
+    "HIT_NO_HIT_ONLY": "Hit/no-hit only",
+    "DENY": "Refused",
+}
+
+#: The stylesheet's status badge per entry status (``accord.css``: ``.status-*``).
+_STATUS_CLASSES = {
+    "queued": "status-queued",
+    "awaiting_approval": "status-running",
+    "awaiting_consent": "status-running",
+    "recorded": "status-done",
+    "denied": "status-failed",
+}
+
+
+@register.filter
+def decision_label(code: str) -> str:
+    """``ALLOW`` -> "Allowed" (an unknown code is shown as it is)."""
+    return DECISION_LABELS.get(str(code), str(code))
+
+
+@register.filter
+def status_label(code: str) -> str:
+    """An entry status code (``awaiting_approval``) in plain words, as the model labels it."""
+    from accord.dissemination.models import DisseminationEntry
+
+    try:
+        return str(DisseminationEntry.Status(str(code)).label)
+    except ValueError:
+        return str(code)
+
+
+@register.filter
+def status_class(code: str) -> str:
+    """The badge class of an entry status."""
+    return _STATUS_CLASSES.get(str(code), "")
+
+
+@register.filter
+def name_of(names: dict[str, str], stix_id: str) -> str:
+    """The record's display name from a view's map of visible names, else its id."""
+    return names.get(stix_id, stix_id) if isinstance(names, dict) else stix_id
+
+
+@register.filter
+def peer_label(peer: Any, node_id: str = "") -> str:
+    """A peer as people know it: "BKA Germany (DE)"; its node id when it has no name."""
+    if peer is None:
+        return node_id
+    return f"{peer.name or peer.node_id} ({peer.jurisdiction})"
 
 
 @register.inclusion_tag("dissemination/_record_box.html", takes_context=True)
