@@ -2,17 +2,23 @@
 ``accord serve`` of node A (NL) with its four partners registered as peers (B DE, C KE, D BR,
 E US) and the demo agreements loaded.
 
-The analyst uploads the suspect (TLP:AMBER, H2, counter-terrorism) on the import page, opens it,
-shares it with B, C, D and E: the preview shows each decision with its reason (B ALLOW, C
-HIT_NO_HIT_ONLY, D DENY, E NEEDS_APPROVAL for the death penalty), sending queues B's delivery,
-records C, denies D and holds E; a supervisor approves E with the assurance reference and E's
-delivery is queued too. The peers are not running (delivery is not what this test is about,
+The analyst uploads the suspect and an associate (TLP:AMBER, H2, counter-terrorism) and a person
+another organisation created, on the import page; opens the suspect, shares it, adds the two
+other records by id on the share page (a wrong id is refused next to the field) and picks B, C,
+D and E by name: the preview shows, per record, each decision in plain words with its reason
+(B allowed, C hit/no-hit only, D refused, E needs approval for the death penalty) and blocks the
+foreign person up front (this node cannot sign it); the analyst leaves it out and sends:
+B's deliveries are queued, C recorded, D denied, E held; a supervisor approves E for both
+records with the assurance reference, using the labelled fields, and E's deliveries are queued
+too. The peers are not running (delivery is not what this test is about,
 tests/functional/test_dissemination.py covers it): every delivery stays in the outbox, queued
 or failed and waiting to be retried.
 """
 
 from __future__ import annotations
 
+import copy
+import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,7 +28,8 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from tests.browser.samples import SUSPECT_ID, suspect_bundle
+from accord.engine.stix.person import PERSON_EXTENSION_ID
+from tests.browser.samples import CREATOR, SUSPECT_ID, SUSPECT_NAME, suspect_bundle
 from tests.nodes import REPO, NodeServer, accord_cli, free_port, run_python
 
 pytestmark = pytest.mark.browser
@@ -38,12 +45,17 @@ PEERS = {  # letter: (node id, jurisdiction, name)
 }
 #: An outbox item that is still waiting (the peer is down): not delivered, not rejected.
 WAITING = re.compile(r"^(Queued|Sending|Failed \(will retry\))")
+#: Per recipient (as the page names it): the decision and what happens, in plain words.
 EXPECTED = {
-    "node-b": ("ALLOW", "Queued for delivery"),
-    "node-c": ("HIT_NO_HIT_ONLY", "Recorded (hit/no-hit only: nothing sent)"),
-    "node-d": ("DENY", "Denied (nothing sent)"),
-    "node-e": ("NEEDS_APPROVAL", "Awaiting a supervisor's approval"),
+    "BKA Germany (DE)": ("Allowed", "Queued for delivery"),
+    "ATPU Kenya (KE)": ("Hit/no-hit only", "Recorded (hit/no-hit only: nothing sent)"),
+    "Policia Federal Brazil (BR)": ("Refused", "Denied (nothing sent)"),
+    "FBI United States (US)": ("Needs approval", "Awaiting a supervisor's approval"),
 }
+ASSOCIATE_ID = "identity--3f9d2c1b-7a6e-4d5c-9b8a-1e2f3a4b5c02"
+ASSOCIATE_NAME = "Karim Haddad"
+FOREIGN_ID = "identity--3f9d2c1b-7a6e-4d5c-9b8a-1e2f3a4b5c03"
+FOREIGN_NAME = "Samir Othman"
 
 
 IDENTITY = """
@@ -104,28 +116,55 @@ def sign_in(browser: Any, url: str, username: str) -> Any:
     return page
 
 
-def _rows(table: Any) -> dict[str, list[str]]:
-    """A table's body rows by their first cell's text (the recipient), as lists of cell texts."""
+def _bundle(creator: str) -> bytes:
+    """Flow 1's suspect, an associate recorded by this node too, and a person that another
+    organisation created (its ``created_by_ref`` is not this node: imported from a partner's
+    file, not received from a peer), which this node cannot sign and so cannot send."""
+    bundle = json.loads(suspect_bundle(creator))
+    suspect = bundle["objects"][1]
+    associate = copy.deepcopy(suspect)
+    associate.update(id=ASSOCIATE_ID, name=ASSOCIATE_NAME)
+    associate["extensions"][PERSON_EXTENSION_ID]["names"] = [
+        {"full_name": ASSOCIATE_NAME, "name_type": "primary", "script": "Latn"}
+    ]
+    associate["extensions"][PERSON_EXTENSION_ID]["documents"] = []
+    foreign = copy.deepcopy(associate)
+    foreign.update(id=FOREIGN_ID, name=FOREIGN_NAME, created_by_ref=CREATOR)
+    foreign["extensions"][PERSON_EXTENSION_ID]["names"][0]["full_name"] = FOREIGN_NAME
+    bundle["objects"] += [associate, foreign]
+    return json.dumps(bundle, ensure_ascii=False).encode()
+
+
+def _decisions(page: Any, record_name: str) -> dict[str, list[str]]:
+    """The preview's rows for one record (its own table under its heading), by recipient."""
+    section = page.locator("section.share-record").filter(
+        has=page.get_by_role("heading", name=record_name)
+    )
     rows: dict[str, list[str]] = {}
-    for row in table.locator("tbody tr").all():
+    for row in section.locator("tbody tr").all():
         cells = [c.inner_text().strip() for c in row.locator("td").all()]
         rows[cells[0]] = cells
     return rows
+
+
+def _label(letter: str) -> str:
+    _, jurisdiction, name = PEERS[letter]
+    return f"{name} ({jurisdiction})"
 
 
 def test_flow1_share_preview_send_and_supervisor_approval(browser, node_a, screenshots, tmp_path):
     url = node_a.url
     analyst = sign_in(browser, url, ANALYST)
     try:
-        # A's analyst records the suspect: upload on the import page, wait for the report.
+        # A's analyst records the suspect and an associate: upload on the import page.
         upload = tmp_path / "suspect.json"
-        upload.write_bytes(suspect_bundle(node_a.identity_id))
+        upload.write_bytes(_bundle(node_a.identity_id))
         analyst.get_by_role("link", name="Import").click()
         analyst.get_by_label("File").set_input_files(str(upload))
         analyst.get_by_role("button", name="Import").click()
         analyst.wait_for_url(re.compile(r"/imports/\d+/"))
         analyst.get_by_text("Import finished").wait_for(timeout=30_000)
-        assert analyst.locator("#report-imported").inner_text() == "2"  # marking + suspect
+        assert analyst.locator("#report-imported").inner_text() == "4"  # marking + 3 persons
 
         # The record: AMBER, H2; then Share…
         analyst.goto(url + f"records/{SUSPECT_ID}/")
@@ -134,31 +173,61 @@ def test_flow1_share_preview_send_and_supervisor_approval(browser, node_a, scree
         assert analyst.get_by_role("cell", name="يوسف الراشدي").is_visible()
         analyst.get_by_role("link", name="Share…").click()
         analyst.wait_for_url(re.compile(r"/disseminations/new/"))
-        for _, (_, jurisdiction, name) in PEERS.items():
-            analyst.get_by_label(f"{name} ({jurisdiction})").check()
-        analyst.get_by_label("Purpose", exact=True).last.select_option("counter-terrorism")
+        records = analyst.get_by_role("group", name="Records to share")
+        assert records.get_by_label(re.compile(SUSPECT_NAME)).is_checked()
+
+        # More records by id: a wrong one is refused next to the field, the text kept.
+        add = analyst.get_by_label("Add more records")
+        add.fill(f"{ASSOCIATE_ID}\nidentity--00000000-0000-4000-8000-0000000000ff")
+        analyst.get_by_role("button", name="Add records").click()
+        error = analyst.locator("#add-records-errors")
+        assert "No record you may see has the id" in error.inner_text()
+        assert ASSOCIATE_ID in analyst.get_by_label("Add more records").input_value()
+        analyst.get_by_label("Add more records").fill(f"{ASSOCIATE_ID}\n{FOREIGN_ID}")
+        analyst.get_by_role("button", name="Add records").click()
+        records = analyst.get_by_role("group", name="Records to share")
+        for name in (SUSPECT_NAME, ASSOCIATE_NAME, FOREIGN_NAME):
+            assert records.get_by_label(re.compile(re.escape(name))).is_checked()
+        assert analyst.get_by_label("Add more records").input_value() == ""
+
+        for letter in PEERS:
+            analyst.get_by_label(_label(letter)).check()
+        purpose = analyst.get_by_label("Purpose of this disclosure")
+        assert purpose.input_value() == "counter-terrorism"  # from the working purpose
         analyst.get_by_label("Assurance reference").fill(ASSURANCE)
         analyst.get_by_role("button", name="Preview decisions").click()
 
-        # Each recipient's decision with its reason, before anything is sent.
-        table = analyst.locator("main table.table")
-        table.wait_for()
-        preview = _rows(table)
-        assert {k: v[1] for k, v in preview.items()} == {k: v[0] for k, v in EXPECTED.items()}
-        assert "agreement demo-nl-de-ct" in preview["node-b"][3]
-        assert "hit/no-hit" in preview["node-c"][3]
-        assert "no agreement in force" in preview["node-d"][3]
-        assert "death penalty" in preview["node-e"][3].lower()
+        # Each recipient's decision per record, in plain words, with its reason, before sending.
+        analyst.locator("#decisions").wait_for()
+        for name in (SUSPECT_NAME, ASSOCIATE_NAME):
+            preview = _decisions(analyst, name)
+            assert {k: (v[1], v[2]) for k, v in preview.items()} == EXPECTED, name
+            assert "agreement demo-nl-de-ct" in preview[_label("B")][3]
+            assert "hit/no-hit" in preview[_label("C")][3]
+            assert "no agreement in force" in preview[_label("D")][3]
+            assert "death penalty" in preview[_label("E")][3].lower()
+        foreign = _decisions(analyst, FOREIGN_NAME)
+        assert {v[1] for v in foreign.values()} == {"Refused"}
+        assert all("cannot sign it" in v[3] for v in foreign.values())
+        blocked = analyst.locator("section.share-record").filter(has_text=FOREIGN_NAME)
+        assert "This record cannot be sent." in blocked.get_by_role("alert").inner_text()
+        assert "node-b" not in analyst.locator("#decisions").inner_text()
         analyst.screenshot(path=str(screenshots / "flow1-01-preview.png"), full_page=True)
 
-        # Send: B queued, C recorded, D denied, E held for a supervisor.
+        # The analyst leaves the blocked record out and sends the other two.
+        analyst.get_by_role("group", name="Records to share").get_by_label(
+            re.compile(re.escape(FOREIGN_NAME))
+        ).uncheck()
         analyst.get_by_role("button", name="Send").click()
         analyst.wait_for_url(re.compile(r"/disseminations/[0-9a-f-]{36}/$"))
         detail_url = analyst.url
-        sent = _rows_by_recipient(analyst)
-        assert {k: (v[2], v[3]) for k, v in sent.items()} == EXPECTED
-        assert WAITING.match(sent["node-b"][4]), sent["node-b"]  # in the outbox: B is down
-        assert sent["node-e"][4] == "\N{EN DASH}"  # nothing in the outbox until approved
+        sent = _rows_by_record_and_recipient(analyst)
+        assert {k[0] for k in sent} == {SUSPECT_NAME, ASSOCIATE_NAME}
+        for name in (SUSPECT_NAME, ASSOCIATE_NAME):
+            assert {k[1]: (v[2], v[3]) for k, v in sent.items() if k[0] == name} == EXPECTED
+            b = sent[(name, _label("B"))]
+            assert WAITING.match(b[4]), b  # in the outbox: B is down
+            assert sent[(name, _label("E"))][4] == "\N{EN DASH}"  # nothing queued until approved
         analyst.screenshot(path=str(screenshots / "flow1-02-sent.png"), full_page=True)
         assert analyst.console_errors == []
     finally:
@@ -167,28 +236,32 @@ def test_flow1_share_preview_send_and_supervisor_approval(browser, node_a, scree
     supervisor = sign_in(browser, url, SUPERVISOR)
     try:
         supervisor.get_by_role("link", name="Approvals").click()
-        card = supervisor.locator("section.card").filter(has_text="node-e")
-        assert SUSPECT_ID in card.inner_text() and ASSURANCE in card.inner_text()
-        card.locator("select[name=decision]").select_option("approve")
-        card.locator("textarea[name=reason]").fill("Assurance received from the US DOJ; approved")
-        card.get_by_role("button", name="Record decision").click()
-        assert "Decision recorded." in supervisor.locator(".messages").inner_text()
-        assert supervisor.locator("section.card").filter(has_text="node-e").count() == 0
+        cards = supervisor.locator("section.card").filter(has_text=_label("E"))
+        assert cards.count() == 2  # one per record
+        for name in (SUSPECT_NAME, ASSOCIATE_NAME):
+            card = supervisor.locator("section.card").filter(has_text=name)
+            assert ASSURANCE in card.inner_text() and "node-e" not in card.inner_text()
+            card.get_by_label("Decision").select_option("approve")
+            card.get_by_label("Reason").fill("Assurance received from the US DOJ; approved")
+            card.get_by_role("button", name="Record decision").click()
+            assert "Decision recorded." in supervisor.locator(".messages").inner_text()
+        assert supervisor.locator("section.card").filter(has_text=_label("E")).count() == 0
         supervisor.goto(detail_url)
-        after = _rows_by_recipient(supervisor)
-        assert after["node-e"][3] == "Queued for delivery"
-        assert WAITING.match(after["node-e"][4]), after["node-e"]
-        assert after["node-d"][3] == "Denied (nothing sent)"
+        after = _rows_by_record_and_recipient(supervisor)
+        for name in (SUSPECT_NAME, ASSOCIATE_NAME):
+            assert after[(name, _label("E"))][3] == "Queued for delivery"
+            assert WAITING.match(after[(name, _label("E"))][4]), after
+            assert after[(name, _label("D"))][3] == "Denied (nothing sent)"
         supervisor.screenshot(path=str(screenshots / "flow1-03-approved.png"), full_page=True)
         assert supervisor.console_errors == []
     finally:
         supervisor.context.close()
 
 
-def _rows_by_recipient(page: Any) -> dict[str, list[str]]:
-    """The dissemination page's rows by recipient node (second column)."""
-    rows: dict[str, list[str]] = {}
+def _rows_by_record_and_recipient(page: Any) -> dict[tuple[str, str], list[str]]:
+    """The dissemination page's rows by (record name, recipient name and jurisdiction)."""
+    rows: dict[tuple[str, str], list[str]] = {}
     for row in page.locator("main table.table tbody tr").all():
         cells = [c.inner_text().strip() for c in row.locator("td").all()]
-        rows[cells[1]] = cells
+        rows[(cells[0], cells[1])] = cells
     return rows
