@@ -286,9 +286,9 @@ def _unsignable(record: Any, me: Any) -> str:
     if creator == me.identity_id:
         return ""
     return (
-        f"this record was created by {creator or 'no identity'}, not by this node, and was not "
-        "received from a partner: this node cannot sign it, so it cannot be sent. Only its "
-        "originator can disclose it (or record it on this node as this node's own)"
+        f"another organisation created this record ({creator or 'no creator given'}) and it "
+        "was not received from a partner: this node cannot sign it, so it cannot be sent. "
+        "Ask its originator to share it"
     )
 
 
