@@ -76,12 +76,15 @@ def pull_peers() -> dict[str, dict[str, Any]]:
 
 
 def request_delivery() -> None:
-    """Queue a delivery pass, unless the last one queued from this process has not run yet."""
+    """Queue a delivery pass, unless the last one queued from this process has not started
+    yet (it will see the new items). A pass already running may have claimed its items before
+    the new ones were committed, so then another one is queued: otherwise the new items would
+    wait for the scheduler's next tick (seconds of latency)."""
     with _lock:
         if _pending:
             try:
                 _pending[0].refresh()
-                if _pending[0].status in ("READY", "RUNNING"):
+                if _pending[0].status == "READY":
                     return
             except Exception:  # a result that cannot be refreshed: queue a new one
                 log.debug("peers: the last delivery result is unreadable; queueing another")
