@@ -86,7 +86,7 @@ def node(tmp_path_factory) -> Iterator[dict[str, str]]:
             try:
                 requests.get(url, timeout=2)
                 break
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):  # not up, or slow to answer
                 assert time.monotonic() < deadline, "accord serve did not start"
                 time.sleep(0.3)
         yield {"url": url, "collection": cid, "root": url + "accord/"}

@@ -92,7 +92,9 @@ if _database_url:
 else:
     DATABASES = {
         "default": {
-            "ENGINE": "django.db.backends.sqlite3",
+            # Django's SQLite backend, which also keeps the WAL between requests (see
+            # accord.node.sqlite_backend.base: otherwise each request's close checkpoints it).
+            "ENGINE": "accord.node.sqlite_backend",
             "NAME": str(DATA_DIR / "accord.sqlite3"),
             "OPTIONS": {
                 "timeout": 30,
