@@ -15,9 +15,16 @@ from typing import Any
 
 from django import forms
 
-from accord.engine.stix.markings import PURPOSES
+from accord.engine.stix.markings import HANDLING_CODES, PURPOSES
 
-__all__ = ["MAX_SHARE_RECORDS", "ApprovalForm", "ConsentAnswerForm", "RevokeForm", "ShareForm"]
+__all__ = [
+    "MAX_SHARE_RECORDS",
+    "ApprovalForm",
+    "ConsentAnswerForm",
+    "PersonRecordForm",
+    "RevokeForm",
+    "ShareForm",
+]
 
 #: The most records one share may carry (one page of decisions an analyst can still read).
 MAX_SHARE_RECORDS = 50
@@ -200,3 +207,99 @@ class RevokeForm(forms.Form):
 class ConsentAnswerForm(forms.Form):
     decision = forms.ChoiceField(choices=[("grant", "Grant"), ("refuse", "Refuse")])
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
+
+
+#: Scripts offered for a name written in another script (ISO 15924 codes).
+SCRIPTS = [
+    ("Arab", "Arabic"),
+    ("Cyrl", "Cyrillic"),
+    ("Hebr", "Hebrew"),
+    ("Hans", "Chinese (simplified)"),
+    ("Hant", "Chinese (traditional)"),
+    ("Deva", "Devanagari"),
+    ("Grek", "Greek"),
+    ("Geor", "Georgian"),
+    ("Armn", "Armenian"),
+    ("Ethi", "Ethiopic"),
+    ("Thai", "Thai"),
+]
+
+_COUNTRY = re.compile(r"^[A-Z]{2}$")
+
+
+class PersonRecordForm(forms.Form):
+    """A new person of interest recorded by this node (names, birth date, nationality, passport)
+    with its markings: TLP, handling code and the purposes it may be used for."""
+
+    name = forms.CharField(label="Name (Latin script)", max_length=300)
+    other_name = forms.CharField(label="Name in another script", max_length=300, required=False)
+    other_script = forms.ChoiceField(
+        label="Script of that name", choices=[("", "(none)"), *SCRIPTS], required=False
+    )
+    aliases = forms.CharField(
+        label="Aliases",
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="One per line.",
+    )
+    birth_date = forms.DateField(
+        label="Date of birth",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="YYYY-MM-DD",
+    )
+    nationality = forms.CharField(
+        label="Nationality", max_length=2, required=False, help_text="Two-letter code, e.g. SY."
+    )
+    passport_number = forms.CharField(label="Passport number", max_length=100, required=False)
+    passport_country = forms.CharField(
+        label="Passport issued by", max_length=2, required=False, help_text="Two-letter code."
+    )
+    tlp = forms.ChoiceField(
+        label="TLP",
+        choices=[
+            ("clear", "TLP:CLEAR"),
+            ("green", "TLP:GREEN"),
+            ("amber", "TLP:AMBER"),
+            ("amber+strict", "TLP:AMBER+STRICT"),
+            ("red", "TLP:RED"),
+        ],
+        initial="amber",
+    )
+    handling_code = forms.ChoiceField(
+        label="Handling code",
+        choices=[("", "None"), *((k, f"{k}: {v}") for k, v in HANDLING_CODES.items())],
+        required=False,
+    )
+    purposes = forms.MultipleChoiceField(
+        label="May be used only for",
+        choices=[(k, v) for k, v in PURPOSES.items() if k != "oversight-review"],
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text="Leave all unticked for no purpose restriction.",
+    )
+
+    def _country(self, name: str) -> str:
+        value = (self.cleaned_data.get(name) or "").strip().upper()
+        if value and not _COUNTRY.match(value):
+            raise forms.ValidationError("Use the two-letter country code (ISO 3166), e.g. SY.")
+        return value
+
+    def clean_nationality(self) -> str:
+        return self._country("nationality")
+
+    def clean_passport_country(self) -> str:
+        return self._country("passport_country")
+
+    def clean_aliases(self) -> list[str]:
+        raw = self.cleaned_data.get("aliases") or ""
+        return list(dict.fromkeys(line.strip() for line in raw.splitlines() if line.strip()))
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("other_name") and not data.get("other_script"):
+            self.add_error("other_script", "Choose the script of the other name.")
+        if data.get("passport_country") and not data.get("passport_number"):
+            self.add_error("passport_number", "Give the passport number, or clear its country.")
+        return data

@@ -12,9 +12,17 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_http_methods
 
-from accord.dissemination.forms import ApprovalForm, ConsentAnswerForm, RevokeForm, ShareForm
+from accord.dissemination.forms import (
+    ApprovalForm,
+    ConsentAnswerForm,
+    PersonRecordForm,
+    RevokeForm,
+    ShareForm,
+)
 from accord.dissemination.models import ApprovalRequest, ConsentRequest, Dissemination
 from accord.dissemination.services import (
     UNSIGNABLE_CODE,
@@ -26,6 +34,7 @@ from accord.dissemination.services import (
     revoke,
     share,
 )
+from accord.oversight.services import Outcome, audit
 from accord.web.access import member_required, working_context
 
 __all__ = [
@@ -33,6 +42,7 @@ __all__ = [
     "consents",
     "dissemination_detail",
     "dissemination_list",
+    "person_new",
     "revoke_record",
     "share_new",
 ]
@@ -110,6 +120,60 @@ def _by_record(records: list[Any], decided: list[Any]) -> list[dict[str, Any]]:
             }
         )
     return groups
+
+
+@member_required
+@require_http_methods(["GET", "POST"])
+def person_new(request: HttpRequest) -> HttpResponse:
+    """GET/POST /disseminations/person/new/: record a person of interest on this node (names,
+    birth date, nationality, passport, TLP, handling code, purposes), then go on to share it.
+    The object is stored through the validated, audited import path; a refusal is shown next
+    to the field it concerns, with everything typed kept."""
+    from accord.dissemination.person_records import PersonEntry, record_person
+    from accord.intel.services import RecordRefused
+
+    if not request.user.can("record.create"):
+        raise PermissionDenied
+    ctx = working_context(request)
+    form = PersonRecordForm(request.POST or None, initial={"purposes": [ctx.purpose]})
+    if request.method == "POST" and not form.is_valid():
+        # Refused input is audited (which fields, not what was typed: it may be personal data).
+        audit(
+            request.user,
+            "record.create",
+            purpose=ctx.purpose,
+            outcome=Outcome.REFUSED,
+            detail={"what": "person form", "fields": sorted(form.errors)},
+        )
+    elif request.method == "POST":
+        data = form.cleaned_data
+        entry = PersonEntry(
+            name=data["name"].strip(),
+            tlp=data["tlp"],
+            handling_code=data["handling_code"],
+            purposes=tuple(data["purposes"]),
+            other_name=data["other_name"].strip(),
+            other_script=data["other_script"],
+            aliases=tuple(data["aliases"]),
+            birth_date=data["birth_date"],
+            nationality=data["nationality"],
+            passport_number=data["passport_number"].strip(),
+            passport_country=data["passport_country"],
+        )
+        try:
+            record = record_person(request.user, entry, purpose=ctx.purpose)
+        except RecordRefused as exc:
+            for refusal in exc.refusals:
+                form.add_error(None, f"Not stored: {refusal.path or 'record'}: {refusal.message}")
+        except DisseminationError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(
+                request, f"Recorded {record.display_name}. Choose the recipients to share it."
+            )
+            share_url = reverse("web:dissemination:new")
+            return redirect(f"{share_url}?{urlencode({'record': record.stix_id})}")
+    return render(request, "dissemination/person_new.html", {"form": form, "working": ctx})
 
 
 @member_required
