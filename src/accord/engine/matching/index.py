@@ -12,17 +12,20 @@ keys built on the phonetic skeletons of its content tokens (``normalize.skeleton
   looks up each year its date allows), which separates namesakes of common names.
 
 Keys are hashed to ints (one process, so Python's string hash is stable; forked workers inherit
-it) and map to a slot (one entry) or an ``array('i')`` of slots. ``add`` appends; ``revoke``
+it) and map to a slot (one entry) or an ``array('i')`` of slots (ascending: slots only grow).
+``add`` appends and keeps the entry prepared for scoring (``prepared.prepare``); ``revoke``
 tombstones the slot (postings are skipped, and compacted when a quarter of them are dead), so
 neither needs a rebuild.
 
-A query is answered in three steps: (1) the query's keys are looked up and each slot collects
-the weights of the keys it shares (``p`` and ``i`` keys weigh more than ``t`` keys; ``t`` keys
-held by more than ``COMMON`` entries are skipped while rarer keys exist); when no slot shares
-every pair of query parts, the pair keys are looked up again with each part's skeleton changed
-by one edit (a typo: deletion, insertion, substitution, transposition); (2) a cheap pre-score
-adds agreement of birth dates (same day, same year) to the key weight; (3) the best ``pool``
-slots are scored with the algorithm.
+A query is answered in three steps: (1) the query's keys are looked up, rarest first (``t``
+keys held by more than ``COMMON`` entries are skipped while rarer keys exist, ``MAX_POSTINGS``
+read at most); when no entry holds every pair key of a query name, pair keys with one part's
+skeleton changed by one edit (a typo: deletion, insertion, substitution, transposition) are
+added, for edits that are skeletons of indexed parts; (2) each slot's pre-score is the summed
+weight of the keys it shares (``p`` and ``i`` keys weigh more than ``t`` keys), +2 for the
+query's exact birth date, and the best ``pool`` slots are kept, with MaxScore pruning once no
+slot not yet found can reach them (``_best``); (3) those are scored with the algorithm, on the
+prepared entries (the same score as ``Algorithm.score``).
 """
 
 from __future__ import annotations
@@ -119,6 +122,8 @@ def _edits(s: str) -> Iterator[str]:
 
 @dataclass(frozen=True, slots=True)
 class Candidate:
+    """An entry found for a query: its slot, the person and the algorithm's score."""
+
     slot: int
     person: Person
     score: float
