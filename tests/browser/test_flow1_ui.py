@@ -258,6 +258,48 @@ def test_flow1_share_preview_send_and_supervisor_approval(browser, node_a, scree
         supervisor.context.close()
 
 
+def test_flow1_starts_from_the_record_a_person_form(browser, node_a, screenshots):
+    """Flow 1 without a STIX file: the analyst records the suspect on the form (labelled
+    fields; a wrong country code is refused next to its field, nothing typed lost), lands on
+    the share page with the new record ticked, and B (full sharing) is allowed."""
+    url = node_a.url
+    analyst = sign_in(browser, url, ANALYST)
+    try:
+        analyst.goto(url + "disseminations/new/")
+        analyst.get_by_role("link", name="record a new person").click()
+        analyst.wait_for_url(re.compile(r"/disseminations/person/new/$"))
+        analyst.get_by_label("Name (Latin script)").fill("Omar Farouk Bashir")
+        analyst.get_by_label("Name in another script").fill("عمر فاروق بشير")
+        analyst.get_by_label("Script of that name").select_option("Arab")
+        analyst.get_by_label("Aliases").fill("Abu Hafs\nO. F. Bashir")
+        analyst.get_by_label("Date of birth").fill("1990-07-02")
+        analyst.get_by_label("Nationality").fill("S1")  # maxlength keeps it to 2
+        analyst.get_by_label("Passport number").fill("P01234567")
+        analyst.get_by_label("Passport issued by").fill("SD")
+        analyst.get_by_label("TLP", exact=True).select_option("amber")
+        analyst.get_by_label("Handling code").select_option("H2")
+        purposes = analyst.get_by_role("group", name="May be used only for")
+        assert purposes.get_by_label(re.compile("terrorist offences")).is_checked()
+        analyst.get_by_role("button", name="Record the person").click()
+        assert "Use the two-letter country code" in analyst.get_by_role("alert").inner_text()
+        assert analyst.get_by_label("Passport number").input_value() == "P01234567"
+        analyst.get_by_label("Nationality").fill("SD")
+        analyst.get_by_role("button", name="Record the person").click()
+        analyst.wait_for_url(re.compile(r"/disseminations/new/\?record=identity--"))
+        assert "Recorded Omar Farouk Bashir" in analyst.locator(".messages").inner_text()
+        records = analyst.get_by_role("group", name="Records to share")
+        assert records.get_by_label(re.compile("Omar Farouk Bashir.*TLP:AMBER, H2")).is_checked()
+        analyst.get_by_label(_label("B")).check()
+        analyst.get_by_role("button", name="Preview decisions").click()
+        analyst.locator("#decisions").wait_for()
+        rows = _decisions(analyst, "Omar Farouk Bashir")
+        assert rows[_label("B")][1:3] == ["Allowed", "Queued for delivery"]
+        analyst.screenshot(path=str(screenshots / "flow1-04-person-form.png"), full_page=True)
+        assert analyst.console_errors == []
+    finally:
+        analyst.context.close()
+
+
 def _rows_by_record_and_recipient(page: Any) -> dict[tuple[str, str], list[str]]:
     """The dissemination page's rows by (record name, recipient name and jurisdiction)."""
     rows: dict[tuple[str, str], list[str]] = {}

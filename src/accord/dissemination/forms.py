@@ -231,7 +231,11 @@ class PersonRecordForm(forms.Form):
     """A new person of interest recorded by this node (names, birth date, nationality, passport)
     with its markings: TLP, handling code and the purposes it may be used for."""
 
-    name = forms.CharField(label="Name (Latin script)", max_length=300)
+    name = forms.CharField(
+        label="Name (Latin script)",
+        max_length=300,
+        help_text="Required: the full name as in the identity document.",
+    )
     other_name = forms.CharField(label="Name in another script", max_length=300, required=False)
     other_script = forms.ChoiceField(
         label="Script of that name", choices=[("", "(none)"), *SCRIPTS], required=False

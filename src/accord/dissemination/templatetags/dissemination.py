@@ -14,6 +14,7 @@ __all__ = [
     "dissemination_box",
     "name_of",
     "peer_label",
+    "purpose_label",
     "status_class",
     "status_label",
 ]
@@ -65,6 +66,14 @@ def status_class(code: str) -> str:
 def name_of(names: dict[str, str], stix_id: str) -> str:
     """The record's display name from a view's map of visible names, else its id."""
     return names.get(stix_id, stix_id) if isinstance(names, dict) else stix_id
+
+
+@register.filter
+def purpose_label(code: str) -> str:
+    """A purpose code (``counter-terrorism``) as its description."""
+    from accord.engine.stix.markings import PURPOSES
+
+    return PURPOSES.get(str(code), str(code))
 
 
 @register.filter
