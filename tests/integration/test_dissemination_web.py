@@ -219,3 +219,24 @@ def test_purpose_of_the_disclosure_defaults_to_the_working_purpose(named, people
     html = client.get(URL, {"record": first}).content.decode()
     assert "Purpose of this disclosure" in html
     assert re.search(r'<option value="border-security" selected>', html)
+
+
+def test_a_record_restricted_to_other_purposes_is_refused_next_to_the_purpose(named, people):
+    from accord.engine.stix.markings import HandlingMarking, handling_marking_definition
+
+    ct_only = handling_marking_definition(HandlingMarking(purposes=(PURPOSE,)))
+    obj = person_object(5, created_by_ref=peer_identity_id("node-a"), extra_refs=(ct_only["id"],))
+    assert ingest_objects(None, [ct_only, obj], source="test").ok
+    client = _client(people["ana"])  # working purpose: counter-terrorism (the default)
+    page = client.post(
+        URL,
+        {
+            "records": [obj["id"]],
+            "recipients": ["node-b"],
+            "purpose": "border-security",
+            "action": "send",
+        },
+    )
+    text = _text(page)
+    assert page.status_code == 200 and not Dissemination.objects.exists()
+    assert f"The record {obj['id']} may not be used for this purpose" in text

@@ -150,7 +150,7 @@ class ShareForm(forms.Form):
         return ids
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data: dict[str, Any] = super().clean()
         if "records" in data and "add_records" in data:
             ids = list(dict.fromkeys([*data["records"], *data["add_records"]]))
             if not ids:
@@ -167,10 +167,10 @@ class ShareForm(forms.Form):
         """After a valid submission: the added ids join the ticked records (shown checked) and
         the "add" box is emptied, so that the next submission carries them all."""
         ids = self.cleaned_data["all_records"]
-        data = self.data.copy()
-        data.setlist("records", ids)
-        data["add_records"] = ""
-        self.data = data
+        posted: Any = self.data.copy()
+        posted.setlist("records", ids)
+        posted["add_records"] = ""
+        self.data = posted
         self.fields["records"].choices = [(sid, self._label(sid)) for sid in ids]
         self._bound_fields_cache.clear()
 
@@ -301,7 +301,7 @@ class PersonRecordForm(forms.Form):
         return list(dict.fromkeys(line.strip() for line in raw.splitlines() if line.strip()))
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data: dict[str, Any] = super().clean()
         if data.get("other_name") and not data.get("other_script"):
             self.add_error("other_script", "Choose the script of the other name.")
         if data.get("passport_country") and not data.get("passport_number"):

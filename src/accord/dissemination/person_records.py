@@ -39,7 +39,7 @@ class PersonEntry:
 
 
 def _now() -> str:
-    return timezone.now().strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+    return str(timezone.now().strftime("%Y-%m-%dT%H:%M:%S.%f"))[:-3] + "Z"
 
 
 def person_object(entry: PersonEntry, creator: str, marking_refs: list[str]) -> dict[str, Any]:

@@ -84,7 +84,14 @@ def share_new(request: HttpRequest) -> HttpResponse:
             if action == "preview":
                 decided = preview(*args, assurance_reference=data["assurance_reference"])
                 groups = _by_record(form.selected(), decided)
-        except (DisseminationError, RecordNotFound) as exc:
+        except RecordNotFound as exc:
+            # Visible under the working purpose (checked above), not under the disclosure's.
+            form.add_error(
+                "purpose",
+                f"The record {exc} may not be used for this purpose (its markings restrict it "
+                "to other purposes): leave it out or choose another purpose.",
+            )
+        except DisseminationError as exc:
             form.add_error(None, str(exc))
     return render(
         request,
