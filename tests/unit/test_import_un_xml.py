@@ -275,3 +275,40 @@ def test_real_list_low_quality_aliases_become_weak(real_list):
         if n["name_type"] == "former"
     ]
     assert 0 < len(formers) <= 15  # f.k.a.
+
+
+@pytest.mark.parametrize(
+    ("value", "names"),
+    [
+        (
+            "Abdul Rehman; Abd Ur-Rehman; Abdur Rahman",
+            ["Abdul Rehman", "Abd Ur-Rehman", "Abdur Rahman"],
+        ),
+        ("عبدالله السندي (Abdullah Sindhi)", ["عبدالله السندي", "Abdullah Sindhi"]),
+        ("شيخ الفاتح ، الفاتح", ["شيخ الفاتح", "الفاتح"]),
+        ("Kim Jong (Un)", ["Kim Jong (Un)"]),  # same script: part of the name, kept whole
+        ("SMITH, John", ["SMITH, John"]),  # a Latin comma orders the parts, it does not split
+        ("Ahmed ;; ", ["Ahmed"]),
+    ],
+)
+def test_one_alias_element_holding_several_names(value, names):
+    from accord.engine.imports.un_xml import alias_names
+
+    assert alias_names(value) == names
+
+
+def test_real_list_aliases_split_into_their_names(real_list):
+    result, _ = real_list
+    names = {
+        n["full_name"]
+        for o in result.objects
+        for n in o["extensions"][PERSON_EXTENSION_ID]["names"]
+    }
+    assert {"Abdul Rehman", "Abd Ur-Rehman", "Abdur Rahman", "Abdullah Sindhi"} <= names
+    aliases = [
+        n["full_name"]
+        for o in result.objects
+        for n in o["extensions"][PERSON_EXTENSION_ID]["names"]
+        if n["name_type"] != "primary"
+    ]
+    assert not any(";" in n for n in aliases)

@@ -119,6 +119,27 @@ _DTD_REFUSED: Final = (
 )
 
 
+#: Separators the list uses between several names in one ALIAS_NAME (Latin and Arabic
+#: semicolons, the Arabic comma). A Latin comma is not one: "SURNAME, Given" is one name.
+_ALIAS_SEPARATORS: Final = re.compile(r"\s*[;\u061b\u060c]\s*")
+#: A name followed by its form in another script in brackets: "عبدالله السندي (Abdullah Sindhi)".
+_BRACKETED: Final = re.compile(r"^(?P<outer>[^()]+?)\s*\((?P<inner>[^()]+)\)\s*$")
+
+
+def alias_names(value: str) -> list[str]:
+    """The names one ALIAS_NAME holds: split on the semicolons (and Arabic comma) the list puts
+    between several aliases, and a bracketed form in another script taken as a name of its own
+    (a bracket in the same script is a comment or a part of the name, and stays)."""
+    names: list[str] = []
+    for part in _ALIAS_SEPARATORS.split(value.strip()):
+        bracketed = _BRACKETED.match(part)
+        if bracketed and detect_script(bracketed["outer"]) != detect_script(bracketed["inner"]):
+            names.extend((bracketed["outer"].strip(), bracketed["inner"].strip()))
+        elif part.strip():
+            names.append(part.strip())
+    return names
+
+
 def _load(data: bytes) -> Any:
     if any(marker in data for marker in _DTD_MARKERS):
         raise ImportFormatError(_DTD_REFUSED)
@@ -196,7 +217,8 @@ class _Record:
             name_type = _ALIAS_TYPES.get(quality, "alias")
             if quality and quality not in _ALIAS_TYPES:
                 self.problem(f"Alias {name!r} has an unknown QUALITY {quality!r}; kept as alias.")
-            add(name, name_type)
+            for part in alias_names(name):
+                add(part, name_type)
             note = _first(alias, "NOTE")
             if note:
                 self.comments.append(f"Alias {name}: {note}")
