@@ -96,17 +96,14 @@ def share_new(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "dissemination/share.html",
-        {
-            "form": form,
-            "groups": groups,
-            "working": ctx,
-        },
+        {"form": form, "groups": groups, "working": ctx},
     )
 
 
 def _by_record(records: list[Any], decided: list[Any]) -> list[dict[str, Any]]:
-    """The preview's decisions grouped per record, each with the recipient peer (for its name
-    and jurisdiction) and whether any recipient would receive the record."""
+    """The preview's decisions grouped per record, each row with the recipient peer (for its
+    name and jurisdiction), and the blocking reason of a record this node cannot sign (shown
+    once above its table: it holds for every recipient)."""
     from accord.federation.peers.models import Peer
 
     peers = {p.node_id: p for p in Peer.objects.filter(node_id__in={d.recipient for d in decided})}
