@@ -71,6 +71,24 @@ def test_htmx_search_returns_only_the_results_table(analyst_client, records):
     assert "results-table" in html
 
 
+def test_results_can_be_selected_and_shared_together(analyst_client, records):
+    """An analyst ticks results and goes to one share page with all of them; the list also
+    offers the form that records a person."""
+    html = analyst_client.get("/records/", {"q": "karim"}).content.decode()
+    assert '<form method="get" action="/disseminations/new/">' in html
+    assert f'<input type="checkbox" name="record" value="{PERSON_ID}"' in html
+    assert "Share selected" in html
+    assert 'href="/disseminations/person/new/"' in html
+
+
+def test_roles_that_cannot_share_get_no_selection(client, make_user, records):
+    client.force_login(make_user("sup-legal", role="legal"))
+    html = client.get("/records/", {"q": "karim"}).content.decode()
+    assert "Karim Haddad" in html  # the legal officer reads and searches, but does not share
+    assert 'name="record"' not in html and "Share selected" not in html
+    assert "Record a person" not in html
+
+
 def test_search_filters_by_tlp_and_type(analyst_client, records):
     green = analyst_client.get("/records/", {"tlp": "green"}).content.decode()
     assert "Karim Haddad" not in green

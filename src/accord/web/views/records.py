@@ -83,6 +83,8 @@ def record_list(request: HttpRequest) -> HttpResponse:
         "links": links,
         "denied": denied,
         "problem": problem,
+        "can_create": request.user.can("record.create"),
+        "can_share": request.user.can("record.share"),
     }
     partial = request.htmx and not request.htmx.history_restore_request
     template = "accord/records/_results.html" if partial else "accord/records/list.html"
