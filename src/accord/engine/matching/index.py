@@ -23,20 +23,20 @@ read at most); when no entry holds every pair key of a query name, pair keys wit
 skeleton changed by one edit (a typo: deletion, insertion, substitution, transposition) are
 added, for edits that are skeletons of indexed parts; (2) each slot's pre-score is the summed
 weight of the keys it shares (``p`` and ``i`` keys weigh more than ``t`` keys), +2 for the
-query's exact birth date, and the best ``pool`` slots are kept, with MaxScore pruning once no
-slot not yet found can reach them (``_best``); (3) those are scored with the algorithm, on the
-prepared entries (the same score as ``Algorithm.score``).
+query's exact birth date, summed over every found posting in numpy, and the best ``pool`` live
+slots are kept, ties to the higher slot (``_best``); (3) those are scored with the algorithm,
+on the prepared entries (the same score as ``Algorithm.score``).
 """
 
 from __future__ import annotations
 
-import bisect
-import heapq
 import itertools
 from array import array
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
+
+import numpy as np
 
 from accord.engine.matching.algorithm import DEFAULT, Algorithm
 from accord.engine.matching.features import Person
@@ -145,6 +145,11 @@ class WatchlistIndex:
         self._dead = 0
         #: Skeletons of the indexed name parts (typo variants not in it have no pair keys).
         self._vocabulary: set[str] = set()
+        #: Per slot, for the vectorised pre-score (``_best``): whether the entry is live, and a
+        #: code of its birth date (``_date_codes``); capacity doubles as slots are added.
+        self._live = np.zeros(1024, dtype=np.bool_)
+        self._dates = np.zeros(1024, dtype=np.int32)
+        self._date_codes: dict[str, int] = {}
 
     def __len__(self) -> int:
         return len(self._people) - self._dead
@@ -154,6 +159,11 @@ class WatchlistIndex:
         if person.id and person.id in self._by_id:
             self.revoke(person.id)
         slot = len(self._people)
+        if slot == len(self._live):
+            self._live = np.concatenate([self._live, np.zeros_like(self._live)])
+            self._dates = np.concatenate([self._dates, np.zeros_like(self._dates)])
+        self._live[slot] = True
+        self._dates[slot] = self._date_codes.setdefault(person.birth_date, len(self._date_codes))
         self._people.append(person)
         self._prepared.append(prepare(person, self._shared))
         if person.id:
@@ -191,6 +201,7 @@ class WatchlistIndex:
             return False
         self._people[slot] = None
         self._prepared[slot] = None
+        self._live[slot] = False
         self._dead += 1
         if self._dead * 4 > len(self._people):
             self.compact()
@@ -284,84 +295,51 @@ class WatchlistIndex:
                             extra[k] = _WEIGHT["e"]
         return extra
 
-    def _best(
-        self,
-        found: list[tuple[int, float, Posting]],
-        pool: int,
-        dob: str,
-        stats: dict[str, Any] | None = None,
-    ) -> list[int]:
-        """The ``pool`` live slots with the highest pre-score: the summed weights of the keys
-        they share, +2 for the query's exact birth date.
+    def _best(self, found: list[tuple[int, float, Posting]], pool: int, dob: str) -> list[int]:
+        """The ``pool`` live slots with the highest pre-score, best first: the summed weights of
+        the keys they share, +2 for the query's exact birth date; ties go to the higher slot (the
+        newer entry), as ``heapq.nlargest`` over ``(pre-score, slot)`` orders them.
 
-        Keys are read rarest first. Before a key longer than the slots found so far, the
-        ``pool``-th best pre-score is compared with what the remaining keys could still give a
-        slot not yet found (their weights, and the birth-date bonus); when that is not more,
-        no new slot can make the pool (MaxScore pruning, as in search engines), so the
-        remaining keys are only checked (binary search in their sorted postings) for the slots
-        that can still reach the pool. ``stats`` (tests) receives the number of keys read
-        pruned and the pre-scores."""
-        people = self._people
-        bonus = 2.0 if dob else 0.0
-        found.sort(key=lambda x: x[0])
-        remaining = list(itertools.accumulate((w for _, w, _ in reversed(found)), initial=0.0))
-        remaining.reverse()  # remaining[i]: weight of found[i:]
-        acc: dict[int, float] = {}
-        get = acc.get
-        cut = len(found)
-        theta = 0.0
-        for idx, (n, w, p) in enumerate(found):
-            if n > len(acc) >= pool:
-                theta = self._pool_score(acc, pool)
-                if remaining[idx] + bonus <= theta:
-                    cut = idx
-                    break
+        Every found posting is read (no pruning): the postings (``array('i')``, viewed by numpy
+        without a copy) are concatenated with their key weights repeated, and summed per slot
+        with ``np.unique`` + ``np.bincount`` (sort-based: about 0.1 ms of CPU for 6,000
+        postings; a Python loop took 1 to 2 ms). Weights are multiples of 0.5, so the float
+        sums are exact whatever the order."""
+        arrays: list[np.ndarray[Any, np.dtype[np.int32]]] = []
+        weights: list[float] = []
+        lengths: list[int] = []
+        singles: list[int] = []
+        single_weights: list[float] = []
+        for n, w, p in found:
             if isinstance(p, int):
-                acc[p] = get(p, 0.0) + w
+                singles.append(p)
+                single_weights.append(w)
             else:
-                for s in p:
-                    acc[s] = get(s, 0.0) + w
-        if stats is not None:
-            stats["pruned"] = len(found) - cut
-            stats["scores"] = acc
-        if cut < len(found):
-            reach = theta - remaining[cut] - bonus
-            live = [s for s, v in acc.items() if v >= reach]
-            for n, w, p in found[cut:]:
-                if isinstance(p, int):
-                    if p in acc and acc[p] >= reach:
-                        acc[p] += w
-                    continue
-                for s in live:
-                    i = bisect.bisect_left(p, s)
-                    if i < n and p[i] == s:
-                        acc[s] += w
-            slots: Iterable[int] = live
-        else:
-            slots = acc
-        if len(acc) > pool:
-            floor = self._pool_score(acc, pool) - bonus
-            slots = [s for s in slots if acc[s] >= floor]
-        scored: list[tuple[float, int]] = []
-        for slot in slots:
-            person = people[slot]
-            if person is None:
-                continue
-            w = acc[slot]
-            if dob and person.birth_date == dob:
-                w += 2.0
-            scored.append((w, slot))
-        return [slot for _, slot in heapq.nlargest(pool, scored)]
-
-    def _pool_score(self, acc: dict[int, float], pool: int) -> float:
-        """The ``pool``-th highest pre-score among the live slots of ``acc`` (0 if fewer)."""
+                arrays.append(np.frombuffer(p, dtype=np.int32, count=n))
+                weights.append(w)
+                lengths.append(n)
+        if singles:
+            arrays.append(np.array(singles, dtype=np.int32))
+            weights.extend(single_weights)
+            lengths.extend(itertools.repeat(1, len(singles)))
+        if not arrays:
+            return []
+        slots, inverse = np.unique(np.concatenate(arrays), return_inverse=True)
+        score = np.bincount(inverse, np.repeat(np.array(weights), lengths))
         if self._dead:
-            people = self._people
-            values: Iterable[float] = [v for s, v in acc.items() if people[s] is not None]
-        else:
-            values = acc.values()
-        top = heapq.nlargest(pool, values)
-        return top[-1] if len(top) == pool else 0.0
+            live = self._live[slots]
+            slots, score = slots[live], score[live]
+        code = self._date_codes.get(dob) if dob else None
+        if code is not None:
+            score += np.where(self._dates[slots] == code, 2.0, 0.0)
+        if len(score) > pool:
+            # The pool-th best pre-score; every slot reaching it (ties included) is ranked below.
+            kth = np.partition(score, len(score) - pool)[len(score) - pool]
+            keep = np.flatnonzero(score >= kth)
+            slots, score = slots[keep], score[keep]
+        order = np.lexsort((-slots.astype(np.int64), -score))[:pool]
+        best: list[int] = slots[order].tolist()
+        return best
 
     def _found_keys(self, query: Person) -> list[tuple[int, float, Posting]]:
         """The postings to read for ``query``: its blocking keys (and birth-year keys), and
