@@ -19,7 +19,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
-import rfc8785
+from accord.engine.stix.canonical import canonical_json
 
 __all__ = [
     "ENTRY_FIELDS",
@@ -90,7 +90,7 @@ def leaf_hash(content: Mapping[str, Any]) -> str:
     if missing:
         raise ValueError(f"audit entry lacks {', '.join(missing)}")
     body = {f: content[f] for f in ENTRY_FIELDS}
-    return hashlib.sha256(b"\x00" + rfc8785.dumps(body)).hexdigest()
+    return hashlib.sha256(b"\x00" + canonical_json(body)).hexdigest()
 
 
 def chain_hash(prev_hash: str, leaf: str) -> str:

@@ -31,7 +31,7 @@ from typing import Any
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from accord.engine.signing.canonical import canonical_bytes
+from accord.engine.stix.canonical import canonical_json
 
 __all__ = [
     "SIGNATURE_ALG",
@@ -77,7 +77,7 @@ def b64url_decode(text: str) -> bytes:
 
 def signed_payload(obj: Mapping[str, Any]) -> bytes:
     """The bytes that are signed: RFC 8785 canonical JSON of ``obj`` without its signature."""
-    return canonical_bytes({k: v for k, v in obj.items() if k != SIGNATURE_PROPERTY})
+    return canonical_json({k: v for k, v in obj.items() if k != SIGNATURE_PROPERTY})
 
 
 def sign_object(

@@ -9,7 +9,7 @@ import rfc8785
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from accord.engine.signing.canonical import _fast_path_applies, canonical_bytes
+from accord.engine.stix.canonical import _fast_path_applies, canonical_json
 from accord.intel.bench import person_object
 
 _INT_MAX = 2**53 - 1
@@ -35,21 +35,21 @@ def _reference(value: object) -> bytes:
 @settings(max_examples=600, suppress_health_check=[HealthCheck.too_slow], deadline=None)
 @given(documents)
 def test_same_bytes_as_the_reference_on_generated_documents(doc):
-    assert canonical_bytes(doc) == _reference(doc)
+    assert canonical_json(doc) == _reference(doc)
 
 
 @settings(max_examples=300, deadline=None)
 @given(st.dictionaries(st.text(alphabet=st.characters(max_codepoint=127)), st.text()))
 def test_fast_path_taken_for_ascii_keys_and_strings(doc):
     assert _fast_path_applies(doc)
-    assert canonical_bytes(doc) == _reference(doc)
+    assert canonical_json(doc) == _reference(doc)
 
 
 def test_stix_objects_take_the_fast_path_with_identical_bytes():
     for n in range(1, 50):
         obj = person_object(n, created_by_ref="identity--00000000-0000-5000-8000-000000000001")
         assert _fast_path_applies(obj)
-        assert canonical_bytes(obj) == _reference(obj)
+        assert canonical_json(obj) == _reference(obj)
 
 
 @pytest.mark.parametrize(
@@ -63,7 +63,7 @@ def test_stix_objects_take_the_fast_path_with_identical_bytes():
     ],
 )
 def test_values_where_orjson_differs_take_the_reference_path(value):
-    assert canonical_bytes(value) == _reference(value)
+    assert canonical_json(value) == _reference(value)
 
 
 @pytest.mark.parametrize(
@@ -72,7 +72,7 @@ def test_values_where_orjson_differs_take_the_reference_path(value):
 )
 def test_values_without_a_canonical_form_raise_value_error(value):
     with pytest.raises(ValueError):
-        canonical_bytes(value)
+        canonical_json(value)
 
 
 def test_lone_surrogate_goes_to_the_reference():
@@ -81,6 +81,6 @@ def test_lone_surrogate_goes_to_the_reference():
         expected = _reference(value)
     except (ValueError, UnicodeEncodeError) as exc:
         with pytest.raises(type(exc)):
-            canonical_bytes(value)
+            canonical_json(value)
     else:
-        assert canonical_bytes(value) == expected
+        assert canonical_json(value) == expected
