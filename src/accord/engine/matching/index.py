@@ -56,6 +56,11 @@ MEMO_SIZE = 200_000
 #: Letters of skeletons (``normalize.skeleton`` folds the others away): typo variants use them.
 _SKELETON_LETTERS = "bdfjklmnrstw"
 _WEIGHT = {"t": 1.0, "j": 1.5, "p": 3.0, "i": 2.0, "e": 1.5, "y": 2.0}
+#: ``_best`` packs a posting's slot and its key weight (in half units) into one integer, so
+#: that one plain sort groups the postings by slot; the weights must be multiples of 0.5.
+_WEIGHT_BITS = max(int(w * 2) for w in _WEIGHT.values()).bit_length()
+if any(w * 2 != int(w * 2) for w in _WEIGHT.values()):
+    raise ValueError("blocking key weights must be multiples of 0.5")
 
 
 def _years(birth_date: str) -> list[str]:
@@ -301,31 +306,46 @@ class WatchlistIndex:
         newer entry), as ``heapq.nlargest`` over ``(pre-score, slot)`` orders them.
 
         Every found posting is read (no pruning): the postings (``array('i')``, viewed by numpy
-        without a copy) are concatenated with their key weights repeated, and summed per slot
-        with ``np.unique`` + ``np.bincount`` (sort-based: about 0.1 ms of CPU for 6,000
-        postings; a Python loop took 1 to 2 ms). Weights are multiples of 0.5, so the float
-        sums are exact whatever the order."""
+        without a copy) are concatenated, each shifted left by ``_WEIGHT_BITS`` with its key's
+        weight in half units in the low bits, sorted once (a plain integer sort: faster than
+        ``np.unique``'s argsort), and the low bits summed per run of one slot
+        (``np.add.reduceat``): about 0.04 ms of CPU for 6,000 postings, where the Python loop
+        took 1 to 2 ms. The sums are integers of half units, hence exact.
+        """
         arrays: list[np.ndarray[Any, np.dtype[np.int32]]] = []
-        weights: list[float] = []
+        halves: list[int] = []
         lengths: list[int] = []
         singles: list[int] = []
-        single_weights: list[float] = []
+        single_halves: list[int] = []
         for n, w, p in found:
             if isinstance(p, int):
                 singles.append(p)
-                single_weights.append(w)
+                single_halves.append(int(w * 2))
             else:
                 arrays.append(np.frombuffer(p, dtype=np.int32, count=n))
-                weights.append(w)
+                halves.append(int(w * 2))
                 lengths.append(n)
         if singles:
             arrays.append(np.array(singles, dtype=np.int32))
-            weights.extend(single_weights)
+            halves.extend(single_halves)
             lengths.extend(itertools.repeat(1, len(singles)))
         if not arrays:
             return []
-        slots, inverse = np.unique(np.concatenate(arrays), return_inverse=True)
-        score = np.bincount(inverse, np.repeat(np.array(weights), lengths))
+        bits = _WEIGHT_BITS
+        wide = len(self._people) >= 1 << (31 - bits)
+        packed: np.ndarray[Any, np.dtype[np.signedinteger[Any]]] = np.concatenate(arrays).astype(
+            np.int64 if wide else np.int32, copy=False
+        )
+        packed <<= bits
+        packed |= np.repeat(np.array(halves, dtype=packed.dtype), lengths)
+        packed.sort()
+        slots = packed >> bits
+        first = np.empty(len(slots), dtype=np.bool_)
+        first[0] = True
+        np.not_equal(slots[1:], slots[:-1], out=first[1:])
+        starts = np.flatnonzero(first)
+        score = np.add.reduceat(packed & ((1 << bits) - 1), starts) * 0.5
+        slots = slots[starts]
         if self._dead:
             live = self._live[slots]
             slots, score = slots[live], score[live]
