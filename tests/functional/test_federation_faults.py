@@ -569,12 +569,6 @@ def test_oversized_push_is_refused_with_413_naming_the_limit(pair: Pair) -> None
     assert not pair.probe.has(obj["id"])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="PeerSignatureMiddleware answers 413 for an oversized body without an audit entry "
-    "(src/accord/federation/peers/middleware.py: the two `return taxii_error(413, ...)` "
-    "branches return before any audit(...) call)",
-)
 def test_oversized_push_is_audited(pair: Pair) -> None:
     _, body = _oversized(pair, 300_001)
     mark = pair.last_audit_b()
@@ -583,12 +577,6 @@ def test_oversized_push_is_audited(pair: Pair) -> None:
     assert any(e["outcome"] == "denied" and "413" in json.dumps(e) for e in events), events
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the inbox limit is checked only on the declared Content-Length: a chunked body "
-    "(no Content-Length) is read whole by `request.body` in PeerSignatureMiddleware and stored, "
-    "whatever its size (the TAXII guard reads at most limit + 1 bytes; the middleware does not)",
-)
 def test_oversized_chunked_push_is_refused(pair: Pair) -> None:
     obj, body = _oversized(pair, 300_002)
     response = pair.push(body, chunked=True)

@@ -203,15 +203,6 @@ def test_a_relay_keeps_the_originator_and_cannot_pose_as_it(nodes):
     assert record.origin_node == "node-third"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a refusal by the record store inside receive_envelope (here: a relay re-authoring "
-    "another node's read-only record) is audited only as counts in peer.receive "
-    "(failed: 1, object_ids = the successes): neither the refused object's id nor the reason "
-    "reaches the audit trail; peer.object lists only the signature/provenance refusals "
-    "(src/accord/federation/peers/services.py receive_envelope: `denied` is computed before "
-    "ingest_objects and never extended with the store's refusals)",
-)
 def test_a_store_refusal_of_a_relay_is_audited_with_its_reason(nodes):
     original = _object(11, "node-third", key=KEY_THIRD)
     assert _post({"objects": [original]}).json()["success_count"] == 1
@@ -309,13 +300,6 @@ def test_oversized_push_is_refused_with_413_naming_the_limit(nodes):
     assert _post({"objects": [small]}).status_code == 202
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="PeerSignatureMiddleware's 413 answers are not audited (both `return "
-    "taxii_error(413, ...)` in src/accord/federation/peers/middleware.py come before any "
-    "audit call; the sender is not even identified, as the size check precedes the signature "
-    "check)",
-)
 @override_settings(ACCORD_TAXII_MAX_CONTENT_LENGTH=LIMIT)
 def test_oversized_push_is_audited(nodes):
     before = AuditEvent.objects.count()

@@ -12,10 +12,18 @@ signature replaces CSRF protection (there is no cookie), and the TAXII views acc
 the way they accept a token's (``auth_method = "token"``). Signatures authenticate only on
 ``/taxii2/`` and ``/federation/`` (:data:`PEER_PATHS`): a signed request elsewhere (web UI, REST
 API) is 401. Requests without these headers pass through untouched.
+
+The body of a signed request is limited to ``ACCORD_TAXII_MAX_CONTENT_LENGTH`` (10 MiB) before
+the signature is checked: a larger declared ``Content-Length`` is refused at once, and the body
+(also one sent chunked, without ``Content-Length``) is read at most limit + 1 bytes, so an
+oversized body is never held whole in memory. Either way the answer is **413**, audited
+(``peer.request``, denied, "payload too large: <n> > <limit> bytes", the claimed, unverified,
+key id, path and remote address).
 """
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
 
 import orjson
@@ -23,6 +31,7 @@ from django.conf import settings
 from django.core.exceptions import DisallowedHost, RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
 
+from accord.engine.signing.structured import parse_signature_input_dictionary
 from accord.oversight.services import Outcome, audit
 
 __all__ = ["PEER_PATHS", "PeerSignatureMiddleware", "taxii_error"]
@@ -41,6 +50,56 @@ def taxii_error(status: int, title: str, description: str) -> HttpResponse:
         "http_status": str(status),
     }
     return HttpResponse(orjson.dumps(body), status=status, content_type=TAXII)
+
+
+def _bounded_body(request: HttpRequest, limit: int) -> bytes:
+    """The request body, reading at most ``limit + 1`` bytes (so that a body without a
+    ``Content-Length``, sent chunked, cannot be read whole into memory before its size is
+    known); when it fits, it is kept as ``request.body`` for the view."""
+    if hasattr(request, "_body"):  # already read (a test client, or middleware before us)
+        return request._body
+    body = request.read(limit + 1)
+    if len(body) <= limit:
+        request._body = body  # type: ignore[attr-defined]  # what HttpRequest.body caches
+        request._stream = io.BytesIO(body)  # type: ignore[attr-defined]  # as .body leaves it
+    return body
+
+
+def _claimed_keyid(signature_input: str) -> str:
+    """The ``keyid`` a ``Signature-Input`` names (its first signature), unverified; '' when the
+    field is malformed or names none. Only for the audit of a request refused before its
+    signature could be checked."""
+    try:
+        inputs = parse_signature_input_dictionary(signature_input)
+    except ValueError:
+        return ""
+    for _components, params in inputs.values():
+        keyid = params.get("keyid")
+        return keyid[:64] if isinstance(keyid, str) else ""
+    return ""
+
+
+def _too_large(request: HttpRequest, size: int, limit: int) -> HttpResponse:
+    """413 for a body over ``limit``, audited (``peer.request``, denied) with the size, the
+    claimed key id (not verified: the signature is not checked on a body that was not read
+    whole), the path and the remote address."""
+    keyid = _claimed_keyid(request.META.get("HTTP_SIGNATURE_INPUT", ""))
+    reason = f"payload too large: {size} > {limit} bytes"
+    audit(
+        f"peer:{keyid}" if keyid else "unknown-peer",
+        "peer.request",
+        outcome=Outcome.DENIED,
+        detail={
+            "reason": reason,
+            "status": 413,
+            "keyid": keyid,
+            "keyid_verified": False,
+            "method": request.method,
+            "path": request.path[:300],
+            "remote": request.META.get("REMOTE_ADDR", ""),
+        },
+    )
+    return taxii_error(413, "Payload Too Large", f"at most {limit} bytes")
 
 
 class PeerSignatureMiddleware:
@@ -68,14 +127,16 @@ class PeerSignatureMiddleware:
         except ValueError:
             declared = 0
         if declared > limit:
-            return taxii_error(413, "Payload Too Large", f"at most {limit} bytes")
+            return _too_large(request, declared, limit)
         try:
-            body = request.body
+            body = _bounded_body(request, limit)
             url = request.build_absolute_uri()
         except RequestDataTooBig:
-            return taxii_error(413, "Payload Too Large", f"at most {limit} bytes")
+            return _too_large(request, declared, limit)
         except DisallowedHost:
             return taxii_error(400, "Bad Request", "unknown Host")
+        if len(body) > limit:
+            return _too_large(request, len(body), limit)
         headers = dict(request.headers.items())
         peer, result = verify_peer_request(request.method or "GET", url, headers, body)
         if peer is None:

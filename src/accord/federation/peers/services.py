@@ -7,10 +7,11 @@ Delivery (the outbox worker) is in :mod:`accord.federation.peers.delivery`.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import time
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -36,6 +37,7 @@ from accord.federation.peers.models import OutboxItem, Peer, SeenNonce, peer_ide
 from accord.oversight.services import Outcome, audit
 
 __all__ = [
+    "ADMISSION_HOOKS",
     "RECEIVE_HOOKS",
     "PeerError",
     "add_peer",
@@ -53,6 +55,14 @@ __all__ = [
 #: Callables ``(peer, envelope, successes)`` run inside :func:`receive_envelope`'s transaction
 #: after the objects are stored (dissemination: provenance, revocation; docs/dissemination.md).
 RECEIVE_HOOKS: list[Any] = []
+#: Callables ``(peer, envelope, objects, indexes) -> {index: reason}`` run inside
+#: :func:`receive_envelope`'s transaction BEFORE the objects are stored, on the ``indexes`` of
+#: ``objects`` whose signature and provenance passed; an index they return is refused with the
+#: reason and nothing of it is stored (dissemination: the disclosure facts must be covered by
+#: this node's agreements; docs/dissemination.md).
+ADMISSION_HOOKS: list[
+    Callable[[Peer, Mapping[str, Any], Sequence[Any], list[int]], dict[int, str]]
+] = []
 
 #: Most object ids an audit entry lists.
 AUDIT_ID_LIMIT = 1000
@@ -429,29 +439,41 @@ def receive_envelope(
     Each object must carry its originator's signature (``x_accord_signature``, RFC 8785
     canonical JSON) and its ``created_by_ref`` must name the node that signed it: the sender
     itself, or, when it relays, the originator (this node or a registered peer). Objects that
-    fail are refused with the reason; the others are stored by ``ingest_objects`` as the
-    peer's user, with ``origin_node`` = the originator and source ``peer:<sender>``.
+    fail are refused with the reason; so are those an :data:`ADMISSION_HOOKS` callable refuses
+    (dissemination: disclosure facts this node's agreements do not support), before anything
+    of them is stored; the others are stored by ``ingest_objects`` as the peer's user, with
+    ``origin_node`` = the originator and source ``peer:<sender>``.
 
     Legal effect: the accepted objects become records of this node, read-only here (only the
     originator writes new versions: the created_by_ref rule of the record store), with
     provenance (sender and originator), governed by their markings from now on. Re-delivery of
     a stored (id, modified) is a success that changes nothing; an older version arriving after
     a newer one is kept as a version without replacing the latest. Audited: ``peer.receive``
-    and, for refused signatures or provenance, ``peer.object`` (denied, with the reasons).
+    (counts, the first 1000 stored ids, and the count and SHA-256 of the full sorted id list)
+    and, for every refused object (signature, provenance, admission or the record store's
+    refusal), ``peer.object`` (denied, with each id and reason; the first 100 listed).
     """
     from accord.intel.services import ingest_objects
 
     originators = _known_originators()
     failures: dict[int, str] = {}
-    groups: dict[str, list[int]] = {}
+    checked: dict[int, str] = {}
     for i, obj in enumerate(objects):
         origin, reason = _check_object(obj, originators)
         if reason:
             failures[i] = reason
         else:
-            groups.setdefault(origin, []).append(i)
-    denied = sorted(failures)
+            checked[i] = origin
     with transaction.atomic():
+        for admit in ADMISSION_HOOKS:
+            refusals = admit(peer, envelope or {}, objects, sorted(checked))
+            for i, reason in refusals.items():
+                if i in checked:
+                    failures[i] = reason
+                    del checked[i]
+        groups: dict[str, list[int]] = {}
+        for i, origin in checked.items():
+            groups.setdefault(origin, []).append(i)
         for origin, indexes in groups.items():
             report = ingest_objects(
                 peer.user,
@@ -466,6 +488,8 @@ def receive_envelope(
                 reasons.setdefault(refusal.index, []).append(where + refusal.message)
             for j, messages in reasons.items():
                 failures[indexes[j]] = "; ".join(messages)
+        # Every refusal, the record store's included, is listed with its reason.
+        denied = sorted(failures)
         successes: list[dict[str, str]] = []
         failed: list[dict[str, str]] = []
         for i, obj in enumerate(objects):
@@ -489,12 +513,14 @@ def receive_envelope(
                         {"index": i, "id": _id_of(objects, i), "reason": failures[i]}
                         for i in denied[:100]
                     ],
+                    "refused_count": len(denied),
                 },
             )
+        stored_ids = sorted({s["id"] for s in successes})
         audit(
             peer.user,
             "peer.receive",
-            object_ids=sorted({s["id"] for s in successes})[:AUDIT_ID_LIMIT],
+            object_ids=stored_ids[:AUDIT_ID_LIMIT],
             outcome=Outcome.OK if not failed else Outcome.REFUSED,
             detail={
                 "sender": peer.node_id,
@@ -502,6 +528,9 @@ def receive_envelope(
                 "succeeded": len(successes),
                 "failed": len(failed),
                 "originators": sorted(groups),
+                # object_ids keeps the first 1000; these pin the full list (as record.import).
+                "object_count": len(stored_ids),
+                "object_ids_sha256": hashlib.sha256("\n".join(stored_ids).encode()).hexdigest(),
             },
         )
     return {
