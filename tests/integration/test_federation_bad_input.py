@@ -14,6 +14,7 @@ repeated here. Tests marked ``xfail(strict=True)`` name a defect of the code und
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -319,13 +320,9 @@ def _to_this_node(request: httpx.Request) -> httpx.Response:
                           headers={"content-type": answer["Content-Type"]})  # fmt: skip
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the outbox treats a 413 like any failure: the item goes back to 'failed' with a "
-    "back-off and is re-sent, in the same oversized form, on every later pass for ever "
-    "(src/accord/federation/peers/delivery.py _settle: every non-202 answer goes to _fail; a "
-    "413 for a one-object envelope should make the item 'rejected' with the peer's reason)",
-)
+# Transactional: the receiving side runs in the outbox's sending thread, on its own database
+# connection, and now writes (the audited 413) while the test's data must be visible to it.
+@pytest.mark.django_db(transaction=True)
 @override_settings(ACCORD_TAXII_MAX_CONTENT_LENGTH=LIMIT)
 def test_outbox_does_not_retry_an_object_the_peer_refuses_as_too_large(nodes):
     obj = person_object(33, created_by_ref=peer_identity_id("node-self"))
@@ -339,6 +336,50 @@ def test_outbox_does_not_retry_an_object_the_peer_refuses_as_too_large(nodes):
         deliver_pending(client=client, force=True)
     item.refresh_from_db()
     assert (item.status, item.attempts) == ("rejected", 1), (item.status, item.attempts)
+
+
+def _peer_with_a_limit(sizes: list[int]) -> Callable[[httpx.Request], httpx.Response]:
+    """A peer inbox that answers 413 (a TAXII error naming its limit) to a body over LIMIT
+    and otherwise stores every object; ``sizes`` collects the size of each body it got."""
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        sizes.append(len(request.content))
+        if len(request.content) > LIMIT:
+            error = {"title": "Payload Too Large", "description": f"at most {LIMIT} bytes",
+                     "http_status": "413"}  # fmt: skip
+            return httpx.Response(413, json=error)
+        objects = json.loads(request.content)["objects"]
+        ok = [{"id": o["id"], "version": o["modified"]} for o in objects]
+        return httpx.Response(202, json={"successes": ok, "failures": []})
+
+    return answer
+
+
+@override_settings(ACCORD_TAXII_MAX_CONTENT_LENGTH=LIMIT)
+def test_outbox_splits_an_envelope_the_peer_refuses_as_too_large(nodes):
+    """Three objects over the limit together: the envelope is halved (and a half again) in the
+    same pass until each part fits; the one object too large alone is rejected with the
+    peer's reason, the others are delivered, nothing is left to retry."""
+    objects = []
+    for n, size in ((34, 1200), (35, LIMIT + 100), (36, 1200)):
+        obj = person_object(n, created_by_ref=peer_identity_id("node-self"))
+        obj["description"] = "x" * size
+        objects.append(obj)
+    assert ingest_objects(None, objects, source="test").ok
+    enqueue(Record.objects.filter(stix_id__in=[o["id"] for o in objects]), nodes["node-peer"],
+            deliver_now=False)  # fmt: skip
+    sizes: list[int] = []
+    with httpx.Client(transport=httpx.MockTransport(_peer_with_a_limit(sizes))) as client:
+        report = deliver_pending(client=client)
+    assert (report.delivered, report.rejected, report.failed) == (2, 1, 0), report
+    assert len(sizes) > 2 and sizes[0] > LIMIT
+    statuses = dict(OutboxItem.objects.values_list("stix_id", "status"))
+    assert statuses == {objects[0]["id"]: "delivered", objects[1]["id"]: "rejected",
+                        objects[2]["id"]: "delivered"}  # fmt: skip
+    rejected = OutboxItem.objects.get(stix_id=objects[1]["id"])
+    assert "413" in rejected.last_error and f"at most {LIMIT} bytes" in rejected.last_error
+    event = AuditEvent.objects.filter(action="peer.deliver", outcome="failed").latest("pk")
+    assert objects[1]["id"] in event.object_ids and event.detail["rejected"] == 1
 
 
 # --------------------------------------------------------------------------------------------

@@ -19,6 +19,15 @@ refused the object itself: retrying cannot help; an operator must look). Any oth
 ``failed`` with the error and a ``next_attempt_at`` after exponential back-off with jitter.
 The receiver applies each (id, modified) idempotently, so a retry after a lost answer never
 duplicates anything.
+
+A **413** (the body is over the peer's size limit) is not retried as it was sent: an envelope
+of several objects is cut in halves, each sent at once in the same pass (and halved again
+while still too large); a single object too large alone is ``rejected`` with the peer's reason
+(visible in ``accord peer outbox``, the dissemination page and the API; audited in
+``peer.deliver``). The peer's announced ``max_content_length`` (its TAXII API root) is not read
+first: that costs one more signed request per pass, the Accord inbox is not a TAXII API root,
+and envelopes are already cut at :data:`ENVELOPE_BYTES`, well under the default limit; a peer
+with a smaller limit costs a few halvings, not a stuck outbox.
 """
 
 from __future__ import annotations
@@ -289,6 +298,13 @@ def _settle(
         _fail(sendable, error, now)
         return 0, rejected, len(sendable), error
     response = outcome
+    if response.status_code == 413 and len(sendable) == 1:
+        # The object alone is over the peer's size limit: sending it again cannot help.
+        (item,) = sendable
+        error = f"{peer.node_id} refused it as too large (413): {_reason(response)}"
+        item.last_error = error[:2000]
+        _reject(sendable, count_attempt=True)
+        return 0, rejected + 1, 0, error
     if response.status_code != 202:
         error = f"{peer.node_id} answered {response.status_code}: {response.text[:300]}"
         _fail(sendable, error, now)
@@ -329,6 +345,40 @@ def _settle(
         error = f"{peer.node_id}'s status did not mention {len(missing)} object(s)"
         _fail(missing, error, now)
     return len(delivered), rejected + len(refused_items), len(missing), error
+
+
+def _reason(response: httpx.Response) -> str:
+    """The peer's reason in an error answer: the TAXII error message's description (section
+    3.6.1), else the start of the body."""
+    try:
+        error = orjson.loads(response.content)
+    except orjson.JSONDecodeError:
+        return response.text[:300]  # not a TAXII error message: its text is the reason
+    if isinstance(error, dict) and isinstance(error.get("description"), str):
+        return error["description"][:300]
+    return response.text[:300]
+
+
+def _halves(peer: Peer, envelope: _Envelope) -> list[_Envelope]:
+    """``envelope`` (more than one object, answered 413) cut into two envelopes of half its
+    objects each, re-using the signed objects already in its body. The items refused before
+    sending stay with the first half (they are settled, and counted, once)."""
+    objects = orjson.loads(envelope.body)["objects"]
+    sendable = envelope.sendable
+    half = len(sendable) // 2
+    sent = {i.pk for i in sendable}
+    unsendable = [i for i in envelope.items if i.pk not in sent]
+    parts = (
+        (unsendable + sendable[:half], sendable[:half], objects[:half], envelope.rejected),
+        (sendable[half:], sendable[half:], objects[half:], 0),
+    )
+    out = []
+    for items, part, payloads, rejected in parts:
+        body: dict[str, Any] = {"objects": payloads}
+        for member in ENVELOPE_MEMBERS:
+            body.update(member(peer, part))
+        out.append(_Envelope(items, part, rejected, orjson.dumps(body)))
+    return out
 
 
 def deliver_pending(
@@ -397,6 +447,23 @@ def _deliver_to(
                 outcome = future.result()
             except httpx.HTTPError as exc:
                 outcome = exc
+        if (
+            isinstance(outcome, httpx.Response)
+            and outcome.status_code == 413
+            and len(envelope.sendable) > 1
+        ):
+            # Too large for the peer: send each half at once (same pass); a half still too
+            # large is halved again, down to one object, which is then rejected.
+            log.info(
+                "peer %s: 413 for %d objects, sending them in halves",
+                target.node_id,
+                len(envelope.sendable),
+            )
+            reachable = True
+            for half in _halves(target, envelope):
+                posted = sender.submit(_post, target, half.body, me, key, http)
+                reachable = finish(half, posted) and reachable
+            return reachable
         delivered, rejected, failed, error = _settle(target, envelope, outcome, timezone.now())
         settled.update(i.pk for i in envelope.items)
         report.attempted += len(envelope.items)
