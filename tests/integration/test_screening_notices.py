@@ -468,11 +468,6 @@ def test_incoming_page_with_a_bad_or_unknown_id(flow1, people):
     assert client.get("/screening/incoming/not-a-uuid/").status_code == 403
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="dissemination transport: a refused notice is kept as received, so the sender's "
-    "retry of the same id is answered 202 'already received' and marked delivered",
-)
 def test_a_refused_hit_notice_stays_refused_when_retried(flow1, people):
     """The sender retries a notice that got 422 (deliver_notices retries every error); the
     retry must be refused again, or the sender's hit shows "delivered" for a refused hit."""

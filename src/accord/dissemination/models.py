@@ -184,13 +184,17 @@ class RevocationOrder(models.Model):
 
 class FederationNotice(models.Model):
     """A signed node-to-node notice (acknowledgement, consent request or answer): queued to
-    send ("out", retried with back-off) or received ("in", kept as evidence)."""
+    send ("out", retried with back-off) or received ("in", kept as evidence). ``refused``: on
+    an "in" notice, this node refused it (the reason in ``last_error``; a resend of the same id
+    is refused again); on an "out" notice, the peer refused it (a 4xx other than 408 and 429:
+    not retried)."""
 
     class Status(models.TextChoices):
         QUEUED = "queued", "Queued"
         DELIVERED = "delivered", "Delivered"
         FAILED = "failed", "Failed (will retry)"
         RECEIVED = "received", "Received"
+        REFUSED = "refused", "Refused (not retried)"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     direction = models.CharField(max_length=3)

@@ -433,14 +433,18 @@ def notices_tick() -> None:
 def deliver_notices(client: httpx.Client | None = None) -> dict[str, int]:
     """Send the due notices, each one signed POST; the outcome is on each row.
 
+    A 2xx answer marks the notice delivered; a 4xx other than 408 and 429 marks it
+    ``refused`` with the peer's answer (resending the same notice cannot change it); anything
+    else (unreachable, 408, 429, 5xx) leaves it ``failed``, retried after back-off.
+
     Legal effect: carries acknowledgements and consent messages already decided; audited as
-    ``dissemination.notice`` per notice sent.
+    ``dissemination.notice`` per notice sent (outcome ok, failed or refused).
     """
     from accord.federation.peers.delivery import _private_key, backoff_seconds, signed_post
     from accord.node.models import NodeIdentity
 
     me = NodeIdentity.current()
-    counts = {"delivered": 0, "failed": 0}
+    counts = {"delivered": 0, "failed": 0, "refused": 0}
     if me is None:
         return counts
     now = timezone.now()
@@ -458,6 +462,7 @@ def deliver_notices(client: httpx.Client | None = None) -> dict[str, int]:
         for n in notices:
             body = orjson.dumps({"id": str(n.id), "kind": n.kind, "body": n.body})
             url = n.peer.url + NOTICE_PATH
+            final = False  # the peer refused it for good: a 4xx other than 408 and 429
             try:
                 response = signed_post(url, body, node_id=me.node_id, private_key=key, client=http)
                 error = (
@@ -467,9 +472,19 @@ def deliver_notices(client: httpx.Client | None = None) -> dict[str, int]:
                         f"{n.peer.node_id} answered {response.status_code}: {response.text[:300]}"
                     )
                 )
+                final = 400 <= response.status_code < 500 and response.status_code not in (
+                    408,
+                    429,
+                )
             except httpx.HTTPError as exc:
                 error = f"cannot reach {n.peer.node_id}: {type(exc).__name__}: {exc}"
-            if error:
+            if final:
+                n.attempts += 1
+                n.status = FederationNotice.Status.REFUSED
+                n.last_error = error[:2000]
+                n.next_attempt_at = None
+                counts["refused"] += 1
+            elif error:
                 n.attempts += 1
                 n.status = FederationNotice.Status.FAILED
                 n.last_error = error[:2000]
@@ -485,7 +500,7 @@ def deliver_notices(client: httpx.Client | None = None) -> dict[str, int]:
                 None,
                 "dissemination.notice",
                 object_ids=[str(n.body.get("id", ""))],
-                outcome=Outcome.FAILED if error else Outcome.OK,
+                outcome=Outcome.REFUSED if final else Outcome.FAILED if error else Outcome.OK,
                 detail={
                     "peer": n.peer.node_id,
                     "kind": n.kind,
@@ -514,7 +529,10 @@ def _taxii_error(status: int, message: str) -> HttpResponse:
 @csrf_exempt
 def notices_view(request: HttpRequest) -> HttpResponse:
     """``POST /federation/dissemination/notices/``: a signed notice from a peer (RFC 9421
-    signature checked by the peers middleware); 202 once recorded, idempotent on its id."""
+    signature checked by the peers middleware); 202 once recorded, idempotent on its id. A
+    notice its handler refuses is kept with status ``refused`` and the reason, and answered
+    422; a resend of that id gets the same 422 (not "already received"), so the sender never
+    takes a refused notice for a delivered one."""
     if request.method != "POST":
         response = _taxii_error(405, "allowed: POST")
         response["Allow"] = "POST"
@@ -532,7 +550,7 @@ def notices_view(request: HttpRequest) -> HttpResponse:
         return _taxii_error(400, f"a notice is {{id, kind, body}} with a known kind: {exc}")
     try:
         with transaction.atomic():
-            FederationNotice.objects.create(
+            notice = FederationNotice.objects.create(
                 id=notice_id,
                 direction="in",
                 peer=peer,
@@ -541,8 +559,16 @@ def notices_view(request: HttpRequest) -> HttpResponse:
                 status=FederationNotice.Status.RECEIVED,
             )
             refused = _handle_notice(peer, kind, body)
+            if refused:
+                # Kept as refused, with the reason: a resend of this id is refused again.
+                notice.status = FederationNotice.Status.REFUSED
+                notice.last_error = refused[:2000]
+                notice.save(update_fields=["status", "last_error"])
     except (IntegrityError, ValueError) as exc:
-        if FederationNotice.objects.filter(pk=notice_id, direction="in").exists():
+        earlier = FederationNotice.objects.filter(pk=notice_id, direction="in", peer=peer).first()
+        if earlier is not None and earlier.status == FederationNotice.Status.REFUSED:
+            return _taxii_error(422, earlier.last_error or "refused")
+        if earlier is not None:
             return HttpResponse(
                 b'{"status":"already received"}', status=202, content_type="application/json"
             )
