@@ -52,6 +52,7 @@ def test_numpy_pre_score_equals_the_python_reference() -> None:
             assert got == expected, (q, pool)
             ties += len(expected) == pool and _tied_at_the_cut(index, q.person, expected)
     assert ties > 0  # the tie rule itself was exercised
+    assert index.candidates(qs[0].person, pool=0) == []
 
 
 def _tied_at_the_cut(index: WatchlistIndex, query: Person, best: list[int]) -> bool:
