@@ -241,15 +241,6 @@ def test_disclosure_facts_naming_the_agreement_in_force_are_recorded(nodes):
     assert row.agreements == [{"id": "nl-de-ct", "version": 1}]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the inbox records the sender's disclosure facts without checking them against this "
-    "node's agreements: an agreement that does not exist here, one that does not cover this "
-    "node's jurisdiction (fr-de-ct for an NL receiver), a purpose the agreement does not permit "
-    "or a retention beyond its maximum are stored as ReceivedDisclosure rows and the objects "
-    "accepted (src/accord/dissemination/transport.py on_received/_record_provenance; "
-    "docs/dissemination.md 'Limits' states it)",
-)
 @pytest.mark.parametrize(
     ("changes", "word"),
     [
@@ -273,6 +264,51 @@ def test_disclosure_facts_the_agreements_do_not_support_are_refused(nodes, chang
     assert word in refused.get(obj["id"], ""), status
     assert (stored, recorded) == (False, False)
     assert obj["id"] in _denied_reasons()
+
+
+@pytest.mark.parametrize(
+    ("changes", "word"),
+    [
+        ({"agreements": "nl-de-ct"}, "name no agreement"),
+        ({"agreements": []}, "name no agreement"),
+        ({"agreements": [{"version": 1}]}, "malformed agreement"),
+        ({"purpose": None}, "no purpose"),
+        ({"max_retention_days": None}, "maximum retention"),
+        ({"max_retention_days": "730"}, "maximum retention"),
+        ({"agreements": [{"id": "nl-de-ct", "version": 1}, {"id": "fr-de-ct", "version": 1}]},
+         "does not cover NL"),
+    ],
+    ids=["agreements-not-a-list", "no-agreement", "agreement-without-id", "no-purpose",
+         "no-retention", "retention-not-a-number", "one-of-two-not-covering"],
+)  # fmt: skip
+def test_malformed_disclosure_facts_are_refused_and_the_rest_of_the_envelope_is_stored(
+    nodes, changes, word
+):
+    """A fact the checks cannot read is refused like one they reject; the object beside it,
+    with sound facts, is stored with its provenance in the same envelope."""
+    from accord.dissemination.models import ReceivedDisclosure
+
+    bad, good = _object(22, "node-peer", key=KEY_PEER), _object(23, "node-peer", key=KEY_PEER)
+    facts = [{**_facts(bad, "nl-de-ct"), **changes}, _facts(good, "nl-de-ct")]
+    status = _post({"objects": [bad, good], "x_accord_disclosures": facts}).json()
+    assert status["successes"] == [{"id": good["id"], "version": good["modified"]}], status
+    (failure,) = status["failures"]
+    assert failure["id"] == bad["id"] and word in failure["message"], failure
+    assert not Record.objects.filter(stix_id=bad["id"]).exists()
+    assert not ReceivedDisclosure.objects.filter(stix_id=bad["id"]).exists()
+    assert ReceivedDisclosure.objects.filter(stix_id=good["id"]).exists()
+    assert word in _denied_reasons()[bad["id"]]
+
+
+def test_disclosure_facts_under_a_suspended_agreement_are_refused(nodes):
+    from accord.agreement.services import save_agreement
+
+    save_agreement(None, {**_agreement("nl-de-ct", ["NL", "DE"]), "version": 2,
+                          "status": "suspended"})  # fmt: skip
+    obj = _object(24, "node-peer", key=KEY_PEER)
+    status = _post({"objects": [obj], "x_accord_disclosures": [_facts(obj, "nl-de-ct")]}).json()
+    assert status["success_count"] == 0
+    assert "not in force" in status["failures"][0]["message"], status
 
 
 # --------------------------------------------------------------------------------------------

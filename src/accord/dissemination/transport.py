@@ -7,10 +7,13 @@ the recipient, and signed notices (acknowledgements, consent requests and answer
   maximum retention, or the originator's revocation / deletion order. The envelope body is
   covered by the RFC 9530 ``Content-Digest`` that the RFC 9421 signature signs, so these facts
   travel signed without touching the signed STIX object.
-- Receiving: :func:`on_received` (in the peers ``RECEIVE_HOOKS``, inside the inbox's
-  transaction) writes a :class:`ReceivedDisclosure` for each stored object (sender, agreement,
-  purpose, retention deadline = received_at + max_retention_days), marks revoked objects,
-  purges ordered deletions (a tombstone keeps the id) and queues a signed acknowledgement.
+- Receiving: :func:`~accord.dissemination.admission.check_disclosures` (in the peers
+  ``ADMISSION_HOOKS``, before the objects are stored) refuses an object whose facts this
+  node's agreements do not support; then :func:`on_received` (in the peers ``RECEIVE_HOOKS``,
+  inside the inbox's transaction) writes a :class:`ReceivedDisclosure` for each stored object
+  (sender, agreement, purpose, retention deadline = received_at + max_retention_days), marks
+  revoked objects, purges ordered deletions (a tombstone keeps the id) and queues a signed
+  acknowledgement.
 - Notices: :class:`FederationNotice` rows, POSTed signed (RFC 9421) as JSON to the peer's
   ``/federation/dissemination/notices/`` by :func:`deliver_notices`: a pass is queued right
   after the commit (low latency), and the peers delivery schedule (:func:`notices_tick`, in
@@ -36,6 +39,7 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django_tasks import task
 
+from accord.dissemination.admission import check_disclosures
 from accord.dissemination.models import (
     ApprovalRequest,
     ConsentRequest,
@@ -81,7 +85,7 @@ def register_notice_kind(kind: str, handler: Callable[[Any, dict[str, Any]], str
 
 
 def install() -> None:
-    """Register the sending and receiving hooks with the peers transport (once)."""
+    """Register the sending, admission and receiving hooks with the peers transport (once)."""
     from accord.federation.peers import delivery, services, tasks
 
     if notices_tick not in tasks.SCHEDULE_HOOKS:
@@ -90,6 +94,8 @@ def install() -> None:
         delivery.ENVELOPE_MEMBERS.append(envelope_disclosures)
     if on_received not in services.RECEIVE_HOOKS:
         services.RECEIVE_HOOKS.append(on_received)
+    if check_disclosures not in services.ADMISSION_HOOKS:
+        services.ADMISSION_HOOKS.append(check_disclosures)
 
 
 # --------------------------------------------------------------------------------------------
