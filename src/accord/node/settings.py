@@ -141,6 +141,8 @@ LOGOUT_REDIRECT_URL = "/login/"
 ACCORD_LOCKOUT_THRESHOLD = int(os.environ.get("ACCORD_LOCKOUT_THRESHOLD", "5"))
 ACCORD_LOCKOUT_SECONDS = int(os.environ.get("ACCORD_LOCKOUT_SECONDS", "900"))
 #: Largest file accepted by an import (bytes), and the most it may expand to when decompressed.
+#: Batches with more people than this are screened in the background (accord.screening.tasks).
+ACCORD_SCREENING_BACKGROUND_ABOVE = int(os.environ.get("ACCORD_SCREENING_BACKGROUND_ABOVE", "1000"))
 ACCORD_MAX_UPLOAD_BYTES = int(os.environ.get("ACCORD_MAX_UPLOAD_BYTES", str(200 * 1024 * 1024)))
 ACCORD_MAX_EXPANDED_BYTES = int(
     os.environ.get("ACCORD_MAX_EXPANDED_BYTES", str(1024 * 1024 * 1024))
