@@ -343,6 +343,10 @@ def test_oversized_push_is_audited(nodes):
     assert _post({"objects": [_big(32)]}).status_code == 413
     events = list(AuditEvent.objects.order_by("pk")[before:])
     assert any(e.outcome == "denied" and "413" in json.dumps(e.detail) for e in events)
+    (event,) = [e for e in events if e.action == "peer.request"]
+    assert event.detail["reason"].startswith("payload too large: ")
+    assert event.detail["reason"].endswith(f" > {LIMIT} bytes")
+    assert (event.detail["keyid"], event.detail["path"]) == ("node-peer", INBOX)
 
 
 def _to_this_node(request: httpx.Request) -> httpx.Response:

@@ -28,7 +28,7 @@ from collections.abc import Callable
 
 import orjson
 from django.conf import settings
-from django.core.exceptions import DisallowedHost, RequestDataTooBig
+from django.core.exceptions import DisallowedHost
 from django.http import HttpRequest, HttpResponse
 
 from accord.engine.signing.structured import parse_signature_input_dictionary
@@ -79,12 +79,17 @@ def _claimed_keyid(signature_input: str) -> str:
     return ""
 
 
-def _too_large(request: HttpRequest, size: int, limit: int) -> HttpResponse:
-    """413 for a body over ``limit``, audited (``peer.request``, denied) with the size, the
+def _too_large(request: HttpRequest, declared: int, limit: int) -> HttpResponse:
+    """413 for a body over ``limit``, audited (``peer.request``, denied) with the size (the
+    declared ``Content-Length``, or 0 when the body was read and stopped at limit + 1), the
     claimed key id (not verified: the signature is not checked on a body that was not read
     whole), the path and the remote address."""
     keyid = _claimed_keyid(request.META.get("HTTP_SIGNATURE_INPUT", ""))
-    reason = f"payload too large: {size} > {limit} bytes"
+    reason = (
+        f"payload too large: {declared} > {limit} bytes"
+        if declared
+        else f"payload too large: more than {limit} bytes (no Content-Length)"
+    )
     audit(
         f"peer:{keyid}" if keyid else "unknown-peer",
         "peer.request",
@@ -128,15 +133,13 @@ class PeerSignatureMiddleware:
             declared = 0
         if declared > limit:
             return _too_large(request, declared, limit)
+        body = _bounded_body(request, limit)
+        if len(body) > limit:  # sent without (or with a false) Content-Length
+            return _too_large(request, 0, limit)
         try:
-            body = _bounded_body(request, limit)
             url = request.build_absolute_uri()
-        except RequestDataTooBig:
-            return _too_large(request, declared, limit)
         except DisallowedHost:
             return taxii_error(400, "Bad Request", "unknown Host")
-        if len(body) > limit:
-            return _too_large(request, len(body), limit)
         headers = dict(request.headers.items())
         peer, result = verify_peer_request(request.method or "GET", url, headers, body)
         if peer is None:
