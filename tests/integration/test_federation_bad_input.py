@@ -8,7 +8,7 @@ node-third (FR), a third node whose objects node-peer may relay. Every refusal m
 with a reason in the TAXII status or error, be audited, and leave nothing stored. What
 ``tests/integration/test_peers_transport.py`` already covers (tampered, unsigned, a stranger's
 key, an object claiming this node's identity, the signature checks of the middleware) is not
-repeated here. Tests marked ``xfail(strict=True)`` name a defect of the code under test.
+repeated here. The defects these tests found are fixed (docs/federation.md, "Fault tests").
 """
 
 from __future__ import annotations
