@@ -469,8 +469,8 @@ def test_incoming_page_with_a_bad_or_unknown_id(flow1, people):
 
 
 def test_a_refused_hit_notice_stays_refused_when_retried(flow1, people):
-    """The sender retries a notice that got 422 (deliver_notices retries every error); the
-    retry must be refused again, or the sender's hit shows "delivered" for a refused hit."""
+    """A resend of a notice that got 422 (a sender that retries, or a replay of the same id)
+    must be refused again, or the sender's hit would show "delivered" for a refused hit."""
     notice_id = str(uuid.uuid4())
     first = _signed("node-b", "screening.hit", _hit_notice(flow1), notice_id)
     assert first.status_code == 422  # flow1 was never disclosed to node-b
