@@ -25,6 +25,32 @@ from accord.oversight.models import AuditEvent
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def nl_de_agreement(db):
+    """The agreement the disclosure facts name: received facts are checked against this
+    node's agreements before anything is stored (accord.dissemination.admission)."""
+    from accord.agreement.services import save_agreement
+
+    save_agreement(
+        None,
+        {
+            "id": "nl-de-ct",
+            "version": 1,
+            "title": "NL - DE memorandum on counter-terrorism information exchange",
+            "type": "bilateral_memorandum",
+            "parties": ["NL", "DE"],
+            "in_force": {"from": "2024-01-01", "until": None},
+            "status": "in_force",
+            "data_categories": ["persons", "organisations"],
+            "permitted_purposes": ["counter-terrorism", "border-security", "serious-crime"],
+            "sharing_mode": "full",
+            "onward_transfer": "with_consent",
+            "max_retention_days": 730,
+            "clauses": {"scope": "Art 2", "sharing_mode": "Art 5"},
+        },
+    )
+
+
 def _peer_objects(first: int, count: int) -> list[dict]:
     return [
         sign_object(
@@ -52,7 +78,7 @@ def test_provenance_for_every_object_grouped_audit_and_refresh(peer):  # noqa: F
     envelope = {
         "objects": objects,
         "x_accord_disclosures": _facts(objects[:20], "counter-terrorism", 30)
-        + _facts(objects[20:], "border-control", 90),
+        + _facts(objects[20:], "border-security", 90),
     }
     status = receive_envelope(peer, objects, envelope)
     assert status["success_count"] == 30, status["failures"]
@@ -64,17 +90,20 @@ def test_provenance_for_every_object_grouped_audit_and_refresh(peer):  # noqa: F
     assert (first.retention_until - first.received_at).days == 30
     assert rows[objects[25]["id"]].max_retention_days == 90
     events = list(AuditEvent.objects.filter(action="dissemination.receive").order_by("pk"))
-    assert sorted(e.purpose for e in events) == ["border-control", "counter-terrorism"]
+    assert sorted(e.purpose for e in events) == ["border-security", "counter-terrorism"]
     listed = [i for e in events for i in e.object_ids]
     assert sorted(listed) == sorted(o["id"] for o in objects)
     assert all(e.detail["sender"] == "node-peer" for e in events)
 
     # Re-delivery with other facts refreshes the rows (one per object and sender), no duplicates.
-    again = {"objects": objects[:5], "x_accord_disclosures": _facts(objects[:5], "cases", 7)}
+    again = {
+        "objects": objects[:5],
+        "x_accord_disclosures": _facts(objects[:5], "serious-crime", 7),
+    }
     assert receive_envelope(peer, objects[:5], again)["success_count"] == 5
     assert ReceivedDisclosure.objects.count() == 30
     refreshed = ReceivedDisclosure.objects.get(stix_id=objects[0]["id"])
-    assert refreshed.purpose == "cases" and refreshed.max_retention_days == 7
+    assert refreshed.purpose == "serious-crime" and refreshed.max_retention_days == 7
 
 
 def test_two_versions_in_one_envelope_keep_the_newest_provenance(peer):  # noqa: F811
