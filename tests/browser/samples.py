@@ -168,3 +168,20 @@ def suspect_bundle(creator: str) -> bytes:
         "objects": [handling_marking_definition(h2), suspect],
     }
     return json.dumps(bundle, ensure_ascii=False).encode()
+
+
+def sign_in(browser: Any, url: str, username: str, password: str) -> Any:
+    """A fresh browser context signed in as ``username`` on the node at ``url``; the page
+    collects console and page errors in ``page.console_errors``."""
+    context = browser.new_context(viewport={"width": 1366, "height": 900})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.console_errors = errors
+    page.goto(url + "login/")
+    page.get_by_label("User name").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(url)
+    return page

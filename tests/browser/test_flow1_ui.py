@@ -29,7 +29,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from accord.engine.stix.person import PERSON_EXTENSION_ID
-from tests.browser.samples import CREATOR, SUSPECT_ID, SUSPECT_NAME, suspect_bundle
+from tests.browser.samples import CREATOR, SUSPECT_ID, SUSPECT_NAME, sign_in, suspect_bundle
 from tests.nodes import REPO, NodeServer, accord_cli, free_port, run_python
 
 pytestmark = pytest.mark.browser
@@ -101,21 +101,6 @@ def node_a(tmp_path_factory) -> Iterator[NodeServer]:
         server.stop()
 
 
-def sign_in(browser: Any, url: str, username: str) -> Any:
-    context = browser.new_context(viewport={"width": 1366, "height": 900})
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.console_errors = errors
-    page.goto(url + "login/")
-    page.get_by_label("User name").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(url)
-    return page
-
-
 def _bundle(creator: str) -> bytes:
     """Flow 1's suspect, an associate recorded by this node too, and a person that another
     organisation created (its ``created_by_ref`` is not this node: imported from a partner's
@@ -154,7 +139,7 @@ def _label(letter: str) -> str:
 
 def test_flow1_share_preview_send_and_supervisor_approval(browser, node_a, screenshots, tmp_path):
     url = node_a.url
-    analyst = sign_in(browser, url, ANALYST)
+    analyst = sign_in(browser, url, ANALYST, PASSWORD)
     try:
         # A's analyst records the suspect and an associate: upload on the import page.
         upload = tmp_path / "suspect.json"
@@ -233,7 +218,7 @@ def test_flow1_share_preview_send_and_supervisor_approval(browser, node_a, scree
     finally:
         analyst.context.close()
 
-    supervisor = sign_in(browser, url, SUPERVISOR)
+    supervisor = sign_in(browser, url, SUPERVISOR, PASSWORD)
     try:
         supervisor.get_by_role("link", name="Approvals").click()
         cards = supervisor.locator("section.card").filter(has_text=_label("E"))
@@ -263,7 +248,7 @@ def test_flow1_starts_from_the_record_a_person_form(browser, node_a, screenshots
     fields; a wrong country code is refused next to its field, nothing typed lost), lands on
     the share page with the new record ticked, and B (full sharing) is allowed."""
     url = node_a.url
-    analyst = sign_in(browser, url, ANALYST)
+    analyst = sign_in(browser, url, ANALYST, PASSWORD)
     try:
         analyst.goto(url + "disseminations/new/")
         analyst.get_by_role("link", name="record a new person").click()

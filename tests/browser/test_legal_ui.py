@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from tests.browser.samples import sign_in
 from tests.nodes import NodeServer, accord_cli, free_port
 
 pytestmark = pytest.mark.browser
@@ -57,24 +58,9 @@ def legal_node(tmp_path_factory) -> Iterator[NodeServer]:
         server.stop()
 
 
-def sign_in(browser: Any, url: str, username: str) -> Any:
-    context = browser.new_context(viewport={"width": 1366, "height": 900})
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.console_errors = errors
-    page.goto(url + "login/")
-    page.get_by_label("User name").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(url)
-    return page
-
-
 def test_legal_officer_edits_profile_and_loads_agreements(browser, legal_node, screenshots):
     url = legal_node.url
-    page = sign_in(browser, url, LEGAL)
+    page = sign_in(browser, url, LEGAL, PASSWORD)
     try:
         # Profiles: the shipped defaults, version 1, until edited.
         page.get_by_role("link", name="Agreements and profiles").click()
@@ -169,7 +155,7 @@ def test_legal_officer_edits_profile_and_loads_agreements(browser, legal_node, s
 
 
 def test_oversight_reads_the_history_without_edit_controls(browser, legal_node):
-    page = sign_in(browser, legal_node.url, OVERSIGHT)
+    page = sign_in(browser, legal_node.url, OVERSIGHT, PASSWORD)
     try:
         page.get_by_role("link", name="Agreements and profiles").click()
         assert "Read only" in page.locator("main").inner_text()

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from tests.agreements import bilateral
 from tests.functional.test_peer_transport import Server, _accord, _free_port, _python
 
 from accord.engine.stix.markings import HandlingMarking, handling_marking_definition
@@ -33,21 +34,7 @@ H2 = handling_marking_definition(HandlingMarking(handling_code="H2"))
 #: One delivery cycle: the worker's schedule ticks every 5 s; enqueue also asks for a pass.
 CYCLE_S = 30.0
 
-AGREEMENT = {
-    "id": "nl-de-ct",
-    "version": 1,
-    "title": "NL-DE memorandum on counter-terrorism information exchange",
-    "type": "bilateral_memorandum",
-    "parties": ["NL", "DE"],
-    "in_force": {"from": "2024-01-01", "until": None},
-    "status": "in_force",
-    "data_categories": ["persons", "organisations"],
-    "permitted_purposes": [PURPOSE],
-    "sharing_mode": "full",
-    "onward_transfer": "with_consent",
-    "max_retention_days": 730,
-    "clauses": {"scope": "Art 2 (Scope)", "sharing_mode": "Art 5 (Mode of exchange)"},
-}
+AGREEMENT = bilateral(purposes=(PURPOSE,))
 
 AUDIT = """
 from accord.cli.main import setup_django

@@ -43,6 +43,7 @@ import httpx
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from tests.agreements import bilateral
 from tests.nodes import NodeServer, accord_cli, free_port, node_env, process_env, run_python
 
 from accord.engine.signing import sign_object, sign_request
@@ -56,21 +57,7 @@ TAXII = "application/taxii+json;version=2.1"
 PURPOSE = "counter-terrorism"
 #: B's inbox limit: the default ``ACCORD_TAXII_MAX_CONTENT_LENGTH``.
 LIMIT = 10 * 1024 * 1024
-AGREEMENT = {
-    "id": "nl-de-ct-faults",
-    "version": 1,
-    "title": "NL-DE memorandum on counter-terrorism information exchange",
-    "type": "bilateral_memorandum",
-    "parties": ["NL", "DE"],
-    "in_force": {"from": "2024-01-01", "until": None},
-    "status": "in_force",
-    "data_categories": ["persons", "organisations"],
-    "permitted_purposes": [PURPOSE],
-    "sharing_mode": "full",
-    "onward_transfer": "with_consent",
-    "max_retention_days": 730,
-    "clauses": {"scope": "Art 2 (Scope)", "sharing_mode": "Art 5 (Mode of exchange)"},
-}
+AGREEMENT = bilateral("nl-de-ct-faults", purposes=(PURPOSE,))
 
 #: Consistency of B's store (see the module docstring); prints {"problems", "records", ...}.
 CHECK = r"""

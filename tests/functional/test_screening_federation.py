@@ -17,6 +17,7 @@ from pathlib import Path
 import httpx
 import pytest
 from cryptography.hazmat.primitives import serialization
+from tests.agreements import bilateral
 from tests.nodes import NodeServer, accord_cli, free_port
 
 from accord.engine.signing import sign_request
@@ -29,21 +30,7 @@ pytestmark = [pytest.mark.functional, pytest.mark.slow]
 PURPOSE = "counter-terrorism"
 #: One delivery cycle: the worker's schedule ticks every 5 s; a queued notice asks for a pass.
 CYCLE_S = 30.0
-AGREEMENT = {
-    "id": "nl-de-ct",
-    "version": 1,
-    "title": "NL-DE memorandum on counter-terrorism information exchange",
-    "type": "bilateral_memorandum",
-    "parties": ["NL", "DE"],
-    "in_force": {"from": "2024-01-01", "until": None},
-    "status": "in_force",
-    "data_categories": ["persons", "organisations"],
-    "permitted_purposes": [PURPOSE],
-    "sharing_mode": "full",
-    "onward_transfer": "with_consent",
-    "max_retention_days": 730,
-    "clauses": {"scope": "Art 2 (Scope)", "sharing_mode": "Art 5 (Mode of exchange)"},
-}
+AGREEMENT = bilateral(purposes=(PURPOSE,))
 #: An invented manifest: flight LH1234 Frankfurt to Amsterdam, one passenger whose name is
 #: transliterated differently from A's record ("Karim Mansour" / "كريم منصور").
 PAXLST = (

@@ -18,6 +18,7 @@ from django.test import Client
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
+from tests.agreements import bilateral
 
 from accord.agreement.services import save_agreement
 from accord.dissemination.models import (
@@ -50,23 +51,7 @@ def _pem(key: Ed25519PrivateKey) -> str:
 
 
 def agreement(ident: str, parties: list[str], mode: str = "full", **extra) -> dict:
-    data = {
-        "id": ident,
-        "version": 1,
-        "title": f"Memorandum {ident}",
-        "type": "bilateral_memorandum",
-        "parties": parties,
-        "in_force": {"from": "2024-01-01", "until": None},
-        "status": "in_force",
-        "data_categories": ["persons", "organisations"],
-        "permitted_purposes": ["counter-terrorism"],
-        "sharing_mode": mode,
-        "onward_transfer": "with_consent",
-        "max_retention_days": 730,
-        "clauses": {"scope": "Art 2 (Scope)", "sharing_mode": "Art 5 (Mode of exchange)"},
-    }
-    data.update(extra)
-    return data
+    return bilateral(ident, parties, sharing_mode=mode, title=f"Memorandum {ident}", **extra)
 
 
 @pytest.fixture

@@ -24,6 +24,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.conf import settings
 from django.test import Client, override_settings
+from tests.agreements import bilateral
 
 from accord.engine.signing import sign_object, sign_request
 from accord.federation.peers.delivery import deliver_pending
@@ -54,21 +55,7 @@ def _pem(key: Ed25519PrivateKey) -> str:
 
 
 def _agreement(agreement_id: str, parties: list[str]) -> dict[str, Any]:
-    return {
-        "id": agreement_id,
-        "version": 1,
-        "title": f"{' - '.join(parties)} memorandum on counter-terrorism information exchange",
-        "type": "bilateral_memorandum",
-        "parties": parties,
-        "in_force": {"from": "2024-01-01", "until": None},
-        "status": "in_force",
-        "data_categories": ["persons", "organisations"],
-        "permitted_purposes": [PURPOSE],
-        "sharing_mode": "full",
-        "onward_transfer": "with_consent",
-        "max_retention_days": 730,
-        "clauses": {"scope": "Art 2 (Scope)", "sharing_mode": "Art 5 (Mode of exchange)"},
-    }
+    return bilateral(agreement_id, parties, purposes=(PURPOSE,))
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ import json
 
 import httpx
 import pytest
+from tests.agreements import bilateral
 from tests.integration.test_peers_transport import KEY_PEER, _own, me, peer  # noqa: F401
 
 from accord.dissemination.models import ReceivedDisclosure
@@ -32,22 +33,7 @@ def nl_de_agreement(db):
     from accord.agreement.services import save_agreement
 
     save_agreement(
-        None,
-        {
-            "id": "nl-de-ct",
-            "version": 1,
-            "title": "NL - DE memorandum on counter-terrorism information exchange",
-            "type": "bilateral_memorandum",
-            "parties": ["NL", "DE"],
-            "in_force": {"from": "2024-01-01", "until": None},
-            "status": "in_force",
-            "data_categories": ["persons", "organisations"],
-            "permitted_purposes": ["counter-terrorism", "border-security", "serious-crime"],
-            "sharing_mode": "full",
-            "onward_transfer": "with_consent",
-            "max_retention_days": 730,
-            "clauses": {"scope": "Art 2", "sharing_mode": "Art 5"},
-        },
+        None, bilateral(purposes=("counter-terrorism", "border-security", "serious-crime"))
     )
 
 
