@@ -1,9 +1,12 @@
-"""``accord demo --check``: five nodes A to E on loopback, peered, running BRIEF flow 1 over HTTP.
+"""``accord demo --check``: five nodes A to E on loopback, peered, running BRIEF flows 1 and 2
+over HTTP.
 
-Once the dissemination endpoints exist the whole check must pass (exit 0). Until then the test
-asserts what can hold without them: the five nodes come up, each has the four others as peers
-(with their jurisdictions) and the demo agreements, the single-node checks pass on A, and the
-missing dissemination steps are reported as missing (never as passed).
+Once the dissemination endpoints exist the whole check must pass (exit 0), flow 2 included (B
+screens a PAXLST manifest, a passenger matches A's record, B's supervisor confirms, A's liaison
+officer receives the sighting with what the agreement allows and answers; B sees the answer).
+Until then the test asserts what can hold without them: the five nodes come up, each has the
+four others as peers (with their jurisdictions) and the demo agreements, the single-node checks
+pass on A, and the missing dissemination steps are reported as missing (never as passed).
 """
 
 from __future__ import annotations
@@ -76,5 +79,25 @@ def test_demo_federation_check(tmp_path):
         "nothing on D",
         "A's supervisor approves E",
         "the record reaches E after approval",
+        # flow 2
+        "B's passenger information unit screens a PAXLST manifest: 4 passengers of LH992",
+        "one passenger matches A's record despite the transliteration: row 2 JUSSUF AL "
+        "RASCHIDI ~ Yusuf Al-Rashidi",
+        "B's analyst cannot confirm their own screening's hit: four-eyes: 403",
+        "B's supervisor confirms the hit",
+        "A's analyst cannot read partners' hits: 403",
+        "A's liaison officer receives the sighting",
+        "the sighting holds only what the A-B agreement allows: under demo-nl-de-ct",
+        "A's liaison officer answers with the action to take: arrest",
+        "B sees A's answer on its hit",
     ):
         assert f"✓ {check}" in result.stdout, out[-6000:]
+    assert "sent to node-a (full)" in result.stdout
+    assert "arrest by node-a:liaison; hit notice delivered" in result.stdout
+    assert re.search(r"All (\d+) checks passed\.", result.stdout), out[-2000:]
+    # Flow 2 left its traces where the nodes keep them: the liaison officer has a token, B's
+    # partner source is on, and both audit trails verify.
+    assert re.search(r"API tokens on node-a .*liaison acc_", result.stdout)
+    for node in ("node-a", "node-b"):
+        done = _accord("audit", "verify", "--data-dir", str(root / node), "--json")
+        assert json.loads(done.stdout)["ok"] is True, done.stdout

@@ -1,4 +1,4 @@
-"""``accord demo`` with five nodes: the federation of BRIEF flow 1 on loopback.
+"""``accord demo`` with five nodes: the federation of BRIEF flows 1 and 2 on loopback.
 
 A (NL, abolitionist) is the originator; B (DE) has a full-sharing agreement with A for persons;
 C (KE) hit/no-hit only; D (BR) no agreement; E (US, retains the death penalty for terrorism) an
@@ -7,7 +7,8 @@ agreements come from ``agreements.json`` beside this module (valid against
 ``docs/schemas/agreement.schema.json``) and are stored on every node.
 
 Without ``--check`` the nodes are served until Ctrl-C; with it, the single-node checks run
-against A and then flow 1 runs over HTTP (:mod:`accord.cli.demo_federation.check`).
+against A, then flow 1 (:mod:`accord.cli.demo_federation.check`) and flow 2
+(:mod:`accord.cli.demo_federation.flow_two`) run over HTTP.
 """
 
 from __future__ import annotations
@@ -50,18 +51,23 @@ def print_table(nodes: list[FederationNode], root: Path) -> None:
         print(f"  {role:<{width}}  {row}")
     for n in nodes:
         print(f"API tokens on {n.spec.node_id} (DEMO ONLY): analyst {n.tokens['analyst']}, "
-              f"supervisor {n.tokens['supervisor']}")  # fmt: skip
+              f"supervisor {n.tokens['supervisor']}, liaison {n.tokens['liaison']}")  # fmt: skip
+    print(
+        "Flow 2: node-b's analyst screens a manifest (/screening/batch/), its supervisor "
+        "confirms (/screening/hits/), node-a's liaison answers (/screening/incoming/)."
+    )
     if a.known_name:
         print(f"Try searching on node-a for: {a.known_name}")
     print(f"Agreements: {AGREEMENTS_FILE}")
 
 
 def run_checks(nodes: list[FederationNode], *, seed: int) -> bool:
-    """The single-node checks against A, then flow 1; ✓/✗ per check; True when all held."""
+    """The single-node checks against A, then flows 1 and 2; ✓/✗ per check; True when all held."""
     import logging
 
     from accord.cli.demo import Browser, DemoNode, Steps
     from accord.cli.demo_federation.check import FlowOne, StepMissing
+    from accord.cli.demo_federation.flow_two import FlowTwo
 
     logging.getLogger("httpx").setLevel(logging.WARNING)
     results: list[bool] = []
@@ -101,6 +107,9 @@ def run_checks(nodes: list[FederationNode], *, seed: int) -> bool:
         check("API import of a STIX bundle", steps.api_import)
         print("Flow 1 (BRIEF section 4) across the federation:", flush=True)
         for name, step in flow.steps():
+            check(name, step)
+        print("Flow 2 (BRIEF section 4): B screens a flight manifest, A answers:", flush=True)
+        for name, step in FlowTwo(flow).steps():
             check(name, step)
     finally:
         browser.close()

@@ -9,6 +9,8 @@ every outcome with its reason: B ALLOW, the record arrives on B read-only with i
 C HIT_NO_HIT_ONLY and nothing on C; D DENY and nothing on D; E NEEDS_APPROVAL, the analyst may
 not approve their own request, A's supervisor approves with an assurance reference, and the
 record reaches E. A step whose endpoint is missing is reported as such (✗ with the reason).
+The suspect carries a watchlist entry (action: arrest), so that flow 2
+(:mod:`accord.cli.demo_federation.flow_two`) can screen travellers against it on B.
 """
 
 from __future__ import annotations
@@ -41,7 +43,7 @@ class StepMissing(AssertionError):
 
 
 def suspect_object(identity_id: str) -> dict[str, Any]:
-    """The suspect of flow 1, created by node A."""
+    """The suspect of flow 1, created by node A (watch-listed: flow 2 screens against it)."""
     from accord.engine.stix.markings import TLP_IDS, HandlingMarking
     from accord.engine.stix.person import PERSON_EXTENSION_ID
 
@@ -72,6 +74,14 @@ def suspect_object(identity_id: str) -> dict[str, Any]:
                 "documents": [
                     {"document_type": "passport", "number": "N04417729", "issuing_country": "SY"}
                 ],
+                # On the watchlist: partners screening travellers against what they received
+                # from A find this person (flow 2, :mod:`accord.cli.demo_federation.flow_two`).
+                "watchlist": {
+                    "action": "arrest",
+                    "reason": "European arrest warrant (demo)",
+                    "list_name": "NL counter-terrorism watchlist (demo)",
+                    "reference": "NL-2026-0117",
+                },
             }
         },
     }

@@ -1,15 +1,17 @@
-"""The five demo nodes of BRIEF flow 1: their set-up (one child process per node) and serving.
+"""The five demo nodes of BRIEF flows 1 and 2: their set-up (a child process per node), serving.
 
 Set-up, in order:
 
 1. the parent creates every data directory with ``create_data_dir`` (node.json and the Ed25519
    key pair, as ``accord init`` does), so that every public key is known before any node starts;
 2. one child process per node (Django is set up once per process) migrates and bootstraps the
-   node, adds one user per role with a generated password, API tokens for the analyst and the
-   supervisor, stores the shipped jurisdiction profiles (``accord profile load-defaults``), the
-   demo agreements (``accord agreement load``), Accord's shared handling markings, and registers
-   the four other nodes as peers (``accord peer add`` with the key ``accord node pubkey``
-   prints); node A also imports the synthetic data set of the single-node demo;
+   node, adds one user per role with a generated password, API tokens for the analyst, the
+   supervisor and the liaison officer, stores the shipped jurisdiction profiles (``accord
+   profile load-defaults``), the demo agreements (``accord agreement load``), Accord's shared
+   handling markings, switches the ``partner`` watchlist source on (flow 2 screens against
+   received records), and registers the four other nodes as peers (``accord peer add`` with the
+   key ``accord node pubkey`` prints); node A also imports the synthetic data set of the
+   single-node demo;
 3. ``accord serve`` (with its worker) per node, on consecutive ports.
 """
 
@@ -182,12 +184,18 @@ def child_main() -> None:
     for peer in spec["peers"]:
         add_peer(None, **peer)
     print(f"peers: {', '.join(p['node_id'] for p in spec['peers'])}", flush=True)
-    supervisor = User.objects.get(username="supervisor")
-    supervisor_token, _ = create_token(None, supervisor, name="demo")
+    # Flow 2: partners' records are on the screening watchlist (the ``partner`` source, switched
+    # on by the demo administrator, audited; docs/screening.md).
+    from accord.screening.services import set_source_enabled
+
+    set_source_enabled(User.objects.get(username="admin"), "partner", True)
+    tokens = {"analyst": demo.token}
+    for role in ("supervisor", "liaison"):
+        tokens[role], _ = create_token(None, User.objects.get(username=role), name="demo")
     result = {
         "identity_id": demo.identity_id,
         "passwords": demo.passwords,
-        "tokens": {"analyst": demo.token, "supervisor": supervisor_token},
+        "tokens": tokens,
         "counts": demo.counts,
         "known_name": demo.known_name,
         "known_id": demo.known_id,
