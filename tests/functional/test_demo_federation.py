@@ -93,6 +93,9 @@ def test_demo_federation_check(tmp_path):
     ):
         assert f"✓ {check}" in result.stdout, out[-6000:]
     assert "sent to node-a (full)" in result.stdout
+    # A keeps the traveller's details as long as the agreement allows (issue 5).
+    kept = "(agreement demo-nl-de-ct Art 8 (Retention: five years): 1825 days from receipt)"
+    assert kept in result.stdout, out[-3000:]
     assert "arrest by node-a:liaison; hit notice delivered" in result.stdout
     assert re.search(r"All (\d+) checks passed\.", result.stdout), out[-2000:]
     # Flow 2 left its traces where the nodes keep them: the liaison officer has a token, B's

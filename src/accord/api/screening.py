@@ -354,7 +354,9 @@ def hit_review(request: HttpRequest, hit_id: int, payload: HitReviewSchema) -> A
 
 
 def incoming_out(h: Any) -> dict[str, Any]:
-    """A partner's hit as the liaison officer sees it: only what the partner sent."""
+    """A partner's hit as the liaison officer sees it: only what the partner sent, until its
+    retention ends (``retain_until``, ``retention_basis``); then ``erased_at`` is set and the
+    traveller, ``where`` and the answer's text are empty (a tombstone)."""
     return {
         "id": str(h.pk),
         "peer": h.peer.node_id,
@@ -372,6 +374,9 @@ def incoming_out(h: Any) -> dict[str, Any]:
         "conditions": h.conditions,
         "withheld": h.withheld,
         "received_at": h.received_at.isoformat(),
+        "retain_until": _iso(h.retain_until),
+        "retention_basis": h.retention_basis or None,
+        "erased_at": _iso(h.erased_at),
         "status": h.status,
         "answer": (
             {

@@ -29,6 +29,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "profile": ("accord.cli.profile", "jurisdiction profiles: list, load-defaults"),
     "peer": ("accord.cli.peer", "peer nodes: add, list, outbox, deliver (signed transport)"),
     "node": ("accord.cli.node", "this node: pubkey (its Ed25519 public key, PEM)"),
+    "retention": ("accord.cli.retention", "erase personal data past its retention (apply)"),
 }
 
 

@@ -143,6 +143,9 @@ ACCORD_LOCKOUT_SECONDS = int(os.environ.get("ACCORD_LOCKOUT_SECONDS", "900"))
 #: Largest file accepted by an import (bytes), and the most it may expand to when decompressed.
 #: Batches with more people than this are screened in the background (accord.screening.tasks).
 ACCORD_SCREENING_BACKGROUND_ABOVE = int(os.environ.get("ACCORD_SCREENING_BACKGROUND_ABOVE", "1000"))
+#: Days a partner's hit notice keeps the traveller's details when no agreement it names sets a
+#: retention: counted from the answer (from receipt until answered); accord.screening.retention.
+ACCORD_HIT_NOTICE_RETENTION_DAYS = int(os.environ.get("ACCORD_HIT_NOTICE_RETENTION_DAYS", "90"))
 ACCORD_MAX_UPLOAD_BYTES = int(os.environ.get("ACCORD_MAX_UPLOAD_BYTES", str(200 * 1024 * 1024)))
 ACCORD_MAX_EXPANDED_BYTES = int(
     os.environ.get("ACCORD_MAX_EXPANDED_BYTES", str(1024 * 1024 * 1024))

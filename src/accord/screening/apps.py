@@ -10,7 +10,9 @@ class ScreeningConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        """Receive the signed hit notices and answers from partners (see notices.py)."""
-        from accord.screening import notices
+        """Receive the signed hit notices and answers from partners (see notices.py); erase
+        their traveller details past retention on the worker's schedule (retention.py)."""
+        from accord.screening import notices, retention
 
         notices.register()
+        retention.register()

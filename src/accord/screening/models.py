@@ -177,7 +177,8 @@ class IncomingHit(models.Model):
     Kept only when the record is this node's own and was delivered to that partner; holds
     only what the partner sent under the agreement (``level`` "full": the sighting's time and
     place and the traveller's details; "hit_only": the fact of the hit). The liaison officer
-    answers with the action to take.
+    answers with the action to take. The traveller's details are kept until ``retain_until``,
+    then erased (:mod:`accord.screening.retention`).
     """
 
     class Status(models.TextChoices):
@@ -219,10 +220,24 @@ class IncomingHit(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    #: When the traveller's details are erased (:mod:`accord.screening.retention`): the
+    #: shortest retention of the agreements the notice names, from receipt; else the node's
+    #: ``ACCORD_HIT_NOTICE_RETENTION_DAYS`` after the answer (after receipt until answered).
+    retain_until = models.DateTimeField(null=True, blank=True)
+    #: Why that date: the agreement and its clause, or the node setting.
+    retention_basis = models.CharField(max_length=300, blank=True)
+    #: True when an agreement set ``retain_until`` (an answer does not move it then).
+    retention_agreed = models.BooleanField(default=False)
+    #: When the traveller's details were erased (a tombstone remains: the fact of the hit, the
+    #: record, the peer, the dates and the action answered).
+    erased_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-received_at"]
         constraints = [
             models.UniqueConstraint(fields=["peer", "remote_hit"], name="incoming_hit_once")
         ]
-        indexes = [models.Index(fields=["status", "received_at"], name="incoming_hit_status")]
+        indexes = [
+            models.Index(fields=["status", "received_at"], name="incoming_hit_status"),
+            models.Index(fields=["erased_at", "retain_until"], name="incoming_hit_retention"),
+        ]

@@ -10,6 +10,8 @@ originator of a partner's record, and the originator's liaison officer answers.
   anything else is refused and audited as a forged or misrouted hit.
 - Answering: :func:`answer_incoming_hit` (the liaison officer) sends a signed
   ``screening.hit_answer``; :func:`receive_answer` shows it on the screening node's hit.
+- Retention: a received hit keeps the traveller's details until its ``retain_until``
+  (:mod:`accord.screening.retention`), then only a tombstone.
 
 Levels of what is sent, from the policy decision for personal data (category ``persons``) from
 this node to the originator, for the screening's purpose:
@@ -34,6 +36,7 @@ from django.utils import timezone
 
 from accord.oversight.services import Outcome, audit
 from accord.screening.models import AnswerAction, Hit, IncomingHit
+from accord.screening.retention import extend_after_answer, retention_for
 
 __all__ = [
     "ANSWER_KIND",
@@ -424,7 +427,8 @@ def receive_hit(peer: Any, body: dict[str, Any]) -> str:
     agreement: details the agreement does not allow are discarded, not kept.
 
     Legal effect: this node receives personal data from a partner (at level ``full``) under the
-    agreement; audited as ``screening.hit_received`` (refusals too).
+    agreement, kept until ``retain_until`` (the agreement's retention, or the node's:
+    :mod:`accord.screening.retention`); audited as ``screening.hit_received`` (refusals too).
     """
     try:
         facts = _parse_hit(body)
@@ -447,6 +451,7 @@ def receive_hit(peer: Any, body: dict[str, Any]) -> str:
         if existing.record_stix_id != facts["record"]:
             return _refuse_hit(peer, body, "this hit id was already reported for another record")
         return ""
+    agreements = [str(a)[:100] for a in facts["agreements"]]
     incoming = IncomingHit.objects.create(
         peer=peer,
         remote_hit=facts["hit"],
@@ -460,7 +465,7 @@ def receive_hit(peer: Any, body: dict[str, Any]) -> str:
         reviewing_agency=facts["agency"],
         reviewed_at=facts["reviewed_at"],
         purpose=facts["purpose"],
-        agreements=[str(a)[:100] for a in facts["agreements"]],
+        agreements=agreements,
         conditions=[str(c)[:500] for c in facts["conditions"]],
         withheld=[
             {k: str(w.get(k, ""))[:300] for k in ("code", "source")}
@@ -469,6 +474,11 @@ def receive_hit(peer: Any, body: dict[str, Any]) -> str:
         ]
         + discarded,
     )
+    kept = retention_for(agreements, incoming.received_at)
+    incoming.retain_until = kept.until
+    incoming.retention_basis = kept.basis[:300]
+    incoming.retention_agreed = kept.agreed
+    incoming.save(update_fields=["retain_until", "retention_basis", "retention_agreed"])
     audit(
         peer.user,
         "screening.hit_received",
@@ -480,6 +490,8 @@ def receive_hit(peer: Any, body: dict[str, Any]) -> str:
             "incoming": str(incoming.pk),
             "level": incoming.level,
             "discarded": [d["code"] for d in discarded],
+            "retain_until": kept.until.isoformat(),
+            "retention": kept.basis,
         },
     )
     return ""
@@ -626,6 +638,7 @@ def answer_incoming_hit(
         incoming.answer_text = text
         incoming.answered_by = user
         incoming.answered_at = now
+        extend_after_answer(incoming, now)
         incoming.answer_notice = queue_notice(
             incoming.peer,
             ANSWER_KIND,

@@ -9,7 +9,8 @@ not confirm the hit of their own screening; B's supervisor confirms it (``POST
 /api/screenings/hits/{id}``), which sends A a signed ``screening.hit`` notice with what the A-B
 agreement allows (level ``full``). A's analyst may not read it; A's liaison officer receives it
 (``GET /api/screenings/incoming``), and the check verifies it carries only the traveller's
-details as screened, the flight and the agreement, not B's reviewer, reason or input row. The
+details as screened, the flight and the agreement, not B's reviewer, reason or input row, and
+that A keeps them until the agreement's retention ends (:mod:`accord.screening.retention`). The
 liaison officer answers with the action to take (``POST /api/screenings/incoming/{id}/answer``)
 and B sees the answer on its hit (``GET /api/screenings/hits/{id}``).
 """
@@ -202,9 +203,14 @@ class FlowTwo:
         assert "description" not in item["sighting"], "B's reviewer and reason reached A"
         assert item["agreements"] == [AGREEMENT], f"agreements {item['agreements']}"
         assert not item["withheld"], f"details withheld or discarded: {item['withheld']}"
+        basis = str(item.get("retention_basis") or "")
+        assert basis.startswith(f"agreement {AGREEMENT} "), f"retention basis {basis!r}"
+        assert item.get("retain_until"), "no retention date"
+        assert not item.get("erased_at"), f"erased already on {item['erased_at']}"
         return (
             f"under {AGREEMENT} (full sharing of persons): {', '.join(sorted(traveller))}, "
-            "flight and time; not B's reviewer, reason or manifest row"
+            "flight and time; not B's reviewer, reason or manifest row; kept until "
+            f"{item['retain_until'][:10]} ({basis})"
         )
 
     def liaison_answers(self) -> str:

@@ -1,0 +1,57 @@
+"""``accord retention apply --data-dir DIR [--dry-run] [--json]``: erase what is past its
+retention now, as the worker's schedule does (:mod:`accord.screening.retention`).
+
+Today: the traveller's details in partners' hit notices (names, birth date, documents, where
+they were seen, the answer's text), each erasure audited as ``screening.hit_erased``; a
+tombstone of each hit remains. ``--dry-run`` lists what would be erased and changes nothing.
+Exit status 0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+from accord.cli.main import add_data_dir, setup_django
+
+__all__ = ["add_arguments", "apply", "run"]
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    sub = parser.add_subparsers(dest="retention_command", required=True)
+    apply_ = sub.add_parser("apply", help="erase the personal data past its retention now")
+    add_data_dir(apply_)
+    apply_.add_argument("--dry-run", action="store_true", help="list, erase nothing")
+    apply_.add_argument("--json", action="store_true", help="one JSON object per hit")
+
+
+def apply(*, dry_run: bool = False, as_json: bool = False, now: Any = None) -> int:
+    """Erase (or list) the expired details and print one line per hit; Django is set up."""
+    from accord.screening.retention import erase_expired
+
+    erased = erase_expired(now=now, dry_run=dry_run)
+    verb = "would erase" if dry_run else "erased"
+    for e in erased:
+        if as_json:
+            print(json.dumps({**e.as_dict(), "dry_run": dry_run}))
+        else:
+            fields = ", ".join(e.fields) or "nothing left to erase"
+            print(
+                f"{verb} incoming hit {e.incoming} from {e.peer} on {e.record} "
+                f"(retained until {e.retain_until}): {fields}"
+            )
+    if not as_json:
+        done = "to erase (dry run)" if dry_run else "erased"
+        print(f"{len(erased)} partners' hit notice(s) {done} (traveller details past retention)")
+    return 0
+
+
+def run(args: argparse.Namespace) -> int:
+    from accord.node.datadir import DataDirError, data_dir_from_env, read_node_config
+
+    data_dir = data_dir_from_env(args.data_dir)
+    if read_node_config(data_dir) is None:
+        raise DataDirError(f"{data_dir} is not an Accord node (no node.json); run accord init")
+    setup_django(data_dir)
+    return apply(dry_run=args.dry_run, as_json=args.json)
