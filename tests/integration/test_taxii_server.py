@@ -129,6 +129,57 @@ def test_duplicates_unchanged_is_success_other_content_is_failure(setup):
     assert "other content" in status["failures"][0]["message"]
 
 
+def test_entries_point_at_the_stored_versions_without_reading_them_back(setup):
+    """The POST adds entries for the versions the import just stored from the keys the import
+    allocated (no read back); entries of records already stored are still looked up. Either
+    way each entry names its own stored version and record, with the flags right."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from accord.intel.models import RecordVersion
+
+    old_v1 = person_object(31, modified="2026-01-02T03:04:05.000Z")
+    unchanged = person_object(32)
+    _post(setup, [old_v1, unchanged])
+    old_v2 = person_object(31, modified="2026-02-02T03:04:05.000Z")
+    new_v1 = person_object(33, modified="2026-01-02T03:04:05.000Z")
+    new_v2 = person_object(33, modified="2026-03-02T03:04:05.000Z")
+    fresh = list(synthetic_objects(3, start=500))
+    with CaptureQueriesContext(connection) as queries:
+        status = _post(setup, [new_v2, old_v2, unchanged, new_v1, *fresh])
+    assert status["success_count"] == 7
+    read_back = [
+        q["sql"]
+        for q in queries.captured_queries
+        if "intel_recordversion v JOIN" in q["sql"].replace('"', "")
+    ]
+    # One look-up of stored versions, for the two objects that were stored before the POST.
+    assert len(read_back) == 1
+    named = {o["id"] for o in (new_v1, unchanged, *fresh) if o["id"] in read_back[0]}
+    assert named == {unchanged["id"]}
+    assert old_v1["id"] in read_back[0]
+    stored = {
+        (v.record.stix_id, v.modified): v for v in RecordVersion.objects.select_related("record")
+    }
+    entries = CollectionEntry.objects.filter(collection=setup["collection"])
+    assert entries.count() == 8
+    for e in entries:
+        version = RecordVersion.objects.get(pk=e.version_id)
+        assert e.record_id == version.record_id
+        assert e.stix_id == version.record.stix_id
+        assert e.stix_type == version.record.stix_type
+        assert stored[(e.stix_id, version.modified)].pk == e.version_id
+    for sid, first, last in (
+        (old_v1["id"], old_v1["modified"], old_v2["modified"]),
+        (new_v1["id"], new_v1["modified"], new_v2["modified"]),
+    ):
+        flags = {
+            RecordVersion.objects.get(pk=e.version_id).modified: (e.is_first, e.is_latest)
+            for e in entries.filter(stix_id=sid)
+        }
+        assert flags == {first: (True, False), last: (False, True)}
+
+
 def test_versions_filters_first_last_all_and_timestamp(setup):
     v1 = person_object(5, modified="2026-01-02T03:04:05.000Z")
     v2 = person_object(5, modified="2026-02-02T03:04:05.000Z")

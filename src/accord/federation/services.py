@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -193,25 +193,45 @@ def _rows(sql: str, values: Sequence[Any], *first: Any) -> list[tuple[Any, ...]]
         return cursor.fetchall()
 
 
-def add_entries(collection: Collection, pairs: Sequence[tuple[str, str]]) -> int:
+def add_entries(
+    collection: Collection,
+    pairs: Sequence[tuple[str, str]],
+    *,
+    created: Mapping[tuple[str, str], tuple[int, int, str, str]] | None = None,
+) -> int:
     """Put the stored versions ``(stix_id, version)`` into ``collection`` (those already in it
     are left as they are); returns how many entries were added.
+
+    ``created``: versions of records created earlier in the same transaction, as
+    ``ImportReport.created_versions`` gives them (``(stix_id, version) -> (version pk, record
+    pk, stix_type, spec_version)``); they are not read back, and no entries are looked up for
+    their records (a record created in this transaction is in no collection yet).
 
     Each new entry gets a date added strictly after every earlier entry of the collection;
     ``is_latest`` and ``is_first`` are kept right for every object touched. Runs in the caller's
     transaction (or its own); the collection row is locked while date_added is assigned.
     """
+    created = created or {}
     wanted = {(sid, ver) for sid, ver in pairs}
-    ids = sorted({sid for sid, _ in wanted})
+    found: list[tuple[int, int, str, str, str, str]] = []
+    for sid, ver in wanted:
+        known = created.get((sid, ver))
+        if known is not None:
+            found.append((known[0], known[1], sid, ver, known[2], known[3]))
+    fresh_records = {r[1] for r in found}
+    ids = sorted({sid for sid, ver in wanted if (sid, ver) not in created})
     with transaction.atomic():
         coll = Collection.objects.select_for_update().get(pk=collection.pk)
-        # The stored versions asked for, and the entries the collection already has for these
-        # objects (by record: see the model). Plain SQL read with the cursor: up to 1,000
+        # The other stored versions asked for, and the entries the collection already has for
+        # these objects (by record: see the model). Plain SQL read with the cursor: up to 1,000
         # objects per envelope, no model instances needed.
-        found: list[tuple[int, int, str, str, str, str]] = []
         for chunk in _chunks(ids, _CHUNK):
-            found.extend(r for r in _rows(_VERSIONS_SQL, chunk) if (r[2], r[3]) in wanted)
-        record_ids = sorted({r[1] for r in found})
+            found.extend(
+                r
+                for r in _rows(_VERSIONS_SQL, chunk)
+                if (r[2], r[3]) in wanted and (r[2], r[3]) not in created
+            )
+        record_ids = sorted({r[1] for r in found} - fresh_records)
         existing: dict[int, list[list[Any]]] = {}
         present: set[int] = set()
         key = _collection_key(coll)
@@ -388,7 +408,7 @@ def add_objects(
             else:
                 successes.append({"id": sid, "version": version})
                 pairs.append((sid, version))
-        add_entries(collection, pairs)
+        add_entries(collection, pairs, created=report.created_versions)
         status = TaxiiStatus.objects.create(
             user=user,
             collection=collection,

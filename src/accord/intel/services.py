@@ -87,7 +87,13 @@ class Refusal:
 @dataclass
 class ImportReport:
     """What an import did. ``imported``: objects stored as new records; ``new_versions``:
-    objects stored as further versions of a record; ``unchanged``: versions already stored."""
+    objects stored as further versions of a record; ``unchanged``: versions already stored.
+
+    ``created_versions``: for each version stored as part of a record this import created,
+    ``(stix_id, modified) -> (version pk, record pk, record stix_type, record spec_version)``,
+    so that a caller in the same transaction (a TAXII POST adding the objects to a collection)
+    need not read back what was just written. ``audit_seq``: the sequence number of the
+    ``record.import`` audit entry of a stored import (None when nothing was stored)."""
 
     source: str
     received: int = 0
@@ -96,6 +102,10 @@ class ImportReport:
     unchanged: int = 0
     refused: list[Refusal] = field(default_factory=list)
     by_type: dict[str, int] = field(default_factory=dict)
+    created_versions: dict[tuple[str, str], tuple[int, int, str, str]] = field(
+        default_factory=dict, repr=False
+    )
+    audit_seq: int | None = None
 
     @property
     def ok(self) -> bool:
@@ -257,7 +267,7 @@ def _record_values(p: _Prepared, summary: Any, idx: Any) -> dict[str, Any]:
     }
 
 
-_VERSION_FIELDS = ("record", "modified", "data", "sha256", "added_at", "source")
+_VERSION_FIELDS = ("id", "record", "modified", "data", "sha256", "added_at", "source")
 #: Records per chunk handed to the writer thread.
 _PIPELINE_CHUNK = 5_000
 
@@ -590,6 +600,10 @@ def _write(
     with transaction.atomic():
         pk_of: dict[str, int] = {sid: existing[sid][0] for sid in existing}
         pk_of.update(zip(new_ids, allocate_ids(Record, len(new_ids)), strict=True))
+        # Version keys too, handed out in insertion order (so that the table is appended to):
+        # the caller may then use them without reading them back.
+        version_pks = iter(allocate_ids(RecordVersion, len(new_versions)))
+        created = report.created_versions
         # Versions of new records go with their record; versions of records already stored
         # (new or late versions) are written after.
         versions_of_new: dict[str, list[int]] = {}
@@ -603,7 +617,15 @@ def _write(
 
         def version_row(n: int) -> tuple[Any, ...]:
             p = prepared[n]
-            return (pk_of[p.stix_id], p.version[:40], p.text, p.digest, now_db, source_text)
+            return (
+                next(version_pks),
+                pk_of[p.stix_id],
+                p.version[:40],
+                p.text,
+                p.digest,
+                now_db,
+                source_text,
+            )
 
         # New records, chunk by chunk: this thread normalises and builds the rows of chunk k+1
         # while the writer thread inserts chunk k (see accord.intel.bulk).
@@ -643,7 +665,15 @@ def _write(
                             now_db,
                         )
                     )
-                    versions.extend(version_row(v) for v in versions_of_new[sid])
+                    for v in versions_of_new[sid]:
+                        row = version_row(v)
+                        versions.append(row)
+                        created[(sid, row[2])] = (
+                            row[0],
+                            pk,
+                            values["stix_type"],
+                            values["spec_version"],
+                        )
                     _index_rows(pk, idx, marking_of[n], tokens, idents, markings)
                 # Sorted by key, so that each index is filled in order (fewer pages touched).
                 tokens.sort(key=lambda row: row[1])
@@ -687,7 +717,7 @@ def _write(
 
         stored_ids = [prepared[n].stix_id for n in new_versions]
         object_ids, extra = _audit_ids(sorted(set(stored_ids)))
-        audit(
+        report.audit_seq = audit(
             user,
             "record.import",
             object_ids=object_ids,
@@ -701,7 +731,7 @@ def _write(
                 "by_type": report.by_type,
                 **extra,
             },
-        )
+        ).seq
 
 
 def create_record(user: Any, obj: dict[str, Any], *, purpose: str, case: Any = None) -> Record:
