@@ -11,6 +11,7 @@ hits not yet expired alone, and does nothing the second time."""
 
 from __future__ import annotations
 
+import importlib
 import io
 from contextlib import redirect_stdout
 from datetime import timedelta
@@ -167,3 +168,21 @@ def test_without_an_agreement_the_node_setting_counts_from_the_answer(flow1, peo
     kept.refresh_from_db()
     assert kept.erased_at is not None and kept.traveller == {} and kept.where == ""
     assert AuditEvent.objects.filter(action="screening.hit_erased").count() == 2
+
+
+@override_settings(ACCORD_HIT_NOTICE_RETENTION_DAYS=45)
+def test_migration_gives_earlier_hits_the_node_setting(flow1, people):  # noqa: F811
+    from django.apps import apps
+
+    migration = importlib.import_module("accord.screening.migrations.0004_incoming_hit_retention")
+    _delivered(flow1, people)
+    new, answered = _received(flow1, hit=11), _received(flow1, hit=12)
+    answer_incoming_hit(people["lia"], answered, action="no_action", text="not our person",
+                        purpose=PURPOSE)  # fmt: skip
+    IncomingHit.objects.update(retain_until=None, retention_basis="")  # as before 0004
+    migration.backfill(apps, None)
+    new.refresh_from_db()
+    answered.refresh_from_db()
+    assert new.retain_until == new.received_at + timedelta(days=45)
+    assert answered.retain_until == answered.answered_at + timedelta(days=45)
+    assert new.retention_basis.startswith("ACCORD_HIT_NOTICE_RETENTION_DAYS: 45 days")
