@@ -2,8 +2,8 @@
 [--check]``.
 
 By default (``--nodes 5``) it starts a demonstration federation of five nodes A to E as separate
-processes on loopback, as in BRIEF flow 1 (see :mod:`accord.cli.demo_federation`); ``--check``
-then runs flow 1 over HTTP and exits 0 when every outcome held.
+processes on loopback, as in BRIEF flows 1 and 2 (see :mod:`accord.cli.demo_federation`);
+``--check`` then runs flows 1 and 2 over HTTP and exits 0 when every outcome held.
 
 With ``--nodes 1`` it creates a single demonstration node (``node-a``, jurisdiction NL) with one
 user per role, imports a synthetic data set (persons in Arabic, Cyrillic and Latin script,
@@ -65,7 +65,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         type=int,
         choices=(1, 5),
         default=5,
-        help="5: a federation of nodes A to E (BRIEF flow 1, default); 1: a single node",
+        help="5: a federation of nodes A to E (BRIEF flows 1, 2; default); 1: a single node",
     )
     parser.add_argument(
         "--data-dir",
@@ -83,7 +83,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--check",
         action="store_true",
-        help="set up, serve on free ports, check over HTTP (5 nodes: flow 1); exit 0 if all pass",
+        help="set up, serve on free ports, check over HTTP (5 nodes: flows 1, 2); 0 if all pass",
     )
 
 
