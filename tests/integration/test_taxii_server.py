@@ -180,6 +180,31 @@ def test_entries_point_at_the_stored_versions_without_reading_them_back(setup):
         assert flags == {first: (True, False), last: (False, True)}
 
 
+def test_post_audit_refers_to_the_import_entry_instead_of_listing_its_ids_again(setup):
+    import hashlib
+
+    unchanged = person_object(41)
+    _post(setup, [unchanged])
+    fresh = list(synthetic_objects(2, start=700))
+    status = _post(setup, [unchanged, *fresh])
+    assert status["success_count"] == 3
+    post = AuditEvent.objects.filter(action="taxii.post").order_by("-seq").first()
+    imported = AuditEvent.objects.get(seq=post.detail["record_import_seq"])
+    assert imported.action == "record.import"
+    assert imported.seq == post.seq - 1
+    assert imported.object_ids == sorted(o["id"] for o in fresh)
+    # Only the id the import entry does not list; the digest covers all three.
+    assert post.object_ids == [unchanged["id"]]
+    every = sorted([unchanged["id"], *(o["id"] for o in fresh)])
+    assert post.detail["object_ids_sha256"] == hashlib.sha256("\n".join(every).encode()).hexdigest()
+    assert sorted({*post.object_ids, *imported.object_ids}) == every
+    # Nothing stored (all unchanged): no import entry to refer to, every id listed.
+    _post(setup, [unchanged, *fresh])
+    again = AuditEvent.objects.filter(action="taxii.post").order_by("-seq").first()
+    assert again.object_ids == every
+    assert "record_import_seq" not in again.detail
+
+
 def test_versions_filters_first_last_all_and_timestamp(setup):
     v1 = person_object(5, modified="2026-01-02T03:04:05.000Z")
     v2 = person_object(5, modified="2026-02-02T03:04:05.000Z")

@@ -8,6 +8,7 @@ client never sees what the web UI or the REST API would hide from the same user.
 
 from __future__ import annotations
 
+import hashlib
 import time
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
@@ -377,7 +378,9 @@ def add_objects(
     objects are listed as failures with the reason and nothing of them is stored; stored and
     already-stored objects become entries of the collection, readable by its readers within the
     record rules. Stored objects, entries, status and the audit entry (``taxii.post``) commit
-    together.
+    together; ``taxii.post`` lists the ids that the store's ``record.import`` entry of the same
+    transaction does not, and names that entry (``record_import_seq``) with the SHA-256 of every
+    succeeded id (sorted, one per line), so that no id is listed twice.
     """
     from accord.intel.services import ingest_objects
 
@@ -423,19 +426,27 @@ def add_objects(
             pendings=[],
         )
         ids = sorted({s["id"] for s in successes})
+        # The ids the store's own record.import entry (same transaction) already lists are not
+        # listed again: this entry names that entry and the digest of all its ids instead.
+        listed = report.audit_listed_ids
+        detail: dict[str, Any] = {
+            "collection": str(collection.pk),
+            "status": str(status.pk),
+            "total": len(objects),
+            "successes": len(successes),
+            "failures": len(failures),
+        }
+        if listed:
+            detail["record_import_seq"] = report.audit_seq
+            detail["object_ids_sha256"] = hashlib.sha256("\n".join(ids).encode()).hexdigest()
+            ids = [i for i in ids if i not in listed]
         audit(
             user,
             "taxii.post",
             object_ids=ids[:AUDIT_ID_LIMIT],
             purpose=purpose,
             outcome=Outcome.OK if successes or not failures else Outcome.REFUSED,
-            detail={
-                "collection": str(collection.pk),
-                "status": str(status.pk),
-                "total": len(objects),
-                "successes": len(successes),
-                "failures": len(failures),
-            },
+            detail=detail,
         )
     return status
 

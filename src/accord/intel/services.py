@@ -93,7 +93,10 @@ class ImportReport:
     ``(stix_id, modified) -> (version pk, record pk, record stix_type, record spec_version)``,
     so that a caller in the same transaction (a TAXII POST adding the objects to a collection)
     need not read back what was just written. ``audit_seq``: the sequence number of the
-    ``record.import`` audit entry of a stored import (None when nothing was stored)."""
+    ``record.import`` audit entry of a stored import (None when nothing was stored);
+    ``audit_listed_ids``: the object ids that entry lists (empty when it gives their count and
+    digest instead), so that a caller's own audit entry can refer to it rather than list them
+    again."""
 
     source: str
     received: int = 0
@@ -106,6 +109,7 @@ class ImportReport:
         default_factory=dict, repr=False
     )
     audit_seq: int | None = None
+    audit_listed_ids: frozenset[str] = field(default_factory=frozenset, repr=False)
 
     @property
     def ok(self) -> bool:
@@ -717,6 +721,7 @@ def _write(
 
         stored_ids = [prepared[n].stix_id for n in new_versions]
         object_ids, extra = _audit_ids(sorted(set(stored_ids)))
+        report.audit_listed_ids = frozenset(object_ids)
         report.audit_seq = audit(
             user,
             "record.import",
