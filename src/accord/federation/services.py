@@ -21,6 +21,7 @@ from django.db.models import Q
 
 from accord.federation.models import Collection, CollectionAccess, CollectionEntry, TaxiiStatus
 from accord.federation.taxii.filters import parse_timestamp_us
+from accord.intel.bulk import insert_rows_sqlite
 from accord.intel.models import Record, RecordVersion
 from accord.intel.querysets import restrict_q
 from accord.oversight.services import Outcome, audit
@@ -166,6 +167,10 @@ def _executemany(fields: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
     columns = ", ".join(quote(meta.get_field(f).column) for f in fields)
     marks = ", ".join(["%s"] * len(fields))
     sql = f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({marks})"
+    if connection.vendor == "sqlite":  # multi-row statements (see insert_rows_sqlite)
+        connection.ensure_connection()
+        insert_rows_sqlite(connection.connection, sql.replace("%s", "?"), rows)
+        return
     with connection.cursor() as cursor:
         for chunk in _chunks(rows, _INSERT_CHUNK):
             cursor.executemany(sql, chunk)

@@ -31,7 +31,7 @@ from django.utils import timezone
 
 from accord.engine.stix.markings import TLP_1_0_IDS, TLP_BY_ID, summarise_markings
 from accord.engine.stix.validate import validate_object as _validate_object
-from accord.intel.bulk import BulkWriter, allocate_ids, collector_paused
+from accord.intel.bulk import BulkWriter, allocate_ids, collector_paused, insert_rows_sqlite
 from accord.intel.indexing import index_object, parse_timestamp
 from accord.intel.models import (
     Identifier,
@@ -222,6 +222,10 @@ def _executemany(model: Any, fields: Sequence[str], rows: Sequence[Sequence[Any]
     columns = ", ".join(quote(model._meta.get_field(f).column) for f in fields)
     marks = ", ".join(["%s"] * len(fields))
     sql = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES ({marks})"
+    if connection.vendor == "sqlite":  # multi-row statements (see insert_rows_sqlite)
+        connection.ensure_connection()
+        insert_rows_sqlite(connection.connection, sql.replace("%s", "?"), rows)
+        return
     with connection.cursor() as cursor:
         for chunk in _chunks(rows, _INSERT_CHUNK):
             cursor.executemany(sql, chunk)

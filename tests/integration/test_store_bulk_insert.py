@@ -1,0 +1,43 @@
+"""Multi-row inserts on SQLite (``accord.intel.bulk.insert_rows_sqlite``): every row stored once,
+in order, across statement boundaries, with any column count."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from accord.intel import bulk
+
+
+@pytest.mark.parametrize("count", [0, 1, 199, 200, 201, 450, 1000])
+def test_every_row_once_in_order(count):
+    raw = sqlite3.connect(":memory:")
+    raw.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT, b BLOB, c INTEGER)")
+    rows = [(n + 1, f"row {n}", bytes([n % 256]) if n % 3 else None, -n) for n in range(count)]
+    bulk.insert_rows_sqlite(raw, "INSERT INTO t (id, a, b, c) VALUES (?, ?, ?, ?)", rows)
+    assert raw.execute("SELECT id, a, b, c FROM t ORDER BY rowid").fetchall() == rows
+
+
+def test_wide_rows_stay_under_the_bound_value_limit(monkeypatch):
+    monkeypatch.setattr(bulk, "_MAX_VARIABLES", 100)  # 30 columns: 3 rows per statement
+    raw = sqlite3.connect(":memory:")
+    raw.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, 100)
+    columns = [f"c{i}" for i in range(30)]
+    raw.execute(f"CREATE TABLE w ({', '.join(columns)})")
+    rows = [tuple(n * 100 + i for i in range(30)) for n in range(10)]
+    sql = f"INSERT INTO w ({', '.join(columns)}) VALUES ({', '.join(['?'] * 30)})"
+    bulk.insert_rows_sqlite(raw, sql, rows)
+    assert raw.execute("SELECT * FROM w ORDER BY rowid").fetchall() == rows
+
+
+def test_a_constraint_violation_stores_nothing_of_its_statement():
+    raw = sqlite3.connect(":memory:", isolation_level=None)
+    raw.execute("CREATE TABLE u (id INTEGER PRIMARY KEY, v TEXT UNIQUE)")
+    raw.execute("BEGIN")
+    with pytest.raises(sqlite3.IntegrityError):
+        bulk.insert_rows_sqlite(
+            raw, "INSERT INTO u (id, v) VALUES (?, ?)", [(1, "a"), (2, "b"), (3, "a")]
+        )
+    raw.execute("ROLLBACK")
+    assert raw.execute("SELECT count(*) FROM u").fetchone() == (0,)
