@@ -10,7 +10,7 @@ import pytest
 from accord.intel import bulk
 
 
-@pytest.mark.parametrize("count", [0, 1, 199, 200, 201, 450, 1000])
+@pytest.mark.parametrize("count", [0, 1, 450, 999, 1000, 1001, 2500])
 def test_every_row_once_in_order(count):
     raw = sqlite3.connect(":memory:")
     raw.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT, b BLOB, c INTEGER)")

@@ -34,7 +34,7 @@ __all__ = ["BulkWriter", "allocate_ids", "collector_paused", "insert_rows_sqlite
 INSERT_CHUNK = 10_000
 #: Rows per multi-row ``INSERT`` statement on SQLite (see :func:`insert_rows_sqlite`), and the
 #: most bound values per statement (SQLite's default limit since 3.32).
-ROWS_PER_STATEMENT = 200
+ROWS_PER_STATEMENT = 1000
 _MAX_VARIABLES = 32_766
 
 
