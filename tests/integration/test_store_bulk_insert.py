@@ -41,3 +41,22 @@ def test_a_constraint_violation_stores_nothing_of_its_statement():
         )
     raw.execute("ROLLBACK")
     assert raw.execute("SELECT count(*) FROM u").fetchone() == (0,)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("inline", [True, False])
+def test_bulk_writer_inline_or_on_its_thread_stores_every_row_in_the_transaction(inline):
+    from django.db import IntegrityError, connection, transaction
+
+    from accord.intel.models import Case
+
+    rows = [(f"CASE-{n}", f"Case {n}", "2026-01-01 00:00:00") for n in range(2500)]
+    with transaction.atomic(), bulk.BulkWriter(inline=inline) as writer:
+        writer.insert(Case, ("reference", "title", "created_at"), rows)
+    assert Case.objects.count() == 2500
+    # A failing insert (a reference already stored) is raised, on either path (as the
+    # driver's own error: the writer uses the raw connection).
+    errors = (IntegrityError, connection.Database.IntegrityError)
+    with pytest.raises(errors), transaction.atomic(), bulk.BulkWriter(inline=inline) as writer:
+        writer.insert(Case, ("reference", "title", "created_at"), rows[:1])
+    assert Case.objects.count() == 2500

@@ -100,14 +100,21 @@ def allocate_ids(model: Any, count: int) -> list[int]:
 
 
 class BulkWriter:
-    """Runs INSERT jobs on one background thread, on the caller's connection."""
+    """Runs INSERT jobs on one background thread, on the caller's connection.
 
-    def __init__(self) -> None:
+    ``inline=True``: the jobs run at once on the calling thread, for a batch of one chunk,
+    where there is nothing to prepare while the rows are written (a TAXII envelope): no
+    thread is started and no job handed over.
+    """
+
+    def __init__(self, *, inline: bool = False) -> None:
         connection.ensure_connection()
         self._raw = connection.connection
         self._vendor = connection.vendor
         self._placeholder = "?" if self._vendor == "sqlite" else "%s"
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="accord-bulk")
+        self._pool = (
+            None if inline else ThreadPoolExecutor(max_workers=1, thread_name_prefix="accord-bulk")
+        )
         self._pending: list[Future[None]] = []
 
     def __enter__(self) -> BulkWriter:
@@ -122,13 +129,17 @@ class BulkWriter:
                     future.exception()
                 self._pending.clear()
         finally:
-            self._pool.shutdown(wait=True)
+            if self._pool is not None:
+                self._pool.shutdown(wait=True)
 
     def insert(self, model: Any, fields: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
         """Queue ``rows`` for insertion into ``model``'s table (in submission order)."""
         if not rows:
             return
         sql = insert_sql(model, fields, self._placeholder)
+        if self._pool is None:
+            self._run(sql, list(rows))
+            return
         self._pending.append(self._pool.submit(self._run, sql, list(rows)))
 
     def flush(self) -> None:

@@ -637,7 +637,8 @@ def _write(
 
         # New records, chunk by chunk: this thread normalises and builds the rows of chunk k+1
         # while the writer thread inserts chunk k (see accord.intel.bulk).
-        with BulkWriter() as writer:
+        # One chunk (a TAXII envelope): nothing to overlap, so no writer thread.
+        with BulkWriter(inline=len(new_ids) <= _PIPELINE_CHUNK) as writer:
             done = 0
             for chunk in _chunks(new_ids, _PIPELINE_CHUNK):
                 records, versions, tokens, idents, markings = [], [], [], [], []
