@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 UV_VERSION := 0.13.9
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-fast lint typecheck lock bench clean
+.PHONY: demo test test-fast lint typecheck lock bench clean native
 
 $(STAMP): requirements/lock.txt pyproject.toml
 	@sh scripts/system-deps.sh
@@ -13,7 +13,12 @@ $(STAMP): requirements/lock.txt pyproject.toml
 	@$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 	@$(BIN)/uv pip sync --quiet --python $(BIN)/python requirements/lock.txt
 	@$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
+	@$(MAKE) --no-print-directory native
 	@touch $(STAMP)
+
+## Compile the screening engine's hot modules with mypyc (the Python sources run if this fails).
+native:
+	@$(BIN)/python -c "from accord.engine.matching.native import main; raise SystemExit(main(['build']))" || true
 
 ## Run one demonstration node with synthetic data (prints the URL and the logins).
 demo: $(STAMP)

@@ -12,7 +12,7 @@ import math
 import operator
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Final
+from typing import Any, Final
 
 from accord.engine.matching import features as f
 from accord.engine.matching.features import FeatureResult, Pair, Person
@@ -45,6 +45,9 @@ class MatchResult:
     match: bool
     explanation: dict[str, dict[str, float | str]]
 
+    def __reduce__(self) -> tuple[type[MatchResult], tuple[Any, ...]]:
+        return MatchResult, (self.score, self.match, self.explanation)
+
 
 @dataclass(frozen=True, slots=True)
 class Algorithm:
@@ -59,6 +62,10 @@ class Algorithm:
     #: (None when a feature has no precomputed form: then only the ``Pair`` path scores).
     _weights: tuple[float, ...] = field(init=False, repr=False, compare=False)
     _fast: tuple[int, ...] | None = field(init=False, repr=False, compare=False)
+    #: The weights in ``FAST_FEATURES`` order (0.0 for a feature this algorithm does not use):
+    #: summed in that order they give ``score_vector``'s sum exactly when the algorithm's
+    #: features follow that order (adding 0.0 changes no float); else None.
+    _fast_weights: tuple[float, ...] | None = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_weights", tuple(w.weight for w in self.features))
@@ -67,6 +74,11 @@ class Algorithm:
         ]
         ok = len(fast) == len(self.features)
         object.__setattr__(self, "_fast", tuple(fast) if ok else None)
+        in_order = ok and fast == sorted(set(fast))
+        weights = [0.0] * len(FAST_FEATURES)
+        for i, w in zip(fast, self.features, strict=False):
+            weights[i] = w.weight
+        object.__setattr__(self, "_fast_weights", tuple(weights) if in_order else None)
 
     @property
     def supports_prepared(self) -> bool:
@@ -91,7 +103,11 @@ class Algorithm:
         if self._fast is None:
             raise ValueError(f"{self.name} has features without a prepared form")
         values = feature_values(query, candidate, memo)
-        return self.score_vector([values[i] for i in self._fast])
+        weights = self._fast_weights
+        if weights is None:
+            return self.score_vector([values[i] for i in self._fast])
+        z = self.bias + sum(map(operator.mul, weights, values))
+        return 1.0 / (1.0 + math.exp(-max(min(z, 40.0), -40.0)))
 
     def score(self, query: Person, candidate: Person) -> float:
         """Score only (no explanation strings kept): the fast path of the index."""

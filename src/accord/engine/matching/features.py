@@ -14,7 +14,7 @@ from collections.abc import Sequence, Set
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property, lru_cache
-from typing import Final
+from typing import Any, Final
 
 from rapidfuzz.distance import Levenshtein
 
@@ -50,6 +50,9 @@ class FeatureResult:
     score: float
     explanation: str
 
+    def __reduce__(self) -> tuple[type[FeatureResult], tuple[float, str]]:
+        return FeatureResult, (self.score, self.explanation)
+
 
 @dataclass(frozen=True, slots=True)
 class Person:
@@ -65,6 +68,17 @@ class Person:
     documents: tuple[str, ...] = ()
     id: str = ""
 
+    def __reduce__(self) -> tuple[type[Person], tuple[Any, ...]]:
+        # explicit, so that the compiled class (``native``) pickles as the Python one does
+        return Person, (
+            self.names,
+            self.birth_date,
+            self.nationalities,
+            self.gender,
+            self.documents,
+            self.id,
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class BirthDate:
@@ -75,6 +89,9 @@ class BirthDate:
     @property
     def exact(self) -> bool:
         return self.precision == "exact"
+
+    def __reduce__(self) -> tuple[type[BirthDate], tuple[date, date, str]]:
+        return BirthDate, (self.first, self.last, self.precision)
 
 
 _DATE: Final = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?$")
