@@ -232,7 +232,8 @@ def run_screening_bench(
     _INDEX = index
     workers = os.cpu_count() or 1
     persons = [q.person for q in qs] * 2
-    chunks = [persons[i : i + 250] for i in range(0, len(persons), 250)]
+    # chunks of 100: a worker idles at most one chunk's time at the end of the batch
+    chunks = [persons[i : i + 100] for i in range(0, len(persons), 100)]
     gc.collect()
     gc.freeze()
     if workers > 1 and sys.platform.startswith("linux"):

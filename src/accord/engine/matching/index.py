@@ -329,6 +329,7 @@ class WatchlistIndex:
         """Pair keys with one part's skeleton one edit away (a typo), paired with the other
         parts; only edits that are the skeleton of some indexed part can have postings."""
         vocabulary = self._vocabulary
+        weight = _WEIGHT["e"]
         extra: dict[str, float] = {}
         for tokens, skels in names:
             for i, s in enumerate(skels):
@@ -337,11 +338,13 @@ class WatchlistIndex:
                 others = [o for j, o in enumerate(skels) if j != i and len(tokens[j]) > 1]
                 if not others:
                     continue
-                for e in filter(vocabulary.__contains__, _distinct_edits(s)):
+                for e in _distinct_edits(s):
+                    if e not in vocabulary:
+                        continue
                     for o in others:
                         k = "p" + e + "|" + o if e < o else "p" + o + "|" + e
                         if k not in keys:
-                            extra[k] = _WEIGHT["e"]
+                            extra[k] = weight
         return extra
 
     def _best(self, found: list[tuple[int, float, Posting]], pool: int, dob: str) -> list[int]:
@@ -392,9 +395,10 @@ class WatchlistIndex:
         slots = packed >> bits
         last = np.flatnonzero(slots[1:] != slots[:-1])  # the last posting of each slot's run
         last = np.append(last, len(slots) - 1)
-        score = (packed & ((1 << bits) - 1)).cumsum(dtype=np.int64)[last]
+        # the running sum stays in the postings' integer type: at most a few million half units
+        score = (packed & ((1 << bits) - 1)).cumsum(dtype=packed.dtype)[last]
         score[1:] -= score[:-1].copy()  # run sums from the running sum: half units
-        slots = slots[last].astype(np.int64)
+        slots = slots[last]
         if self._dead:
             live = self._live[slots]
             slots, score = slots[live], score[live]
@@ -405,7 +409,7 @@ class WatchlistIndex:
             slots, score = slots[near], score[near]
         if code is not None:
             score += (self._dates[slots] == code) * bonus
-        ranked = (score << 32) | slots
+        ranked = (score.astype(np.int64) << 32) | slots
         ranked.sort()
         best: list[int] = (ranked[::-1][:pool] & 0xFFFFFFFF).tolist()
         return best
