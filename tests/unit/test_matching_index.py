@@ -4,6 +4,7 @@ add/revoke/replace without a rebuild."""
 from __future__ import annotations
 
 import heapq
+from dataclasses import replace
 from functools import cache
 
 from accord.engine.matching import Person, WatchlistIndex
@@ -105,3 +106,17 @@ def test_revoke_replace_and_compact() -> None:
     assert top[0].person.id == "pe" and top[0].person.names == ("Ivan Petrovich Sidorova",)
     assert index.get("pe") is not None and index.get("pa") is None
     assert len(index) == 4
+
+
+def test_pre_score_reads_the_postings_as_found_when_an_entry_was_added_since() -> None:
+    """``_best`` reads the ``n`` postings ``_found`` counted, even if a list grew meanwhile."""
+    entries = list(generate(500, seed=43))
+    index = WatchlistIndex()
+    index.add_many(e.person for e in entries)
+    query = entries[10].person
+    found = index._found_keys(query)
+    before = index._best(found, 6, query.birth_date)
+    index.add(replace(query, id="added-later"))  # the same keys: every list of the query grows
+    assert any(not isinstance(p, int) and len(p) > n for n, _, p in found)
+    assert index._best(found, 6, query.birth_date) == before
+    assert index.candidates(query)[0] == len(entries)  # a fresh look-up finds the new entry

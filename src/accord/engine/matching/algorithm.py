@@ -16,7 +16,13 @@ from typing import Any, Final
 
 from accord.engine.matching import features as f
 from accord.engine.matching.features import FeatureResult, Pair, Person
-from accord.engine.matching.prepared import FAST_FEATURES, PreparedPerson, TokenMemo, feature_values
+from accord.engine.matching.prepared import (
+    FAST_FEATURES,
+    PreparedPerson,
+    QueryParts,
+    TokenMemo,
+    feature_values,
+)
 
 __all__ = [
     "ALGORITHMS",
@@ -95,14 +101,18 @@ class Algorithm:
         return 1.0 / (1.0 + math.exp(-max(min(z, 40.0), -40.0)))
 
     def score_prepared(
-        self, query: PreparedPerson, candidate: PreparedPerson, memo: TokenMemo
+        self,
+        query: PreparedPerson,
+        candidate: PreparedPerson,
+        memo: TokenMemo,
+        parts: QueryParts | None = None,
     ) -> float:
         """``score`` on prepared persons (``prepared.prepare``): the same value, computed from
         the per-person values kept by the index; ``memo`` holds the query's token
         similarities."""
         if self._fast is None:
             raise ValueError(f"{self.name} has features without a prepared form")
-        values = feature_values(query, candidate, memo)
+        values = feature_values(query, candidate, memo, parts)
         weights = self._fast_weights
         if weights is None:
             return self.score_vector([values[i] for i in self._fast])

@@ -42,7 +42,13 @@ import numpy as np
 from accord.engine.matching.algorithm import DEFAULT, Algorithm
 from accord.engine.matching.features import Person
 from accord.engine.matching.normalize import name_form, skeleton
-from accord.engine.matching.prepared import PreparedPerson, Shared, TokenMemo, prepare
+from accord.engine.matching.prepared import (
+    PreparedPerson,
+    Shared,
+    TokenMemo,
+    prepare,
+    query_parts,
+)
 
 __all__ = ["Candidate", "WatchlistIndex", "blocking_keys"]
 
@@ -365,7 +371,7 @@ class WatchlistIndex:
         """
         if pool <= 0:
             return []
-        arrays: list[np.ndarray[Any, np.dtype[np.int32]]] = []
+        lists: list[Any] = []  # the ``array('i')`` postings: numpy reads their buffers
         halves: list[int] = []
         lengths: list[int] = []
         singles: list[int] = []
@@ -375,18 +381,23 @@ class WatchlistIndex:
                 singles.append(p)
                 single_halves.append(int(w * 2))
             else:
-                arrays.append(np.frombuffer(p, dtype=np.int32, count=n))
+                lists.append(p)
                 halves.append(int(w * 2))
                 lengths.append(n)
+        read = len(lengths)
         if singles:
-            arrays.append(np.array(singles, dtype=np.int32))
+            lists.append(np.array(singles, dtype=np.int32))
             halves.extend(single_halves)
             lengths.extend(itertools.repeat(1, len(singles)))
-        if not arrays:
+        if not lists:
             return []
         bits = _WEIGHT_BITS
         wide = len(self._people) >= 1 << (31 - bits)
-        packed: np.ndarray[Any, np.dtype[np.signedinteger[Any]]] = np.concatenate(arrays).astype(
+        joined = np.concatenate(lists)  # one copy; the postings themselves are left intact
+        if len(joined) != sum(lengths):  # a list grew since ``_found`` (an ``add`` meanwhile)
+            views = [np.frombuffer(lists[i], dtype=np.int32, count=lengths[i]) for i in range(read)]
+            joined = np.concatenate(views + lists[read:])
+        packed: np.ndarray[Any, np.dtype[np.signedinteger[Any]]] = joined.astype(
             np.int64 if wide else np.int32, copy=False
         )
         packed <<= bits  # in place: ``np.concatenate`` made a new array, the postings are intact
@@ -468,11 +479,12 @@ class WatchlistIndex:
         scored: list[tuple[int, float]] = []
         if algorithm.supports_prepared:
             q = prepare(query)
+            parts = query_parts(q)
             score = algorithm.score_prepared
             for slot in slots:
                 c = prepared[slot]
                 if c is not None:
-                    scored.append((slot, score(q, c, memo)))
+                    scored.append((slot, score(q, c, memo, parts)))
         else:
             for slot in slots:
                 person = people[slot]

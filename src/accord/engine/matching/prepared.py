@@ -28,10 +28,12 @@ __all__ = [
     "FAST_FEATURES",
     "PreparedName",
     "PreparedPerson",
+    "QueryParts",
     "TokenMemo",
     "feature_values",
     "prepare",
     "prepare_name",
+    "query_parts",
 ]
 
 #: Token similarities of one query already computed: ``(query part, candidate part, abjad)``.
@@ -127,15 +129,23 @@ def _align(
     return q_cov, c_cov, joined, shared, weakest
 
 
+#: Per query name, what the alignment derives from it alone: the name, its joined skeletons
+#: reversed and its set of skeletons (``query_parts``: computed once per query, not per pair).
+QueryParts = tuple[tuple[PreparedName, str, frozenset[str]], ...]
+
+
+def query_parts(query: PreparedPerson) -> QueryParts:
+    """The query side of every name alignment of ``query`` (pass it to ``feature_values``)."""
+    return tuple((q, "".join(reversed(q.skeletons)), frozenset(q.skeletons)) for q in query.names)
+
+
 def _name_values(
-    query: PreparedPerson, candidate: PreparedPerson, memo: TokenMemo
+    query: PreparedPerson, candidate: PreparedPerson, memo: TokenMemo, parts: QueryParts | None
 ) -> tuple[float, float, float, float, float]:
     """The alignment of the best pair of names, as ``Pair.names`` chooses it."""
     best = (0.0, 0.0, 0.0, 0.0, 0.0)
     best_overall = -1.0
-    for q in query.names:
-        q_reversed = "".join(reversed(q.skeletons))
-        q_set = frozenset(q.skeletons)
+    for q, q_reversed, q_set in query_parts(query) if parts is None else parts:
         for c in candidate.names:
             values = _align(q, q_reversed, q_set, c, memo)
             overall = (values[0] + values[1] + values[2]) / 3
@@ -161,12 +171,16 @@ FAST_FEATURES: Final[tuple[Callable[[Pair], FeatureResult], ...]] = (
 
 
 def feature_values(
-    query: PreparedPerson, candidate: PreparedPerson, memo: TokenMemo
+    query: PreparedPerson,
+    candidate: PreparedPerson,
+    memo: TokenMemo,
+    parts: QueryParts | None = None,
 ) -> tuple[float, ...]:
     """The scores of ``FAST_FEATURES`` for a pair, equal to the feature functions' scores.
 
-    ``memo`` keeps token similarities between calls: pass one dict per query (or batch)."""
-    q_cov, c_cov, joined, shared, weakest = _name_values(query, candidate, memo)
+    ``memo`` keeps token similarities between calls: pass one dict per query (or batch);
+    ``parts`` is ``query_parts(query)``, computed once per query (else per call)."""
+    q_cov, c_cov, joined, shared, weakest = _name_values(query, candidate, memo, parts)
     a, b = query.birth, candidate.birth
     gap = f.birth_date_gap(a, b)
     qn, cn = query.nationalities, candidate.nationalities
