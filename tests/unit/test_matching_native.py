@@ -51,7 +51,9 @@ def test_compiled_engine_screens_as_the_python_sources() -> None:
     assert compiled["results"] == python["results"]
 
 
-def test_a_stale_or_missing_build_is_not_used(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_a_stale_or_missing_build_is_not_used(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(native, "_status", native.status())  # restored afterwards
     monkeypatch.setattr(native, "NATIVE_DIR", tmp_path)
     monkeypatch.delenv("ACCORD_MATCHING_NATIVE", raising=False)
