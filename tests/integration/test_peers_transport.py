@@ -117,9 +117,9 @@ def test_add_peer_creates_a_password_less_service_user_and_audits(peer):
     [
         ({"node_id": "node-self"}, "own id"),
         ({"node_id": "bad id"}, "node id"),
-        ({"jurisdiction": "XX"}, ""),
+        ({"jurisdiction": "XX"}, "not an ISO 3166-1 alpha-2 country code"),
         ({"url": "ftp://x/"}, "http"),
-        ({"public_key_pem": "junk"}, ""),
+        ({"public_key_pem": "junk"}, "public key: not a PEM public key"),
     ],
 )
 def test_add_peer_refuses_bad_input(me, changes, message):

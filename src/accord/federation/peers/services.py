@@ -84,9 +84,17 @@ def max_age() -> int:
 
 @lru_cache(maxsize=256)
 def _load_public_key(pem: str) -> Ed25519PublicKey:
-    key = serialization.load_pem_public_key(pem.encode("ascii"))
+    """The peer's Ed25519 key from its PEM text; ValueError with a message an operator can act
+    on (not the library's, which points to a web page a closed network cannot open)."""
+    try:
+        key = serialization.load_pem_public_key(pem.encode("ascii"))
+    except (ValueError, UnicodeEncodeError, TypeError):
+        raise ValueError(
+            "public key: not a PEM public key; paste the peer's whole "
+            "'-----BEGIN PUBLIC KEY-----' block (`accord node pubkey` on that node)"
+        ) from None
     if not isinstance(key, Ed25519PublicKey):
-        raise ValueError("not an Ed25519 public key")
+        raise ValueError("public key: not an Ed25519 public key")
     return key
 
 
