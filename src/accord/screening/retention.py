@@ -140,6 +140,11 @@ def _held(hit: IncomingHit) -> tuple[str, ...]:
     return tuple(f for f in ERASED_FIELDS if getattr(hit, f))
 
 
+def _due(now: datetime) -> Any:
+    """The partners' hits whose details are still held and whose retention date has passed."""
+    return IncomingHit.objects.filter(erased_at__isnull=True, retain_until__lte=now)
+
+
 def erase_expired(*, now: datetime | None = None, dry_run: bool = False) -> list[Erasure]:
     """Erase the traveller's details of every partner's hit whose ``retain_until`` is past
     ``now`` (the current time by default); the hits erased, oldest date first. Idempotent: an
@@ -152,9 +157,7 @@ def erase_expired(*, now: datetime | None = None, dry_run: bool = False) -> list
     transaction. ``dry_run``: only list what would be erased.
     """
     now = now or timezone.now()
-    due = IncomingHit.objects.filter(erased_at__isnull=True, retain_until__lte=now).order_by(
-        "retain_until", "pk"
-    )
+    due = _due(now).order_by("retain_until", "pk")
     out: list[Erasure] = []
     for pk in list(due.values_list("pk", flat=True)):
         with transaction.atomic():
@@ -207,9 +210,7 @@ def retention_tick() -> None:
     if _last_tick and now - _last_tick[0] < _TICK_EVERY:
         return
     _last_tick[:] = [now]
-    if IncomingHit.objects.filter(
-        erased_at__isnull=True, retain_until__lte=timezone.now()
-    ).exists():
+    if _due(timezone.now()).exists():
         apply_hit_retention.enqueue()
 
 

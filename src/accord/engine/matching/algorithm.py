@@ -38,6 +38,11 @@ __all__ = [
 ]
 
 
+def _sigmoid(z: float) -> float:
+    """The logistic function, its argument clipped to [-40, 40] (no overflow)."""
+    return 1.0 / (1.0 + math.exp(-max(min(z, 40.0), -40.0)))
+
+
 @dataclass(frozen=True, slots=True)
 class Weighted:
     name: str
@@ -97,8 +102,7 @@ class Algorithm:
     def score_vector(self, values: Sequence[float]) -> float:
         if len(values) != len(self._weights):
             raise ValueError(f"{len(values)} values for {len(self._weights)} features")
-        z = self.bias + sum(map(operator.mul, self._weights, values))
-        return 1.0 / (1.0 + math.exp(-max(min(z, 40.0), -40.0)))
+        return _sigmoid(self.bias + sum(map(operator.mul, self._weights, values)))
 
     def score_prepared(
         self,
@@ -116,8 +120,7 @@ class Algorithm:
         weights = self._fast_weights
         if weights is None:
             return self.score_vector([values[i] for i in self._fast])
-        z = self.bias + sum(map(operator.mul, weights, values))
-        return 1.0 / (1.0 + math.exp(-max(min(z, 40.0), -40.0)))
+        return _sigmoid(self.bias + sum(map(operator.mul, weights, values)))
 
     def score(self, query: Person, candidate: Person) -> float:
         """Score only (no explanation strings kept): the fast path of the index."""
