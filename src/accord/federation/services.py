@@ -8,7 +8,6 @@ client never sees what the web UI or the REST API would hide from the same user.
 
 from __future__ import annotations
 
-import hashlib
 import time
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
@@ -24,6 +23,7 @@ from accord.federation.taxii.filters import parse_timestamp_us
 from accord.intel.bulk import insert_rows_sqlite
 from accord.intel.models import Record, RecordVersion
 from accord.intel.querysets import restrict_q
+from accord.intel.services import ids_sha256
 from accord.oversight.services import Outcome, audit
 
 __all__ = [
@@ -443,7 +443,7 @@ def add_objects(
         }
         if listed:
             detail["record_import_seq"] = report.audit_seq
-            detail["object_ids_sha256"] = hashlib.sha256("\n".join(ids).encode()).hexdigest()
+            detail["object_ids_sha256"] = ids_sha256(ids)
             ids = [i for i in ids if i not in listed]
         audit(
             user,

@@ -60,6 +60,7 @@ __all__ = [
     "create_record",
     "export_bundle",
     "get_record",
+    "ids_sha256",
     "ingest_objects",
     "iter_export",
     "record_versions",
@@ -193,11 +194,16 @@ def _stored_definitions(refs: Iterable[str]) -> dict[str, dict[str, Any]]:
     return out
 
 
+def ids_sha256(ids: Iterable[str]) -> str:
+    """The SHA-256 of ``ids`` sorted, one per line: what audit entries carry to pin a list of
+    object ids too long to record (``record.import``, ``taxii.post``, ``peer.receive``)."""
+    return hashlib.sha256("\n".join(sorted(ids)).encode()).hexdigest()
+
+
 def _audit_ids(ids: Sequence[str]) -> tuple[list[str], dict[str, Any]]:
     if len(ids) <= AUDIT_ID_LIMIT:
         return list(ids), {}
-    digest = hashlib.sha256("\n".join(sorted(ids)).encode()).hexdigest()
-    return [], {"object_count": len(ids), "object_ids_sha256": digest}
+    return [], {"object_count": len(ids), "object_ids_sha256": ids_sha256(ids)}
 
 
 @lru_cache(maxsize=65_536)

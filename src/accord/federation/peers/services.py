@@ -7,7 +7,6 @@ Delivery (the outbox worker) is in :mod:`accord.federation.peers.delivery`.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import time
 import uuid
@@ -34,6 +33,7 @@ from accord.engine.signing import (
 from accord.engine.signing.objects import SIGNATURE_PROPERTY
 from accord.engine.stix.markings import is_shared_definition
 from accord.federation.peers.models import OutboxItem, Peer, SeenNonce, peer_identity_id
+from accord.intel.services import ids_sha256
 from accord.oversight.services import Outcome, audit
 
 __all__ = [
@@ -538,7 +538,7 @@ def receive_envelope(
                 "originators": sorted(groups),
                 # object_ids keeps the first 1000; these pin the full list (as record.import).
                 "object_count": len(stored_ids),
-                "object_ids_sha256": hashlib.sha256("\n".join(stored_ids).encode()).hexdigest(),
+                "object_ids_sha256": ids_sha256(stored_ids),
             },
         )
     return {
