@@ -259,3 +259,24 @@ def test_received_records_are_read_only_for_local_writers():
     assert [(r.path, "read-only" in r.message) for r in report.refused] == [("id", True)]
     # The originator (arriving with its origin) still writes new versions.
     assert ingest_objects(None, [local], source="peer:node-b", origin_node="node-b").ok
+
+
+def test_objects_validated_first_are_stored_like_objects_given_whole(make_user):
+    """A TAXII POST validates its envelope before its transaction (validate_objects), then
+    stores the batch: the same records and report as one call; the role check still applies."""
+    from django.core.exceptions import PermissionDenied
+
+    from accord.intel.services import validate_objects
+
+    objects = _persons(20)
+    bad = {**person_object(99), "modified": "soon"}
+    whole = ingest_objects(None, [*objects[:10], bad], source="a", all_or_nothing=False)
+    batch = validate_objects([*objects[10:], bad], source="b")
+    assert [r.path for r in batch.report.refused] == ["modified"]
+    assert Record.objects.count() == 10  # validating wrote nothing
+    with pytest.raises(PermissionDenied):
+        ingest_objects(make_user("root", role="admin"), batch, source="b")
+    split = ingest_objects(None, batch, source="b", all_or_nothing=False)
+    assert (split.imported, len(split.refused)) == (whole.imported, len(whole.refused)) == (10, 1)
+    assert Record.objects.count() == 20
+    assert NameToken.objects.filter(record__stix_id=objects[15]["id"]).exists()

@@ -387,14 +387,18 @@ def add_objects(
     transaction does not, and names that entry (``record_import_seq``) with the SHA-256 of every
     succeeded id (sorted, one per line), so that no id is listed twice.
     """
-    from accord.intel.services import ingest_objects
+    from accord.intel.services import ingest_objects, validate_objects
 
     requested = _timestamp_now()
+    source = f"taxii:{collection.pk}"
+    # Validated before the transaction, which holds the database's write lock (IMMEDIATE):
+    # the lock is held for the look-ups and writes only (see docs/taxii.md).
+    batch = validate_objects(objects, source=source)
     with transaction.atomic():
         report = ingest_objects(
             user,
-            objects,
-            source=f"taxii:{collection.pk}",
+            batch,
+            source=source,
             purpose=purpose,
             all_or_nothing=False,
         )

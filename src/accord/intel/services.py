@@ -57,6 +57,7 @@ __all__ = [
     "SearchError",
     "SearchPage",
     "SearchQuery",
+    "ValidatedBatch",
     "create_record",
     "export_bundle",
     "get_record",
@@ -66,6 +67,7 @@ __all__ = [
     "record_versions",
     "related_records",
     "search_records",
+    "validate_objects",
 ]
 
 #: Audit events list the object ids themselves up to this many; beyond, a count and a digest.
@@ -310,7 +312,7 @@ def _newer(a: _Prepared, than: datetime | None) -> bool:
 @collector_paused()  # a batch of acyclic objects: see collector_paused
 def ingest_objects(
     user: Any,
-    objects: Sequence[dict[str, Any]],
+    objects: Sequence[dict[str, Any]] | ValidatedBatch,
     *,
     source: str,
     purpose: str = "",
@@ -332,6 +334,47 @@ def ingest_objects(
     """
     if user is not None and not (user.can("record.import") or user.can("record.create")):
         raise PermissionDenied("this role may not add records")
+    batch = (
+        objects
+        if isinstance(objects, ValidatedBatch)
+        else validate_objects(objects, source=source, progress=progress)
+    )
+    return _ingest_validated(
+        user,
+        batch,
+        source=source,
+        purpose=purpose,
+        case=case,
+        origin_node=origin_node,
+        progress=progress,
+        all_or_nothing=all_or_nothing,
+    )
+
+
+@dataclass
+class ValidatedBatch:
+    """Objects checked and serialised by :func:`validate_objects`, not yet stored: what
+    :func:`ingest_objects` then stores. The report holds the refusals found so far."""
+
+    report: ImportReport
+    prepared: list[_Prepared]
+    marking_of: list[Any]
+
+
+@collector_paused()
+def validate_objects(
+    objects: Sequence[Any],
+    *,
+    source: str,
+    progress: Callable[[int, int], None] | None = None,
+) -> ValidatedBatch:
+    """Validate ``objects`` and serialise the valid ones, writing nothing.
+
+    Reads only the marking definitions the objects refer to, so it runs outside any
+    transaction: a TAXII POST validates its envelope before it takes the database's write
+    lock (docs/taxii.md). Pass the result to :func:`ingest_objects`, which looks up what is
+    stored and decides inside its transaction.
+    """
     objects = list(objects)
     total = len(objects)
     report = ImportReport(source=source, received=total)
@@ -411,6 +454,23 @@ def ingest_objects(
             )
         )
         marking_of.append(summary)
+    return ValidatedBatch(report, prepared, marking_of)
+
+
+def _ingest_validated(
+    user: Any,
+    batch: ValidatedBatch,
+    *,
+    source: str,
+    purpose: str,
+    case: Any,
+    origin_node: str,
+    progress: Callable[[int, int], None] | None,
+    all_or_nothing: bool,
+) -> ImportReport:
+    report, prepared, marking_of = batch.report, batch.prepared, batch.marking_of
+    refusals = report.refused
+    total = report.received
 
     # 3. What is already stored for these ids (looked up in chunks).
     by_id: dict[str, list[int]] = {}
