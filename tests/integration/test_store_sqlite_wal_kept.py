@@ -1,15 +1,24 @@
 """The node's SQLite backend keeps the write-ahead log between connections: closing a request's
 connection does not checkpoint and delete the log (Django's stock backend, the control, does),
-while committed rows are visible to the next connection; in-memory databases are not held."""
+while committed rows are visible to the next connection; in-memory databases are not held.
+Checkpoints run on a background thread (accord.node.sqlite_backend.base.Checkpointer)."""
 
 from __future__ import annotations
 
+import os
+import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.db.backends.sqlite3.base import DatabaseWrapper as StockWrapper
 
-from accord.node.sqlite_backend.base import DatabaseWrapper, held_paths
+from accord.node.sqlite_backend.base import (
+    Checkpointer,
+    DatabaseWrapper,
+    checkpointer_for,
+    held_paths,
+)
 
 # pytest-django allows connections (of any wrapper) only to tests that ask for the database.
 pytestmark = pytest.mark.django_db
@@ -78,3 +87,64 @@ def test_in_memory_databases_are_not_held() -> None:
         cursor.execute("SELECT 1")
     assert held_paths() == before
     wrapper.close()
+
+
+def _frames(path: Path) -> tuple[int, int]:
+    shm = os.open(str(path) + "-shm", os.O_RDONLY)
+    try:
+        return Checkpointer(str(path)).counters(shm)
+    finally:
+        os.close(shm)
+
+
+def _until(condition: Any, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "the background checkpointer did not act in time"
+        time.sleep(0.01)
+
+
+def test_the_node_checkpoints_on_a_thread_of_its_own(tmp_path: Path) -> None:
+    """The held database gets a background checkpointer, which copies the log once the node
+    is quiet for a moment (here: nothing else writes after the rows)."""
+    path = tmp_path / "quiet.sqlite3"
+    _write_and_close(DatabaseWrapper, path, 2_000)
+    checkpointer = checkpointer_for(str(path))
+    assert checkpointer is not None and checkpointer.is_alive()
+    frames, _ = _frames(path)
+    assert frames > 0
+    _until(lambda: _frames(path)[1] == _frames(path)[0])
+    assert checkpointer.runs["PASSIVE"] >= 1
+    assert _count(DatabaseWrapper, path) == 2_000
+
+
+def test_long_logs_are_copied_then_started_over(tmp_path: Path) -> None:
+    """A batch of waiting pages is copied without a quiet moment; a long log is restarted by
+    the next writer after a RESTART checkpoint; every committed row is still there."""
+    path = tmp_path / "busy.sqlite3"
+    _write_and_close(DatabaseWrapper, path, 10)
+    checkpointer = Checkpointer(str(path), batch=20, quiet=3600, restart=400, interval=0.005)
+    checkpointer.start()
+    try:
+        longest = 0
+        for _ in range(60):
+            _write_and_close(DatabaseWrapper, path, 300)
+            longest = max(longest, _frames(path)[0])
+        _until(lambda: checkpointer.runs["RESTART"] >= 1)
+        assert checkpointer.runs["PASSIVE"] >= 1
+        _write_and_close(DatabaseWrapper, path, 300)
+        assert _frames(path)[0] < longest, "the log was never started over"
+    finally:
+        checkpointer.stop()
+    assert not checkpointer.is_alive()
+    assert _count(DatabaseWrapper, path) == 10 + 61 * 300
+
+
+def test_background_checkpoints_can_be_switched_off(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ACCORD_SQLITE_CHECKPOINTER", "0")
+    path = tmp_path / "off.sqlite3"
+    _write_and_close(DatabaseWrapper, path, 10)
+    assert str(path) in held_paths()
+    assert checkpointer_for(str(path)) is None

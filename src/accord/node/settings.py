@@ -103,16 +103,14 @@ else:
                     "PRAGMA page_size=4096; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
                     "PRAGMA foreign_keys=ON; PRAGMA busy_timeout=30000; "
                     "PRAGMA cache_size=-131072; PRAGMA mmap_size=1073741824; "
-                    # Checkpoint the write-ahead log every 100,000 pages (~400 MB) rather than
-                    # every 10,000: a 1,000-object TAXII envelope at 1,000,000 records writes
-                    # ~4,000 pages, mostly random leaves of the id and name-token indexes, and
-                    # the same leaves recur in later commits; a checkpoint writes each page
-                    # back once however often it recurs (measured: 0.43 of the WAL's frames at
-                    # this size against 0.8 at 10,000) and syncs the file once per window, so
-                    # POST commits took about half as long. Durability is unchanged: a commit
-                    # is written to the WAL before it returns, whatever the checkpoint interval
-                    # (a checkpoint only copies committed pages into the main file).
-                    "PRAGMA wal_autocheckpoint=100000; PRAGMA journal_size_limit=67108864;"
+                    # Checkpoints run on a background thread of each process (see
+                    # accord.node.sqlite_backend.base.Checkpointer); the commit that crosses
+                    # 100,000 pages of log (~400 MB) checkpoints only should that thread fall
+                    # behind. The log file keeps up to 512 MiB when it starts over, so that
+                    # commits do not grow it again block by block. Durability is unchanged: a
+                    # commit is written to the WAL before it returns (a checkpoint only copies
+                    # committed pages into the main file).
+                    "PRAGMA wal_autocheckpoint=100000; PRAGMA journal_size_limit=536870912;"
                 ),
             },
         }
