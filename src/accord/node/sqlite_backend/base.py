@@ -113,10 +113,13 @@ class Checkpointer(threading.Thread):
                         mode = "PASSIVE"
                     else:
                         continue
-                    busy = conn.execute(f"PRAGMA wal_checkpoint({mode})").fetchone()[0]
+                    busy, _, done = conn.execute(f"PRAGMA wal_checkpoint({mode})").fetchone()
                     if not busy:
                         self.runs[mode] += 1
                         restarted = restarted or mode == "RESTART"
+                    if mode == "PASSIVE" and (busy or done <= copied):
+                        # Another process's checkpoint, or a reader still on the pages: later.
+                        self.stopping.wait(self.quiet)
                 except (sqlite3.Error, OSError) as exc:
                     log.warning("background checkpoint of %s failed: %s", self.database, exc)
                     self.stopping.wait(1.0)
