@@ -5,8 +5,9 @@ through ``ingest_objects`` and put into one collection; then a real ``accord ser
 is started on loopback and driven with httpx (keep-alive, HTTP Basic):
 
 - POST: envelopes of 1,000 new objects (full validation), objects/s over 50 envelopes, enough
-  to include the write-ahead log's checkpoints (every 100,000 pages, about 25 envelopes at
-  1,000,000 records), with the median and the slowest envelope in milliseconds;
+  to include the write-ahead log's background checkpoints (about every 4 envelopes at
+  1,000,000 records) and its restarts (about every 16), with the median and the slowest
+  envelope in milliseconds;
 - paged GET of the whole collection (limit=1000, following ``next``), objects/s;
 - the first page (limit=100) of filtered GETs mixing ``match[type]``, ``match[id]``,
   ``added_after`` and ``match[version]=all``: median and p99 in milliseconds.
