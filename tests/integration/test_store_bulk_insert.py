@@ -1,5 +1,6 @@
-"""Multi-row inserts on SQLite (``accord.intel.bulk.insert_rows_sqlite``): every row stored once,
-in order, across statement boundaries, with any column count."""
+"""Bulk inserts (``accord.intel.bulk``): multi-row statements on SQLite (``insert_rows_sqlite``)
+store every row once, in order, across statement boundaries, with any column count; COPY on
+PostgreSQL (``insert_rows`` on the configured database) keeps every value and the order."""
 
 from __future__ import annotations
 
@@ -60,3 +61,52 @@ def test_bulk_writer_inline_or_on_its_thread_stores_every_row_in_the_transaction
     with pytest.raises(errors), transaction.atomic(), bulk.BulkWriter(inline=inline) as writer:
         writer.insert(Case, ("reference", "title", "created_at"), rows[:1])
     assert Case.objects.count() == 2500
+
+
+HOSTILE_TITLES = [
+    "tab\there",
+    "new\nline",
+    "back\\slash",
+    "\\N",
+    "NULL",
+    "'quoted' \"both\"",
+    "عبد الله الرشيدي",
+    "",
+]
+
+
+@pytest.mark.django_db
+def test_insert_rows_on_the_configured_database_keeps_every_value_and_the_order():
+    """``insert_rows``: multi-row statements on SQLite, COPY on PostgreSQL (CI runs both):
+    text that COPY's format would otherwise read as a separator, an escape or NULL comes back
+    as it went in; datetimes and NULLs are adapted as for a query."""
+    from datetime import UTC, datetime
+
+    from django.db import connection
+
+    from accord.intel.models import Case
+
+    when = datetime(2026, 11, 28, 12, 30, 5, 123000, tzinfo=UTC)
+    rows = [
+        (f"CASE-{n}", title, connection.ops.adapt_datetimefield_value(when))
+        for n, title in enumerate(HOSTILE_TITLES * 150)
+    ]
+    bulk.insert_rows(Case, ("reference", "title", "created_at"), rows)
+    stored = list(Case.objects.order_by("id").values_list("reference", "title", "created_at"))
+    assert [(r, t) for r, t, _ in stored] == [(r, t) for r, t, _ in rows]
+    assert {c for _, _, c in stored} == {when}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_insert_rows_that_violate_a_constraint_store_nothing():
+    from django.db import IntegrityError, connection, transaction
+
+    from accord.intel.models import Case
+
+    rows = [(f"CASE-{n}", "t", "2026-01-01 00:00:00") for n in range(500)]
+    errors = (IntegrityError, connection.Database.IntegrityError)
+    with pytest.raises(errors), transaction.atomic():
+        bulk.insert_rows(Case, ("reference", "title", "created_at"), [*rows, rows[7]])
+    assert Case.objects.count() == 0
+    bulk.insert_rows(Case, ("reference", "title", "created_at"), rows)
+    assert Case.objects.count() == 500

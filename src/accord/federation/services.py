@@ -20,7 +20,7 @@ from django.db.models import Q
 
 from accord.federation.models import Collection, CollectionAccess, CollectionEntry, TaxiiStatus
 from accord.federation.taxii.filters import parse_timestamp_us
-from accord.intel.bulk import insert_rows_sqlite
+from accord.intel.bulk import insert_rows
 from accord.intel.models import Record, RecordVersion
 from accord.intel.querysets import restrict_q
 from accord.intel.services import ids_sha256
@@ -42,7 +42,6 @@ __all__ = [
 ]
 
 _CHUNK = 900
-_INSERT_CHUNK = 10_000
 AUDIT_ID_LIMIT = 1000
 
 
@@ -159,23 +158,6 @@ def collections_for(user: Any, api_root: str = "accord") -> list[tuple[Collectio
 # Membership
 
 
-def _executemany(fields: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
-    if not rows:
-        return
-    quote = connection.ops.quote_name
-    meta = CollectionEntry._meta
-    columns = ", ".join(quote(meta.get_field(f).column) for f in fields)
-    marks = ", ".join(["%s"] * len(fields))
-    sql = f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({marks})"
-    if connection.vendor == "sqlite":  # multi-row statements (see insert_rows_sqlite)
-        connection.ensure_connection()
-        insert_rows_sqlite(connection.connection, sql.replace("%s", "?"), rows)
-        return
-    with connection.cursor() as cursor:
-        for chunk in _chunks(rows, _INSERT_CHUNK):
-            cursor.executemany(sql, chunk)
-
-
 _VERSIONS_SQL = (
     "SELECT v.id, v.record_id, r.stix_id, v.modified, r.stix_type, r.spec_version"
     f" FROM {RecordVersion._meta.db_table} v JOIN {Record._meta.db_table} r"
@@ -281,7 +263,8 @@ def add_entries(
             CollectionEntry.objects.filter(pk__in=chunk).update(is_latest=False)
         for chunk in _chunks(clear_first, _CHUNK):
             CollectionEntry.objects.filter(pk__in=chunk).update(is_first=False)
-        _executemany(
+        insert_rows(
+            CollectionEntry,
             (
                 "collection",
                 "record",

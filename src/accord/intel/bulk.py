@@ -28,7 +28,14 @@ from typing import Any
 
 from django.db import connection
 
-__all__ = ["BulkWriter", "allocate_ids", "collector_paused", "insert_rows_sqlite", "insert_sql"]
+__all__ = [
+    "BulkWriter",
+    "allocate_ids",
+    "collector_paused",
+    "insert_rows",
+    "insert_rows_sqlite",
+    "insert_sql",
+]
 
 #: Rows per ``executemany`` call.
 INSERT_CHUNK = 10_000
@@ -149,12 +156,53 @@ class BulkWriter:
             future.result()
 
     def _run(self, sql: str, rows: list[Sequence[Any]]) -> None:
-        if self._vendor == "sqlite":
-            insert_rows_sqlite(self._raw, sql, rows)
-            return
+        _insert(self._raw, self._vendor, sql, rows)
+
+
+def insert_rows(model: Any, fields: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    """Insert ``rows`` (values in the order of ``fields``) into ``model``'s table on the
+    current connection, inside the caller's transaction: multi-row statements on SQLite
+    (:func:`insert_rows_sqlite`), ``COPY ... FROM STDIN`` on PostgreSQL
+    (:func:`copy_rows_postgresql`), ``executemany`` elsewhere."""
+    if not rows:
+        return
+    connection.ensure_connection()
+    placeholder = "?" if connection.vendor == "sqlite" else "%s"
+    _insert(connection.connection, connection.vendor, insert_sql(model, fields, placeholder), rows)
+
+
+def _insert(raw: Any, vendor: str, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+    if vendor == "sqlite":
+        insert_rows_sqlite(raw, sql, rows)
+    elif vendor == "postgresql":
+        copy_rows_postgresql(raw, sql, rows)
+    else:
         for start in range(0, len(rows), INSERT_CHUNK):
-            with self._raw.cursor() as cursor:
+            with raw.cursor() as cursor:
                 cursor.executemany(sql, rows[start : start + INSERT_CHUNK])
+
+
+def copy_rows_postgresql(raw: Any, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+    """Run ``sql`` (``INSERT INTO t (columns) VALUES (%s, ...)``) for every row as one
+    ``COPY t (columns) FROM STDIN`` on the raw psycopg connection ``raw``.
+
+    Why: ``executemany`` sends and executes the one-row statement once per row (pipelined, but
+    each row is still parsed, planned and executed by the server); COPY streams the rows and
+    the server inserts them in one command, firing the same constraints and triggers. The
+    values are adapted by psycopg as for a query (no text is interpolated); a constraint
+    violation aborts the COPY, and with it the caller's transaction, like an INSERT would.
+    """
+    if not rows:
+        return
+    head = sql.partition(" VALUES ")[0]
+    if not head.startswith("INSERT INTO "):
+        raise ValueError(f"not a one-row INSERT: {sql[:80]}")
+    with (
+        raw.cursor() as cursor,
+        cursor.copy(f"COPY {head[len('INSERT INTO ') :]} FROM STDIN") as copy,
+    ):
+        for row in rows:
+            copy.write_row(row)
 
 
 def insert_rows_sqlite(raw: Any, sql: str, rows: Sequence[Sequence[Any]]) -> None:

@@ -31,7 +31,7 @@ from django.utils import timezone
 
 from accord.engine.stix.markings import TLP_1_0_IDS, TLP_BY_ID, summarise_markings
 from accord.engine.stix.validate import validate_object as _validate_object
-from accord.intel.bulk import BulkWriter, allocate_ids, collector_paused, insert_rows_sqlite
+from accord.intel.bulk import BulkWriter, allocate_ids, collector_paused, insert_rows
 from accord.intel.indexing import index_object, parse_timestamp
 from accord.intel.models import (
     Identifier,
@@ -72,8 +72,7 @@ __all__ = [
 
 #: Audit events list the object ids themselves up to this many; beyond, a count and a digest.
 AUDIT_ID_LIMIT = 1000
-#: Rows per ``executemany`` call and ids per ``IN (...)`` look-up.
-_INSERT_CHUNK = 10_000
+#: Ids per ``IN (...)`` look-up.
 _LOOKUP_CHUNK = 900
 
 
@@ -220,23 +219,6 @@ def _adapt_dt(value: datetime | None) -> Any:
 @lru_cache(maxsize=65_536)
 def _timestamp(value: str) -> datetime | None:
     return parse_timestamp(value)
-
-
-def _executemany(model: Any, fields: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
-    """Insert ``rows`` into ``model``'s table with one prepared statement (parameterised)."""
-    if not rows:
-        return
-    quote = connection.ops.quote_name
-    columns = ", ".join(quote(model._meta.get_field(f).column) for f in fields)
-    marks = ", ".join(["%s"] * len(fields))
-    sql = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES ({marks})"
-    if connection.vendor == "sqlite":  # multi-row statements (see insert_rows_sqlite)
-        connection.ensure_connection()
-        insert_rows_sqlite(connection.connection, sql.replace("%s", "?"), rows)
-        return
-    with connection.cursor() as cursor:
-        for chunk in _chunks(rows, _INSERT_CHUNK):
-            cursor.executemany(sql, chunk)
 
 
 _RECORD_FIELDS = (
@@ -783,10 +765,10 @@ def _write(
                 NameToken.objects.filter(record_id__in=chunk).delete()
                 Identifier.objects.filter(record_id__in=chunk).delete()
                 RecordMarking.objects.filter(record_id__in=chunk).delete()
-        _executemany(RecordVersion, _VERSION_FIELDS, [version_row(n) for n in other_versions])
-        _executemany(NameToken, ("record", "token"), tokens)
-        _executemany(Identifier, ("record", "kind", "value"), idents)
-        _executemany(RecordMarking, ("record", "kind", "value"), markings)
+        insert_rows(RecordVersion, _VERSION_FIELDS, [version_row(n) for n in other_versions])
+        insert_rows(NameToken, ("record", "token"), tokens)
+        insert_rows(Identifier, ("record", "kind", "value"), idents)
+        insert_rows(RecordMarking, ("record", "kind", "value"), markings)
         if progress is not None:
             progress(int(total * 0.95), total)
 
