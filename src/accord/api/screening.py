@@ -205,6 +205,8 @@ def pending_hits(request: HttpRequest) -> Any:
                 "action": h.action,
                 "screening": h.screening_id,
                 "created_at": h.created_at.isoformat(),
+                "depersonalise_after": _iso(h.depersonalise_after),
+                "depersonalised_at": _iso(h.depersonalised_at),
             }
             for h in hits
         ]
@@ -249,7 +251,10 @@ def _iso(value: Any) -> str | None:
 
 def hit_out(h: Any) -> dict[str, Any]:
     """A hit as the REST API shows it (``originator``: what was decided and sent, and the
-    delivery's state; ``answer``: the originator's answer, once it came)."""
+    delivery's state; ``answer``: the originator's answer, once it came; the retention dates:
+    ``depersonalise_after``, ``retain_until``, and ``depersonalised_at`` once the traveller's
+    details, the explanation's reasons, the review's reason and the answer's text were
+    erased)."""
     return {
         "id": h.pk,
         "status": h.status,
@@ -264,6 +269,9 @@ def hit_out(h: Any) -> dict[str, Any]:
         "reason": h.reason,
         "reviewed_at": _iso(h.reviewed_at),
         "sighting_id": h.sighting_id or None,
+        "depersonalise_after": _iso(h.depersonalise_after),
+        "retain_until": _iso(h.retain_until),
+        "depersonalised_at": _iso(h.depersonalised_at),
         "originator": {
             "status": h.originator_status,
             "notice": str(h.notice_id) if h.notice_id else None,

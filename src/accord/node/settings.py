@@ -144,6 +144,11 @@ ACCORD_SCREENING_BACKGROUND_ABOVE = int(os.environ.get("ACCORD_SCREENING_BACKGRO
 #: Days a partner's hit notice keeps the traveller's details when no agreement it names sets a
 #: retention: counted from the answer (from receipt until answered); accord.screening.retention.
 ACCORD_HIT_NOTICE_RETENTION_DAYS = int(os.environ.get("ACCORD_HIT_NOTICE_RETENTION_DAYS", "90"))
+#: This node's own screening hits (and background jobs' results): the traveller's details are
+#: erased this many days after the screening, the hit deleted after the second (the PNR rule:
+#: depersonalised after six months, kept five years); accord.screening.retention.
+ACCORD_HIT_DEPERSONALISE_DAYS = int(os.environ.get("ACCORD_HIT_DEPERSONALISE_DAYS", "183"))
+ACCORD_HIT_RETENTION_DAYS = int(os.environ.get("ACCORD_HIT_RETENTION_DAYS", "1826"))
 ACCORD_MAX_UPLOAD_BYTES = int(os.environ.get("ACCORD_MAX_UPLOAD_BYTES", str(200 * 1024 * 1024)))
 ACCORD_MAX_EXPANDED_BYTES = int(
     os.environ.get("ACCORD_MAX_EXPANDED_BYTES", str(1024 * 1024 * 1024))

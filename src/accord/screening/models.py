@@ -4,6 +4,7 @@ partners report on this node's records (the originator's liaison officer answers
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -107,13 +108,30 @@ class ScreeningJob(models.Model):
     report = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    #: When the traveller's details in ``report["results"]`` are erased, as its screening's
+    #: hits (``ACCORD_HIT_DEPERSONALISE_DAYS`` after the screening; :mod:`accord.screening.
+    #: retention`); the counts stay.
+    depersonalise_after = models.DateTimeField(null=True, blank=True)
+    #: When they were erased.
+    depersonalised_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
+        indexes = [
+            models.Index(
+                fields=["depersonalised_at", "depersonalise_after"], name="job_depersonalise"
+            )
+        ]
 
 
 class Hit(models.Model):
-    """A possible match waiting for a supervisor: a lead, never an adverse decision by itself."""
+    """A possible match waiting for a supervisor: a lead, never an adverse decision by itself.
+
+    Retention (:mod:`accord.screening.retention`, as the PNR rule: depersonalised after six
+    months, kept five years): ``ACCORD_HIT_DEPERSONALISE_DAYS`` after the screening the
+    traveller's identifying details, the explanation's reasons and the free texts are erased
+    (``depersonalised_at``); ``ACCORD_HIT_RETENTION_DAYS`` after it the row is deleted.
+    """
 
     class Status(models.TextChoices):
         PENDING = "pending"
@@ -153,10 +171,34 @@ class Hit(models.Model):
     answered_by = models.CharField(max_length=200, blank=True)
     answered_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    #: When the traveller's details are erased (``ACCORD_HIT_DEPERSONALISE_DAYS`` after the
+    #: screening) and when the hit is deleted (``ACCORD_HIT_RETENTION_DAYS`` after it).
+    depersonalise_after = models.DateTimeField(null=True, blank=True)
+    retain_until = models.DateTimeField(null=True, blank=True)
+    #: When the traveller's details were erased (the fact of the hit and its review remain).
+    depersonalised_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["status", "created_at"], name="hit_status_created")]
+        indexes = [
+            models.Index(fields=["status", "created_at"], name="hit_status_created"),
+            models.Index(
+                fields=["depersonalised_at", "depersonalise_after"], name="hit_depersonalise"
+            ),
+            models.Index(fields=["retain_until"], name="hit_retain_until"),
+        ]
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """A new hit without its retention dates gets them, counted from now."""
+        if self._state.adding and (self.depersonalise_after is None or self.retain_until is None):
+            from django.utils import timezone
+
+            from accord.screening.retention import own_hit_dates
+
+            dates = own_hit_dates(timezone.now())
+            self.depersonalise_after = self.depersonalise_after or dates[0]
+            self.retain_until = self.retain_until or dates[1]
+        super().save(*args, **kwargs)
 
     @property
     def originator_status(self) -> str:

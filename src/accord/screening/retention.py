@@ -18,6 +18,23 @@ and ``accord retention apply``) erases the details of every hit past its date an
 tombstone: the fact of the hit, the record, the peer, the sighting's identifiers and dates,
 the reviewing agency, the agreements and the action answered. Each erasure is audited as
 ``screening.hit_erased`` (the fields erased, never their content).
+
+This node's own hits (:class:`~accord.screening.models.Hit`) and the results its background
+screening jobs keep follow the PNR rule (Directive 2016/681 Art 12: depersonalised after six
+months, deleted after five years; docs/screening.md):
+
+- ``ACCORD_HIT_DEPERSONALISE_DAYS`` (default :data:`HIT_DEPERSONALISE_DAYS`) after the
+  screening, :func:`depersonalise_own` erases what identifies the traveller: every key of
+  ``Hit.traveller`` but :data:`TRAVELLER_KEPT` (names, birth date, gender, nationalities,
+  documents, place of birth, the input's identifier), the ``reason`` of each feature of the
+  explanation (it quotes the compared names, dates, nationalities and document numbers; the
+  numbers stay), and the free texts :data:`OWN_HIT_TEXTS` (the originator's answer, the
+  reviewer's reason); in ``ScreeningJob.report["results"]`` the input's ``id`` of each row and
+  the explanations' reasons (the counts, rows, scores, records matched stay). Audited as
+  ``screening.own_hit_depersonalised`` and ``screening.job_results_depersonalised``.
+- ``ACCORD_HIT_RETENTION_DAYS`` (default :data:`HIT_RETENTION_DAYS`) after it,
+  :func:`delete_own` deletes the hit (no row refers to a hit), audited as
+  ``screening.own_hit_deleted``.
 """
 
 from __future__ import annotations
@@ -34,17 +51,28 @@ from django.utils import timezone
 from django_tasks import task
 
 from accord.oversight.services import audit
-from accord.screening.models import IncomingHit
+from accord.screening.models import Hit, IncomingHit, ScreeningJob
 
 __all__ = [
     "ERASED_FIELDS",
+    "HIT_DEPERSONALISE_DAYS",
     "HIT_NOTICE_RETENTION_DAYS",
+    "HIT_RETENTION_DAYS",
+    "OWN_HIT_TEXTS",
+    "TRAVELLER_KEPT",
     "Erasure",
+    "OwnStep",
     "Retention",
     "apply_hit_retention",
+    "apply_own_retention",
+    "delete_own",
+    "depersonalise_own",
     "erase_expired",
     "extend_after_answer",
+    "hit_depersonalise_days",
     "hit_notice_retention_days",
+    "hit_retention_days",
+    "own_hit_dates",
     "retention_for",
     "retention_tick",
 ]
@@ -55,6 +83,18 @@ log = logging.getLogger(__name__)
 HIT_NOTICE_RETENTION_DAYS: Final = 90
 #: What an erasure empties: the traveller's details, where they were seen, the answer's text.
 ERASED_FIELDS: Final = ("traveller", "where", "answer_text")
+#: Days after the screening when this node's own hits lose the traveller's details (six
+#: months, as PNR data is depersonalised).
+HIT_DEPERSONALISE_DAYS: Final = 183
+#: Days after the screening when this node's own hits are deleted (five years, as PNR data).
+HIT_RETENTION_DAYS: Final = 1826
+#: What a depersonalised hit keeps of the traveller: the row of the input, the role (crew or
+#: passenger, only when not a passenger) and the flight or border point as read, which do
+#: not identify the person without the passenger list.
+TRAVELLER_KEPT: Final = ("row", "role", "travel")
+#: The free texts a depersonalisation empties: the originator's answer, the reviewer's reason
+#: (either may quote the person; the audit trail keeps them under its own retention).
+OWN_HIT_TEXTS: Final = ("answer_text", "reason")
 #: The worker's schedule looks for expired hits at most this often (seconds).
 _TICK_EVERY: Final = 60.0
 _last_tick: list[float] = []
@@ -197,20 +237,339 @@ def erase_expired(*, now: datetime | None = None, dry_run: bool = False) -> list
     return out
 
 
+def hit_depersonalise_days() -> int:
+    """``ACCORD_HIT_DEPERSONALISE_DAYS`` (:data:`HIT_DEPERSONALISE_DAYS` by default)."""
+    days = int(getattr(settings, "ACCORD_HIT_DEPERSONALISE_DAYS", HIT_DEPERSONALISE_DAYS))
+    return max(days, 1)
+
+
+def hit_retention_days() -> int:
+    """``ACCORD_HIT_RETENTION_DAYS`` (:data:`HIT_RETENTION_DAYS` by default)."""
+    days = int(getattr(settings, "ACCORD_HIT_RETENTION_DAYS", HIT_RETENTION_DAYS))
+    return max(days, 1)
+
+
+def own_hit_dates(screened_at: datetime) -> tuple[datetime, datetime]:
+    """(``depersonalise_after``, ``retain_until``) of a hit of a screening at
+    ``screened_at``, from the node's settings at that time."""
+    return (
+        screened_at + timedelta(days=hit_depersonalise_days()),
+        screened_at + timedelta(days=hit_retention_days()),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class OwnStep:
+    """One of this node's hits depersonalised or deleted, or a job's results depersonalised
+    (or, on a dry run, that would be). ``fields``: what held personal data and was erased."""
+
+    action: str  # "depersonalise" or "delete"
+    kind: str  # "own_hit" or "screening_job"
+    id: int
+    screening: int | None
+    record: str
+    due: str
+    fields: tuple[str, ...]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "action": self.action,
+            "id": self.id,
+            "screening": self.screening,
+            "record": self.record,
+            "due": self.due,
+            "fields": list(self.fields),
+        }
+
+
+def _filled(value: Any) -> bool:
+    return value not in (None, "", [], {}, ())
+
+
+def _traveller_kept(traveller: Any) -> tuple[dict[str, Any], list[str]]:
+    """The traveller without what identifies the person, and the keys erased (held ones)."""
+    if not isinstance(traveller, dict):
+        return {}, ["traveller"] if _filled(traveller) else []
+    kept = {k: v for k, v in traveller.items() if k in TRAVELLER_KEPT}
+    erased = sorted(
+        f"traveller.{k}" for k, v in traveller.items() if k not in TRAVELLER_KEPT and _filled(v)
+    )
+    return kept, erased
+
+
+def _explanation_kept(explanation: Any) -> tuple[dict[str, Any], bool]:
+    """The explanation with every feature's ``reason`` emptied (the numbers kept); whether a
+    reason was held."""
+    if not isinstance(explanation, dict):
+        return {}, _filled(explanation)
+    out: dict[str, Any] = {}
+    held = False
+    for name, feature in explanation.items():
+        if isinstance(feature, dict):
+            held = held or _filled(feature.get("reason"))
+            out[name] = {**feature, "reason": ""} if "reason" in feature else dict(feature)
+        else:
+            out[name] = feature
+    return out, held
+
+
+def _results_kept(results: Any) -> tuple[list[Any], list[str]]:
+    """A job's result rows without the input's identifier and the explanations' reasons."""
+    if not isinstance(results, list):
+        return [], ["results"] if _filled(results) else []
+    out: list[Any] = []
+    erased: set[str] = set()
+    for row in results:
+        if not isinstance(row, dict):
+            continue
+        kept = dict(row)
+        if _filled(kept.get("id")):
+            erased.add("results.id")
+        if "id" in kept:
+            kept["id"] = ""
+        matches = []
+        for m in kept.get("matches") or []:
+            if isinstance(m, dict) and "explanation" in m:
+                explanation, held = _explanation_kept(m["explanation"])
+                if held:
+                    erased.add("results.matches.explanation.reason")
+                m = {**m, "explanation": explanation}
+            matches.append(m)
+        if "matches" in kept:
+            kept["matches"] = matches
+        out.append(kept)
+    return out, sorted(erased)
+
+
+def _hit_fields(hit: Hit) -> tuple[dict[str, Any], dict[str, Any], list[str]]:
+    traveller, fields = _traveller_kept(hit.traveller)
+    explanation, reasons = _explanation_kept(hit.explanation)
+    if reasons:
+        fields.append("explanation.reason")
+    fields += [f for f in OWN_HIT_TEXTS if getattr(hit, f)]
+    return traveller, explanation, fields
+
+
+def _own_to_delete(now: datetime) -> Any:
+    return Hit.objects.filter(retain_until__lte=now)
+
+
+def _own_to_depersonalise(now: datetime) -> Any:
+    return Hit.objects.filter(depersonalised_at__isnull=True, depersonalise_after__lte=now).exclude(
+        retain_until__lte=now
+    )
+
+
+def _jobs_to_depersonalise(now: datetime) -> Any:
+    return ScreeningJob.objects.filter(
+        depersonalised_at__isnull=True,
+        depersonalise_after__lte=now,
+        status__in=[ScreeningJob.Status.DONE, ScreeningJob.Status.FAILED],
+    )
+
+
+def _sighting_ids(hit: Hit) -> list[str]:
+    return [hit.record_stix_id] + ([hit.sighting_id] if hit.sighting_id else [])
+
+
+def delete_own(*, now: datetime | None = None, dry_run: bool = False) -> list[OwnStep]:
+    """Delete every hit of this node whose ``retain_until`` is past ``now``; oldest first.
+
+    Legal effect: the end of this node's retention of a screening hit (the PNR rule's five
+    years). No row refers to a hit, so the row goes; the audit trail keeps the facts
+    (``screening.review``, ``screening.notify``, ``screening.hit_answered`` and this
+    ``screening.own_hit_deleted``: the hit, screening, record, status, action and dates, and
+    the fields that still held the traveller's details, never their content). The STIX
+    sighting a confirmed hit stored is a record of the store and stays. ``dry_run``: list.
+    """
+    now = now or timezone.now()
+    out: list[OwnStep] = []
+    due = _own_to_delete(now).order_by("retain_until", "pk")
+    for pk in list(due.values_list("pk", flat=True)):
+        with transaction.atomic():
+            hit = Hit.objects.select_for_update().filter(pk=pk).first()
+            if hit is None or hit.retain_until is None or hit.retain_until > now:
+                continue
+            fields = [] if hit.depersonalised_at else _hit_fields(hit)[2]
+            step = OwnStep(
+                "delete",
+                "own_hit",
+                hit.pk,
+                hit.screening_id,
+                hit.record_stix_id,
+                hit.retain_until.isoformat(),
+                tuple(fields),
+            )
+            out.append(step)
+            if dry_run:
+                continue
+            screening = hit.screening
+            audit(
+                None,
+                "screening.own_hit_deleted",
+                object_ids=_sighting_ids(hit),
+                purpose=screening.purpose,
+                case=screening.case,
+                detail={
+                    "hit": hit.pk,
+                    "screening": hit.screening_id,
+                    "created_at": hit.created_at.isoformat(),
+                    "retain_until": hit.retain_until.isoformat(),
+                    "depersonalised_at": (
+                        hit.depersonalised_at.isoformat() if hit.depersonalised_at else None
+                    ),
+                    "status": hit.status,
+                    "action": hit.action,
+                    "answer_action": hit.answer_action,
+                    "fields": list(fields),
+                },
+            )
+            hit.delete()
+    return out
+
+
+def depersonalise_own(*, now: datetime | None = None, dry_run: bool = False) -> list[OwnStep]:
+    """Erase what identifies the traveller in every hit of this node, and in every
+    background job's results, whose ``depersonalise_after`` is past ``now``; hits first,
+    oldest first. Idempotent (``depersonalised_at`` is set).
+
+    Legal effect: after six months (``ACCORD_HIT_DEPERSONALISE_DAYS``) this node no longer
+    holds the identity of a person it screened (names, birth date, gender, nationalities,
+    documents, place of birth, the input's identifier, the explanation's reasons, the
+    answer's and the review's texts); the fact of the hit, the record, score, status, action,
+    reviewer, dates, the originator's notification and the flight stay. Audited as
+    ``screening.own_hit_depersonalised`` / ``screening.job_results_depersonalised`` with the
+    fields erased, never their content. ``dry_run``: list only.
+    """
+    now = now or timezone.now()
+    out: list[OwnStep] = []
+    due = _own_to_depersonalise(now).order_by("depersonalise_after", "pk")
+    for pk in list(due.values_list("pk", flat=True)):
+        with transaction.atomic():
+            hit = Hit.objects.select_for_update().filter(pk=pk).first()
+            if (
+                hit is None
+                or hit.depersonalised_at is not None
+                or hit.depersonalise_after is None
+                or hit.depersonalise_after > now
+            ):
+                continue
+            traveller, explanation, fields = _hit_fields(hit)
+            step = OwnStep(
+                "depersonalise",
+                "own_hit",
+                hit.pk,
+                hit.screening_id,
+                hit.record_stix_id,
+                hit.depersonalise_after.isoformat(),
+                tuple(fields),
+            )
+            out.append(step)
+            if dry_run:
+                continue
+            hit.traveller = traveller
+            hit.explanation = explanation
+            hit.answer_text = ""
+            hit.reason = ""
+            hit.depersonalised_at = now
+            hit.save(
+                update_fields=["traveller", "explanation", *OWN_HIT_TEXTS, "depersonalised_at"]
+            )
+            screening = hit.screening
+            audit(
+                None,
+                "screening.own_hit_depersonalised",
+                object_ids=_sighting_ids(hit),
+                purpose=screening.purpose,
+                case=screening.case,
+                detail={
+                    "hit": hit.pk,
+                    "screening": hit.screening_id,
+                    "depersonalise_after": hit.depersonalise_after.isoformat(),
+                    "retain_until": hit.retain_until.isoformat() if hit.retain_until else None,
+                    "status": hit.status,
+                    "fields": list(fields),
+                },
+            )
+    jobs = _jobs_to_depersonalise(now).order_by("depersonalise_after", "pk")
+    for pk in list(jobs.values_list("pk", flat=True)):
+        with transaction.atomic():
+            job = ScreeningJob.objects.select_for_update().filter(pk=pk).first()
+            if (
+                job is None
+                or job.depersonalised_at is not None
+                or job.depersonalise_after is None
+                or job.depersonalise_after > now
+            ):
+                continue
+            report = dict(job.report or {})
+            results, fields = _results_kept(report.get("results", []))
+            step = OwnStep(
+                "depersonalise",
+                "screening_job",
+                job.pk,
+                job.screening_id,
+                "",
+                job.depersonalise_after.isoformat(),
+                tuple(fields),
+            )
+            out.append(step)
+            if dry_run:
+                continue
+            if "results" in report:
+                report["results"] = results
+            job.report = report
+            job.depersonalised_at = now
+            job.save(update_fields=["report", "depersonalised_at"])
+            audit(
+                None,
+                "screening.job_results_depersonalised",
+                purpose=job.purpose,
+                case=job.case,
+                detail={
+                    "job": job.pk,
+                    "screening": job.screening_id,
+                    "depersonalise_after": job.depersonalise_after.isoformat(),
+                    "rows": len(results),
+                    "fields": list(fields),
+                },
+            )
+    return out
+
+
+def apply_own_retention(*, now: datetime | None = None, dry_run: bool = False) -> list[OwnStep]:
+    """This node's own hits and jobs: delete what is past ``retain_until``, then
+    depersonalise what is past ``depersonalise_after``."""
+    now = now or timezone.now()
+    return delete_own(now=now, dry_run=dry_run) + depersonalise_own(now=now, dry_run=dry_run)
+
+
+def _own_due(now: datetime) -> bool:
+    return bool(
+        _own_to_delete(now).exists()
+        or _own_to_depersonalise(now).exists()
+        or _jobs_to_depersonalise(now).exists()
+    )
+
+
 @task()
 def apply_hit_retention() -> int:
-    """The background task: erase what is past its retention; how many hits were erased."""
-    return len(erase_expired())
+    """The background task: erase what is past its retention (partners' hit notices, this
+    node's own hits and jobs); how many were erased, depersonalised or deleted."""
+    return len(erase_expired()) + len(apply_own_retention())
 
 
 def retention_tick() -> None:
     """A tick of the worker's schedule (``accord.federation.peers.tasks.SCHEDULE_HOOKS``): at
-    most once a minute, queue :func:`apply_hit_retention` when a hit is past its retention."""
+    most once a minute, queue :func:`apply_hit_retention` when a partner's hit is past its
+    retention or one of this node's hits or jobs is due for depersonalisation or deletion."""
     now = time.monotonic()
     if _last_tick and now - _last_tick[0] < _TICK_EVERY:
         return
     _last_tick[:] = [now]
-    if _due(timezone.now()).exists():
+    current = timezone.now()
+    if _due(current).exists() or _own_due(current):
         apply_hit_retention.enqueue()
 
 

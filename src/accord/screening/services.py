@@ -28,6 +28,7 @@ from accord.intel.models import Record
 from accord.oversight.services import audit
 from accord.screening.models import Hit, Screening, ScreeningJob, WatchlistSource
 from accord.screening.notices import notify_originator
+from accord.screening.retention import own_hit_dates
 from accord.screening.watchlist import Entry, watchlist
 
 __all__ = [
@@ -213,8 +214,12 @@ def screen(
             travellers=total,
             hits=sum(1 for r in results if r.hit),
         )
+        # The hits' and the job's results' retention counts from the screening.
+        depersonalise_after, retain_until = own_hit_dates(screening.created_at)
         if job is not None:
-            ScreeningJob.objects.filter(pk=job.pk).update(screening=screening)
+            ScreeningJob.objects.filter(pk=job.pk).update(
+                screening=screening, depersonalise_after=depersonalise_after
+            )
         by_row = {r.row: r for r in results}
         for t, m, pk in pending:
             hit = Hit.objects.create(
@@ -226,6 +231,8 @@ def screen(
                 score=m.score,
                 explanation=m.explanation,
                 action=m.action[:32],
+                depersonalise_after=depersonalise_after,
+                retain_until=retain_until,
             )
             by_row[t.row].hit_ids.append(hit.pk)
         audit(

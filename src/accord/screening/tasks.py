@@ -155,7 +155,13 @@ def job_out(job: ScreeningJob) -> dict[str, Any]:
         "created_at": job.created_at.isoformat(),
         "finished_at": job.finished_at.isoformat() if job.finished_at else None,
         "report": job.report or None,
+        "depersonalise_after": _iso(job.depersonalise_after),
+        "depersonalised_at": _iso(job.depersonalised_at),
     }
+
+
+def _iso(value: Any) -> str | None:
+    return value.isoformat() if value else None
 
 
 def audit_job_read(user: Any, job: ScreeningJob) -> None:
