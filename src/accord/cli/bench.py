@@ -4,6 +4,11 @@ For each size, a fresh node in a temporary data directory (SQLite) imports that 
 STIX objects through the real import service (validated, in batches of 50,000 per transaction)
 and then runs 300 mixed searches as an analyst. Each size runs in its own process (Django is
 set up once per process). Prints a table, or one JSON object with ``--json``.
+
+``--database-url postgres://user@host:port/`` (store and taxii) runs each size on PostgreSQL
+instead: a fresh database is created on that server for the size (``accord_bench_<size>_<hex>``,
+through its ``postgres`` database) and dropped afterwards unless ``--keep``. The JSON's
+``database`` says which ran.
 """
 
 from __future__ import annotations
@@ -11,12 +16,14 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import secrets
 import shutil
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 __all__ = ["add_arguments", "run"]
 
@@ -30,6 +37,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--queries", type=int, default=300, help="searches to time")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument("--keep", action="store_true", help="keep the temporary data directories")
+    parser.add_argument(
+        "--database-url",
+        help="store, taxii: a PostgreSQL server (postgres://user@host:port/) on which each size "
+        "gets a fresh database, dropped after the run (default: SQLite in the data directory)",
+    )
     parser.add_argument("--data-dir", help=argparse.SUPPRESS)  # set for the per-size child
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--size", type=int, default=100_000, help="watchlist size (screening)")
@@ -96,6 +108,21 @@ def _table(rows: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+def _with_database(url: str, database: str) -> str:
+    """``url`` (a PostgreSQL server) naming ``database``."""
+    return urlunsplit(urlsplit(url)._replace(path="/" + database))
+
+
+def _postgres(url: str, statement: str, database: str) -> None:
+    """Run ``statement`` (CREATE or DROP DATABASE, outside a transaction) on the server, with
+    ``{}`` replaced by the quoted name ``database``."""
+    import psycopg
+    from psycopg import sql
+
+    with psycopg.connect(_with_database(url, "postgres"), autocommit=True) as conn:
+        conn.execute(sql.SQL(statement).format(sql.Identifier(database)))  # type: ignore[arg-type]
+
+
 def run(args: argparse.Namespace) -> int:
     if args.name == "policy":  # framework-free: no node, no Django
         from accord.engine.policy.bench import run_policy_bench, table
@@ -124,6 +151,10 @@ def run(args: argparse.Namespace) -> int:
     if not sizes or any(s < 1 for s in sizes):
         print("accord bench: give at least one positive size", file=sys.stderr)
         return 2
+    server = args.database_url
+    if server and urlsplit(server).scheme not in ("postgres", "postgresql"):
+        print("accord bench: --database-url takes postgres://user@host:port/", file=sys.stderr)
+        return 2
     results: list[dict[str, Any]] = []
     for size in sizes:
         tmp = Path(tempfile.mkdtemp(prefix=f"accord-bench-{size}-"))
@@ -132,6 +163,12 @@ def run(args: argparse.Namespace) -> int:
         env = {k: v for k, v in os.environ.items() if k != "ACCORD_DATABASE_URL"}
         env["ACCORD_DATA_DIR"] = str(data_dir)
         env["ACCORD_LOG_LEVEL"] = "WARNING"
+        database = ""
+        if server:
+            database = f"accord_bench_{size}_{secrets.token_hex(4)}"
+            _postgres(server, "CREATE DATABASE {}", database)
+            env["ACCORD_DATABASE_URL"] = _with_database(server, database)
+            print(f"  on PostgreSQL, database {database}", file=sys.stderr)
         command = [
             sys.executable,
             "-m",
@@ -153,6 +190,8 @@ def run(args: argparse.Namespace) -> int:
         finally:
             if not args.keep:
                 shutil.rmtree(tmp, ignore_errors=True)
+                if database:
+                    _postgres(server, "DROP DATABASE IF EXISTS {} WITH (FORCE)", database)
         if done.returncode != 0:
             print(f"accord bench: the {size:,}-record run failed", file=sys.stderr)
             return 1
@@ -160,7 +199,14 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         largest = max(results, key=lambda r: r["records"])
         print(
-            json.dumps({**largest, "benchmark": args.name, "database": "sqlite", "sizes": results})
+            json.dumps(
+                {
+                    **largest,
+                    "benchmark": args.name,
+                    "database": "postgresql" if server else "sqlite",
+                    "sizes": results,
+                }
+            )
         )
     elif args.name == "taxii":
         from accord.federation.bench import table

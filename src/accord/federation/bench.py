@@ -85,6 +85,8 @@ def _load(size: int, batch: int, progress: Any) -> Any:
 def _serve(data_dir: Path, port: int) -> subprocess.Popen[bytes]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("ACCORD_", "DJANGO_"))}
     env["ACCORD_DATA_DIR"] = str(data_dir)
+    if os.environ.get("ACCORD_DATABASE_URL"):  # the benchmark's own PostgreSQL database
+        env["ACCORD_DATABASE_URL"] = os.environ["ACCORD_DATABASE_URL"]
     env["ACCORD_LOG_LEVEL"] = "WARNING"
     command = [sys.executable, "-m", "accord.cli.main", "serve", "--data-dir", str(data_dir),
                "--port", str(port), "--no-worker"]  # fmt: skip
