@@ -369,8 +369,19 @@ def _jobs_to_depersonalise(now: datetime) -> Any:
     )
 
 
-def _sighting_ids(hit: Hit) -> list[str]:
-    return [hit.record_stix_id] + ([hit.sighting_id] if hit.sighting_id else [])
+def _audit_own_hit(event: str, hit: Hit, /, **detail: Any) -> None:
+    """Audit ``event``, a retention step on ``hit`` (by the node itself): the record and
+    sighting ids, the screening's purpose and case, the hit's and screening's keys, then
+    ``detail``."""
+    screening = hit.screening
+    audit(
+        None,
+        event,
+        object_ids=[hit.record_stix_id] + ([hit.sighting_id] if hit.sighting_id else []),
+        purpose=screening.purpose,
+        case=screening.case,
+        detail={"hit": hit.pk, "screening": hit.screening_id, **detail},
+    )
 
 
 def delete_own(*, now: datetime | None = None, dry_run: bool = False) -> list[OwnStep]:
@@ -404,26 +415,18 @@ def delete_own(*, now: datetime | None = None, dry_run: bool = False) -> list[Ow
             out.append(step)
             if dry_run:
                 continue
-            screening = hit.screening
-            audit(
-                None,
+            _audit_own_hit(
                 "screening.own_hit_deleted",
-                object_ids=_sighting_ids(hit),
-                purpose=screening.purpose,
-                case=screening.case,
-                detail={
-                    "hit": hit.pk,
-                    "screening": hit.screening_id,
-                    "created_at": hit.created_at.isoformat(),
-                    "retain_until": hit.retain_until.isoformat(),
-                    "depersonalised_at": (
-                        hit.depersonalised_at.isoformat() if hit.depersonalised_at else None
-                    ),
-                    "status": hit.status,
-                    "action": hit.action,
-                    "answer_action": hit.answer_action,
-                    "fields": list(fields),
-                },
+                hit,
+                created_at=hit.created_at.isoformat(),
+                retain_until=hit.retain_until.isoformat(),
+                depersonalised_at=(
+                    hit.depersonalised_at.isoformat() if hit.depersonalised_at else None
+                ),
+                status=hit.status,
+                action=hit.action,
+                answer_action=hit.answer_action,
+                fields=list(fields),
             )
             hit.delete()
     return out
@@ -476,21 +479,13 @@ def depersonalise_own(*, now: datetime | None = None, dry_run: bool = False) -> 
             hit.save(
                 update_fields=["traveller", "explanation", *OWN_HIT_TEXTS, "depersonalised_at"]
             )
-            screening = hit.screening
-            audit(
-                None,
+            _audit_own_hit(
                 "screening.own_hit_depersonalised",
-                object_ids=_sighting_ids(hit),
-                purpose=screening.purpose,
-                case=screening.case,
-                detail={
-                    "hit": hit.pk,
-                    "screening": hit.screening_id,
-                    "depersonalise_after": hit.depersonalise_after.isoformat(),
-                    "retain_until": hit.retain_until.isoformat() if hit.retain_until else None,
-                    "status": hit.status,
-                    "fields": list(fields),
-                },
+                hit,
+                depersonalise_after=hit.depersonalise_after.isoformat(),
+                retain_until=hit.retain_until.isoformat() if hit.retain_until else None,
+                status=hit.status,
+                fields=list(fields),
             )
     jobs = _jobs_to_depersonalise(now).order_by("depersonalise_after", "pk")
     for pk in list(jobs.values_list("pk", flat=True)):
