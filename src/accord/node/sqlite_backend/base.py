@@ -96,7 +96,9 @@ class Checkpointer(threading.Thread):
         except (sqlite3.Error, OSError) as exc:  # not a WAL database: the backstop remains
             log.info("no background checkpoints for %s: %s", self.database, exc)
             return
-        last, changed, restarted = -1, time.monotonic(), False
+        # ``restarted``: the log length when a RESTART last succeeded (the next writer then
+        # starts the log over), or None. Asked again should the log grow on regardless.
+        last, changed, restarted = -1, time.monotonic(), None
         try:
             while not self.stopping.wait(self.interval):
                 try:
@@ -104,10 +106,12 @@ class Checkpointer(threading.Thread):
                     now = time.monotonic()
                     if frames != last:
                         if frames < last:  # a writer has started the log over
-                            restarted = False
+                            restarted = None
                         last, changed = frames, now
                     waiting = frames - copied
-                    if frames >= self.restart and not restarted:
+                    if frames >= self.restart and (
+                        restarted is None or frames >= restarted + self.batch
+                    ):
                         mode = "RESTART"
                     elif waiting >= self.batch or (waiting > 0 and now - changed >= self.quiet):
                         mode = "PASSIVE"
@@ -116,7 +120,8 @@ class Checkpointer(threading.Thread):
                     busy, _, done = conn.execute(f"PRAGMA wal_checkpoint({mode})").fetchone()
                     if not busy:
                         self.runs[mode] += 1
-                        restarted = restarted or mode == "RESTART"
+                        if mode == "RESTART":
+                            restarted = frames
                     if mode == "PASSIVE" and (busy or done <= copied):
                         # Another process's checkpoint, or a reader still on the pages: later.
                         self.stopping.wait(self.quiet)
