@@ -58,7 +58,8 @@ class Checkpointer(threading.Thread):
     copied; ``restart``: log length in frames (65,536: 256 MiB of 4 KiB pages) from which a
     RESTART checkpoint is tried between two writes (it copies what is left while holding the
     write lock, so that the next writer starts the log over). ``interval``: seconds between two
-    reads of the counters.
+    reads of the counters while the log changes (a quarter of a second once it has been still
+    for ten ``quiet`` periods with nothing to copy).
     """
 
     def __init__(
@@ -99,8 +100,9 @@ class Checkpointer(threading.Thread):
         # ``restarted``: the log length when a RESTART last succeeded (the next writer then
         # starts the log over), or None. Asked again should the log grow on regardless.
         last, changed, restarted = -1, time.monotonic(), None
+        pause = self.interval
         try:
-            while not self.stopping.wait(self.interval):
+            while not self.stopping.wait(pause):
                 try:
                     frames, copied = self.counters(shm)
                     now = time.monotonic()
@@ -109,6 +111,8 @@ class Checkpointer(threading.Thread):
                             restarted = None
                         last, changed = frames, now
                     waiting = frames - copied
+                    # An idle node is looked at four times a second, a busy one every interval.
+                    pause = self.interval if waiting or now - changed < 10 * self.quiet else 0.25
                     if frames >= self.restart and (
                         restarted is None or frames >= restarted + self.batch
                     ):
