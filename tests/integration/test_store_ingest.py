@@ -280,3 +280,5 @@ def test_objects_validated_first_are_stored_like_objects_given_whole(make_user):
     assert (split.imported, len(split.refused)) == (whole.imported, len(whole.refused)) == (10, 1)
     assert Record.objects.count() == 20
     assert NameToken.objects.filter(record__stix_id=objects[15]["id"]).exists()
+    with pytest.raises(ValueError, match="already stored"):
+        ingest_objects(None, batch, source="b", all_or_nothing=False)

@@ -307,7 +307,9 @@ def ingest_objects(
 
     With ``all_or_nothing=False`` (a TAXII envelope, where the specification reports success
     and failure per object) the refused objects are left out and the others are stored; the
-    report lists both.
+    report lists both. ``objects`` may be a :class:`ValidatedBatch` from
+    :func:`validate_objects` (validated before the caller's transaction); a batch is stored
+    once, and its report is the one returned.
 
     Legal effect: adds the objects to the node's records (new records, or new versions of
     records this creator already holds) under the importing user's ownership and agency; the
@@ -316,11 +318,13 @@ def ingest_objects(
     """
     if user is not None and not (user.can("record.import") or user.can("record.create")):
         raise PermissionDenied("this role may not add records")
-    batch = (
-        objects
-        if isinstance(objects, ValidatedBatch)
-        else validate_objects(objects, source=source, progress=progress)
-    )
+    if isinstance(objects, ValidatedBatch):
+        if objects.stored:
+            raise ValueError("this validated batch was already stored")
+        batch = objects
+    else:
+        batch = validate_objects(objects, source=source, progress=progress)
+    batch.stored = True
     return _ingest_validated(
         user,
         batch,
@@ -341,6 +345,8 @@ class ValidatedBatch:
     report: ImportReport
     prepared: list[_Prepared]
     marking_of: list[Any]
+    #: Handed to :func:`ingest_objects` already (a batch is stored once).
+    stored: bool = False
 
 
 @collector_paused()
