@@ -34,7 +34,6 @@ __all__ = [
     "collector_paused",
     "insert_rows",
     "insert_rows_sqlite",
-    "insert_sql",
 ]
 
 #: Rows per ``executemany`` call.
@@ -78,11 +77,11 @@ def collector_paused() -> Iterator[None]:
                 gc.enable()
 
 
-def insert_sql(model: Any, fields: Sequence[str], placeholder: str) -> str:
+def _target(model: Any, fields: Sequence[str]) -> str:
+    """``"table" ("column", ...)``: where rows of ``fields`` go, quoted from the model."""
     quote = connection.ops.quote_name
     columns = ", ".join(quote(model._meta.get_field(f).column) for f in fields)
-    marks = ", ".join([placeholder] * len(fields))
-    return f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES ({marks})"
+    return f"{quote(model._meta.db_table)} ({columns})"
 
 
 def allocate_ids(model: Any, count: int) -> list[int]:
@@ -118,7 +117,6 @@ class BulkWriter:
         connection.ensure_connection()
         self._raw = connection.connection
         self._vendor = connection.vendor
-        self._placeholder = "?" if self._vendor == "sqlite" else "%s"
         self._pool = (
             None if inline else ThreadPoolExecutor(max_workers=1, thread_name_prefix="accord-bulk")
         )
@@ -143,11 +141,11 @@ class BulkWriter:
         """Queue ``rows`` for insertion into ``model``'s table (in submission order)."""
         if not rows:
             return
-        sql = insert_sql(model, fields, self._placeholder)
+        target = _target(model, fields)
         if self._pool is None:
-            self._run(sql, list(rows))
+            self._run(target, list(rows))
             return
-        self._pending.append(self._pool.submit(self._run, sql, list(rows)))
+        self._pending.append(self._pool.submit(self._run, target, list(rows)))
 
     def flush(self) -> None:
         """Wait for every queued insert; re-raise the first error."""
@@ -155,8 +153,8 @@ class BulkWriter:
         for future in pending:
             future.result()
 
-    def _run(self, sql: str, rows: list[Sequence[Any]]) -> None:
-        _insert(self._raw, self._vendor, sql, rows)
+    def _run(self, target: str, rows: list[Sequence[Any]]) -> None:
+        _insert(self._raw, self._vendor, target, rows)
 
 
 def insert_rows(model: Any, fields: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
@@ -167,24 +165,27 @@ def insert_rows(model: Any, fields: Sequence[str], rows: Sequence[Sequence[Any]]
     if not rows:
         return
     connection.ensure_connection()
-    placeholder = "?" if connection.vendor == "sqlite" else "%s"
-    _insert(connection.connection, connection.vendor, insert_sql(model, fields, placeholder), rows)
+    _insert(connection.connection, connection.vendor, _target(model, fields), rows)
 
 
-def _insert(raw: Any, vendor: str, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+def _insert(raw: Any, vendor: str, target: str, rows: Sequence[Sequence[Any]]) -> None:
+    """Insert ``rows`` into ``target`` (:func:`_target`) on the raw connection ``raw``."""
+    if vendor == "postgresql":
+        copy_rows_postgresql(raw, target, rows)
+        return
+    placeholder = "?" if vendor == "sqlite" else "%s"
+    sql = f"INSERT INTO {target} VALUES ({', '.join([placeholder] * len(rows[0]))})"
     if vendor == "sqlite":
         insert_rows_sqlite(raw, sql, rows)
-    elif vendor == "postgresql":
-        copy_rows_postgresql(raw, sql, rows)
-    else:
-        for start in range(0, len(rows), INSERT_CHUNK):
-            with raw.cursor() as cursor:
-                cursor.executemany(sql, rows[start : start + INSERT_CHUNK])
+        return
+    for start in range(0, len(rows), INSERT_CHUNK):
+        with raw.cursor() as cursor:
+            cursor.executemany(sql, rows[start : start + INSERT_CHUNK])
 
 
-def copy_rows_postgresql(raw: Any, sql: str, rows: Sequence[Sequence[Any]]) -> None:
-    """Run ``sql`` (``INSERT INTO t (columns) VALUES (%s, ...)``) for every row as one
-    ``COPY t (columns) FROM STDIN`` on the raw psycopg connection ``raw``.
+def copy_rows_postgresql(raw: Any, target: str, rows: Sequence[Sequence[Any]]) -> None:
+    """Insert ``rows`` into ``target`` (``"table" ("column", ...)``) as one
+    ``COPY target FROM STDIN`` on the raw psycopg connection ``raw``.
 
     Why: ``executemany`` sends and executes the one-row statement once per row (pipelined, but
     each row is still parsed, planned and executed by the server); COPY streams the rows and
@@ -194,13 +195,7 @@ def copy_rows_postgresql(raw: Any, sql: str, rows: Sequence[Sequence[Any]]) -> N
     """
     if not rows:
         return
-    head = sql.partition(" VALUES ")[0]
-    if not head.startswith("INSERT INTO "):
-        raise ValueError(f"not a one-row INSERT: {sql[:80]}")
-    with (
-        raw.cursor() as cursor,
-        cursor.copy(f"COPY {head[len('INSERT INTO ') :]} FROM STDIN") as copy,
-    ):
+    with raw.cursor() as cursor, cursor.copy(f"COPY {target} FROM STDIN") as copy:
         for row in rows:
             copy.write_row(row)
 
