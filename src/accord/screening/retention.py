@@ -100,10 +100,14 @@ _TICK_EVERY: Final = 60.0
 _last_tick: list[float] = []
 
 
+def _days(name: str, default: int) -> int:
+    """The setting ``name`` in whole days, at least one (``default`` when unset)."""
+    return max(int(getattr(settings, name, default)), 1)
+
+
 def hit_notice_retention_days() -> int:
     """``ACCORD_HIT_NOTICE_RETENTION_DAYS`` (:data:`HIT_NOTICE_RETENTION_DAYS` by default)."""
-    days = int(getattr(settings, "ACCORD_HIT_NOTICE_RETENTION_DAYS", HIT_NOTICE_RETENTION_DAYS))
-    return max(days, 1)
+    return _days("ACCORD_HIT_NOTICE_RETENTION_DAYS", HIT_NOTICE_RETENTION_DAYS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,8 +205,9 @@ def erase_expired(*, now: datetime | None = None, dry_run: bool = False) -> list
     out: list[Erasure] = []
     for pk in list(due.values_list("pk", flat=True)):
         with transaction.atomic():
-            hit = IncomingHit.objects.select_for_update().select_related("peer").get(pk=pk)
-            if hit.erased_at is not None or hit.retain_until is None or hit.retain_until > now:
+            # Locked and read again through the same condition (still held, still due).
+            hit = _due(now).select_for_update().select_related("peer").filter(pk=pk).first()
+            if hit is None or hit.retain_until is None:
                 continue
             erasure = Erasure(
                 str(hit.pk),
@@ -239,14 +244,12 @@ def erase_expired(*, now: datetime | None = None, dry_run: bool = False) -> list
 
 def hit_depersonalise_days() -> int:
     """``ACCORD_HIT_DEPERSONALISE_DAYS`` (:data:`HIT_DEPERSONALISE_DAYS` by default)."""
-    days = int(getattr(settings, "ACCORD_HIT_DEPERSONALISE_DAYS", HIT_DEPERSONALISE_DAYS))
-    return max(days, 1)
+    return _days("ACCORD_HIT_DEPERSONALISE_DAYS", HIT_DEPERSONALISE_DAYS)
 
 
 def hit_retention_days() -> int:
     """``ACCORD_HIT_RETENTION_DAYS`` (:data:`HIT_RETENTION_DAYS` by default)."""
-    days = int(getattr(settings, "ACCORD_HIT_RETENTION_DAYS", HIT_RETENTION_DAYS))
-    return max(days, 1)
+    return _days("ACCORD_HIT_RETENTION_DAYS", HIT_RETENTION_DAYS)
 
 
 def own_hit_dates(screened_at: datetime) -> tuple[datetime, datetime]:
@@ -399,8 +402,8 @@ def delete_own(*, now: datetime | None = None, dry_run: bool = False) -> list[Ow
     due = _own_to_delete(now).order_by("retain_until", "pk")
     for pk in list(due.values_list("pk", flat=True)):
         with transaction.atomic():
-            hit = Hit.objects.select_for_update().filter(pk=pk).first()
-            if hit is None or hit.retain_until is None or hit.retain_until > now:
+            hit = _own_to_delete(now).select_for_update().filter(pk=pk).first()
+            if hit is None or hit.retain_until is None:
                 continue
             fields = [] if hit.depersonalised_at else _hit_fields(hit)[2]
             step = OwnStep(
@@ -450,13 +453,8 @@ def depersonalise_own(*, now: datetime | None = None, dry_run: bool = False) -> 
     due = _own_to_depersonalise(now).order_by("depersonalise_after", "pk")
     for pk in list(due.values_list("pk", flat=True)):
         with transaction.atomic():
-            hit = Hit.objects.select_for_update().filter(pk=pk).first()
-            if (
-                hit is None
-                or hit.depersonalised_at is not None
-                or hit.depersonalise_after is None
-                or hit.depersonalise_after > now
-            ):
+            hit = _own_to_depersonalise(now).select_for_update().filter(pk=pk).first()
+            if hit is None or hit.depersonalise_after is None:
                 continue
             traveller, explanation, fields = _hit_fields(hit)
             step = OwnStep(
@@ -473,8 +471,8 @@ def depersonalise_own(*, now: datetime | None = None, dry_run: bool = False) -> 
                 continue
             hit.traveller = traveller
             hit.explanation = explanation
-            hit.answer_text = ""
-            hit.reason = ""
+            for text in OWN_HIT_TEXTS:
+                setattr(hit, text, "")
             hit.depersonalised_at = now
             hit.save(
                 update_fields=["traveller", "explanation", *OWN_HIT_TEXTS, "depersonalised_at"]
@@ -490,13 +488,8 @@ def depersonalise_own(*, now: datetime | None = None, dry_run: bool = False) -> 
     jobs = _jobs_to_depersonalise(now).order_by("depersonalise_after", "pk")
     for pk in list(jobs.values_list("pk", flat=True)):
         with transaction.atomic():
-            job = ScreeningJob.objects.select_for_update().filter(pk=pk).first()
-            if (
-                job is None
-                or job.depersonalised_at is not None
-                or job.depersonalise_after is None
-                or job.depersonalise_after > now
-            ):
+            job = _jobs_to_depersonalise(now).select_for_update().filter(pk=pk).first()
+            if job is None or job.depersonalise_after is None:
                 continue
             report = dict(job.report or {})
             results, fields = _results_kept(report.get("results", []))

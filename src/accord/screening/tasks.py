@@ -155,13 +155,11 @@ def job_out(job: ScreeningJob) -> dict[str, Any]:
         "created_at": job.created_at.isoformat(),
         "finished_at": job.finished_at.isoformat() if job.finished_at else None,
         "report": job.report or None,
-        "depersonalise_after": _iso(job.depersonalise_after),
-        "depersonalised_at": _iso(job.depersonalised_at),
+        "depersonalise_after": (
+            job.depersonalise_after.isoformat() if job.depersonalise_after else None
+        ),
+        "depersonalised_at": job.depersonalised_at.isoformat() if job.depersonalised_at else None,
     }
-
-
-def _iso(value: Any) -> str | None:
-    return value.isoformat() if value else None
 
 
 def audit_job_read(user: Any, job: ScreeningJob) -> None:
