@@ -9,9 +9,10 @@ import json
 import os
 import subprocess
 import sys
-from urllib.parse import urlsplit, urlunsplit
 
 import pytest
+
+from accord.cli.bench import _with_database
 
 pytestmark = pytest.mark.functional
 
@@ -19,8 +20,7 @@ pytestmark = pytest.mark.functional
 def _databases(server: str) -> set[str]:
     import psycopg
 
-    admin = urlunsplit(urlsplit(server)._replace(path="/postgres"))
-    with psycopg.connect(admin, autocommit=True) as conn:
+    with psycopg.connect(_with_database(server, "postgres"), autocommit=True) as conn:
         return {row[0] for row in conn.execute("SELECT datname FROM pg_database")}
 
 
@@ -29,7 +29,7 @@ def test_the_benchmark_runs_and_reports_every_figure() -> None:
     command = [sys.executable, "-m", "accord.cli.main", "bench", "taxii", "--sizes", "1000",
                "--json"]  # fmt: skip
     if server:
-        command += ["--database-url", urlunsplit(urlsplit(server)._replace(path="/"))]
+        command += ["--database-url", _with_database(server, "")]
         before = _databases(server)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("ACCORD_", "DJANGO_"))}
     done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)

@@ -19,6 +19,7 @@ from accord.node.sqlite_backend.base import (
     DatabaseWrapper,
     checkpointer_for,
     held_paths,
+    wal_counters,
 )
 
 # pytest-django allows connections (of any wrapper) only to tests that ask for the database.
@@ -93,7 +94,7 @@ def test_in_memory_databases_are_not_held() -> None:
 def _frames(path: Path) -> tuple[int, int]:
     shm = os.open(str(path) + "-shm", os.O_RDONLY)
     try:
-        return Checkpointer(str(path)).counters(shm)
+        return wal_counters(shm)
     finally:
         os.close(shm)
 

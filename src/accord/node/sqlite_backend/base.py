@@ -40,13 +40,22 @@ from typing import Any
 
 from django.db.backends.sqlite3 import base
 
-__all__ = ["Checkpointer", "DatabaseWrapper", "checkpointer_for", "held_paths"]
+__all__ = ["Checkpointer", "DatabaseWrapper", "checkpointer_for", "held_paths", "wal_counters"]
 
 log = logging.getLogger(__name__)
 
 _held: dict[str, sqlite3.Connection] = {}
 _checkpointers: dict[str, Checkpointer] = {}
 _held_lock = threading.Lock()
+
+
+def wal_counters(shm: int) -> tuple[int, int]:
+    """(frames in the log, frames already copied) from the wal-index header of the open
+    ``-shm`` file ``shm`` (``mxFrame`` at byte 16, ``nBackfill`` at byte 96)."""
+    head = os.pread(shm, 136, 0)
+    if len(head) < 136:
+        return 0, 0
+    return struct.unpack_from("=I", head, 16)[0], struct.unpack_from("=I", head, 96)[0]
 
 
 class Checkpointer(threading.Thread):
@@ -79,13 +88,6 @@ class Checkpointer(threading.Thread):
         #: Checkpoints run, by mode (for tests and diagnostics).
         self.runs: dict[str, int] = {"PASSIVE": 0, "RESTART": 0}
 
-    def counters(self, shm: int) -> tuple[int, int]:
-        """(frames in the log, frames already copied) from the wal-index header."""
-        head = os.pread(shm, 136, 0)
-        if len(head) < 136:
-            return 0, 0
-        return struct.unpack_from("=I", head, 16)[0], struct.unpack_from("=I", head, 96)[0]
-
     def run(self) -> None:
         try:
             conn = sqlite3.connect(self.database, uri=True, check_same_thread=False)
@@ -104,7 +106,7 @@ class Checkpointer(threading.Thread):
         try:
             while not self.stopping.wait(pause):
                 try:
-                    frames, copied = self.counters(shm)
+                    frames, copied = wal_counters(shm)
                     now = time.monotonic()
                     if frames != last:
                         if frames < last:  # a writer has started the log over
