@@ -41,7 +41,7 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any, Final
 
@@ -171,13 +171,7 @@ class Erasure:
     fields: tuple[str, ...]
 
     def as_dict(self) -> dict[str, Any]:
-        return {
-            "incoming": self.incoming,
-            "peer": self.peer,
-            "record": self.record,
-            "retain_until": self.retain_until,
-            "fields": list(self.fields),
-        }
+        return {**asdict(self), "fields": list(self.fields)}
 
 
 def _held(hit: IncomingHit) -> tuple[str, ...]:
@@ -275,15 +269,7 @@ class OwnStep:
     fields: tuple[str, ...]
 
     def as_dict(self) -> dict[str, Any]:
-        return {
-            "kind": self.kind,
-            "action": self.action,
-            "id": self.id,
-            "screening": self.screening,
-            "record": self.record,
-            "due": self.due,
-            "fields": list(self.fields),
-        }
+        return {**asdict(self), "fields": list(self.fields)}
 
 
 def _filled(value: Any) -> bool:
