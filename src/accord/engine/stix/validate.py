@@ -20,6 +20,10 @@ section in brackets):
   custom types; a TLP 2.0 marking definition has the official OASIS id of its colour.
 
 The STIX patterning grammar is not checked: ``pattern`` only has to be a non-empty string.
+
+Before any of these, an object is held to the size limits of ``limits.py`` (names, short strings,
+texts, property names, list entries, the object's serialised size); an object over a limit is
+refused for that alone, with the property path and the limit, and its content is never quoted.
 """
 
 from __future__ import annotations
@@ -32,7 +36,16 @@ from datetime import date
 from typing import Any, Final
 
 import jsonschema_rs
+import orjson
 
+from accord.engine.stix.limits import (
+    BOUNDS_SCHEMA,
+    MAX_NAME_LENGTH,
+    MAX_OBJECT_BYTES,
+    MAX_PROPERTY_NAME_LENGTH,
+    MAX_SHORT_TEXT_LENGTH,
+    MAX_TEXT_LENGTH,
+)
 from accord.engine.stix.markings import (
     ACCORD_HANDLING_EXTENSION_ID,
     TLP_2_0_EXTENSION_ID,
@@ -140,11 +153,31 @@ def _short(value: Any) -> str:
     return text if len(text) <= 80 else text[:77] + "..."
 
 
+_LIMIT_NAMES: Final = {
+    MAX_NAME_LENGTH: "a name",
+    MAX_SHORT_TEXT_LENGTH: "a short string",
+    MAX_TEXT_LENGTH: "a text",
+}
+
+
 def _describe(error: Any) -> tuple[str, str]:
-    """(path, message) for one jsonschema_rs error, in words a person can act on."""
+    """(path, message) for one jsonschema_rs error, in words a person can act on; a value
+    over a size limit is measured, never quoted."""
     path = _format_path(error.instance_path)
     kind = error.kind
     name = type(kind).__name__
+    if name == "MaxLength" and isinstance(error.instance, str):
+        limit = int(kind.limit)
+        what = _LIMIT_NAMES.get(limit, "this value")
+        return path, (
+            f"{path or 'value'}: {len(error.instance):,} characters; {what} may have at most "
+            f"{limit:,}"
+        )
+    if name == "MaxItems" and isinstance(error.instance, list):
+        return path, (
+            f"{path or 'value'}: {len(error.instance):,} entries; a list may have at most "
+            f"{int(kind.limit):,}"
+        )
     if name == "Required":
         prop = str(kind.property).strip('"')
         full = _join(path, prop)
@@ -163,6 +196,11 @@ def _describe(error: Any) -> tuple[str, str]:
     if name == "PropertyNames":
         inner = kind.error
         prop = str(inner.instance)
+        if type(inner.kind).__name__ == "MaxLength":
+            return path, (
+                f"{path or 'object'}: a property name of {len(prop):,} characters; property "
+                f"names may have at most {MAX_PROPERTY_NAME_LENGTH}"
+            )
         full = _join(path, prop)
         if type(inner.kind).__name__ == "Pattern":
             friendly = _FRIENDLY_PATTERNS.get(str(inner.kind.pattern), "is not an allowed name")
@@ -223,6 +261,7 @@ class StixValidator:
             ext_id: jsonschema_rs.Draft202012Validator(dict(schema))
             for ext_id, schema in schemas.items()
         }
+        self._bounds = jsonschema_rs.Draft202012Validator(BOUNDS_SCHEMA)
         self._types: dict[str, Any] = {}
         self._timestamps: dict[str, tuple[str, ...]] = {}
         for type_name in (*sorted(SPEC_TYPES - {"bundle"}), "custom-sdo", "custom-sco"):
@@ -239,6 +278,9 @@ class StixValidator:
                     "", f"a STIX object must be a JSON object, not {type(obj).__name__}"
                 )
             ]
+        too_large = self._check_limits(obj)
+        if too_large:
+            return too_large
         type_name = obj.get("type")
         if not isinstance(type_name, str) or not type_name:
             return [ValidationIssue("type", "type: required property is missing or not a string")]
@@ -264,6 +306,31 @@ class StixValidator:
         return issues
 
     # -- parts -----------------------------------------------------------------------------
+
+    def _check_limits(self, obj: dict[str, Any]) -> list[ValidationIssue]:
+        """The size limits (``limits.py``): one issue per property over its limit (the
+        strictest limit where several apply), else one for the whole object's size."""
+        if not self._bounds.is_valid(obj):
+            strictest: dict[str, tuple[int, str]] = {}
+            for error in self._bounds.iter_errors(obj):
+                path, message = _describe(error)
+                limit = int(getattr(error.kind, "limit", 0) or 0)
+                if path not in strictest or limit < strictest[path][0]:
+                    strictest[path] = (limit, message)
+            return [ValidationIssue(path, message) for path, (_, message) in strictest.items()]
+        try:
+            size = len(orjson.dumps(obj))
+        except (TypeError, orjson.JSONEncodeError):
+            return [ValidationIssue("", "object: holds a value that is not JSON")]
+        if size > MAX_OBJECT_BYTES:
+            return [
+                ValidationIssue(
+                    "",
+                    f"object: {size:,} bytes as JSON; an object may have at most "
+                    f"{MAX_OBJECT_BYTES:,}",
+                )
+            ]
+        return []
 
     def _custom_kind(
         self, obj: dict[str, Any], type_name: str, extensions: Any, issues: list[ValidationIssue]
