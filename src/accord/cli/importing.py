@@ -2,7 +2,8 @@
 
 Imports as the node itself (the system actor) unless ``--as`` names a user. All or nothing: exit
 status 0 when every object was stored (or already was), 1 when objects were refused (nothing was
-stored; each refusal is listed), 2 when the file cannot be read at all.
+stored; each refusal is listed), 2 when the file cannot be read at all as the format named
+(empty, malformed, or another kind of file: the message says what it looks like).
 """
 
 from __future__ import annotations

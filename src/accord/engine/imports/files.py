@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import gzip
 import io
-import json
 import os
 import zipfile
 import zlib
@@ -18,14 +17,24 @@ from pathlib import Path, PurePosixPath
 from typing import Final, Literal
 
 from accord.engine.imports.result import ImportFormatError
+from accord.engine.json_input import JsonInputError, parse_json
 
-__all__ = ["FormatName", "detect_format", "read_limited"]
+__all__ = ["FormatName", "detect_format", "looks_like", "read_limited", "require_content"]
 
 FormatName = Literal["stix", "ftm", "un-xml"]
 
 _GZIP_MAGIC: Final = b"\x1f\x8b"
 _ZIP_MAGICS: Final = (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")
 _CHUNK: Final = 1 << 16
+#: A UTF-8 byte-order mark and white space: what may stand before a file's first character.
+_LEADING: Final = b"\xef\xbb\xbf \t\r\n"
+_HINTS: Final[dict[str, str]] = {
+    "stix": "it looks like STIX 2.1 JSON (objects with a 'type'); import it with the stix format",
+    "ftm": "it looks like FollowTheMoney entities; import it with the ftm format",
+    "un-xml": (
+        "it looks like the UN Security Council Consolidated List; import it with the un-xml format"
+    ),
+}
 
 
 def _mib(size: int) -> str:
@@ -157,21 +166,44 @@ def _json_kind(value: object) -> FormatName | None:
     return None
 
 
+def _parsed(data: bytes) -> object:
+    try:
+        return parse_json(data, what="file")
+    except JsonInputError:
+        return None
+
+
 def detect_format(data: bytes) -> FormatName | None:
     """Which importer ``data`` is for: ``"stix"``, ``"ftm"``, ``"un-xml"``, or None."""
-    head = data[:4096].lstrip(b"\xef\xbb\xbf \t\r\n")
+    head = data[:4096].lstrip(_LEADING)
     if head.startswith(b"<"):
         return "un-xml" if b"CONSOLIDATED_LIST" in data[:65536] else None
     if not head.startswith((b"{", b"[")):
         return None
-    first_line = data.lstrip(b"\xef\xbb\xbf \t\r\n").split(b"\n", 1)[0]
-    try:
-        kind = _json_kind(json.loads(first_line))
-    except (ValueError, RecursionError):
-        kind = None
+    first_line = data.lstrip(_LEADING).split(b"\n", 1)[0]
+    kind = _json_kind(_parsed(first_line))
     if kind is not None:
         return kind
-    try:
-        return _json_kind(json.loads(data))
-    except (ValueError, RecursionError):
-        return None
+    return _json_kind(_parsed(data.lstrip(_LEADING)))
+
+
+def looks_like(data: bytes) -> str:
+    """What ``data`` looks like, in words, for a message refusing it in another format
+    (``"it looks like FollowTheMoney entities; import it with the ftm format"``)."""
+    head = data[:4096].lstrip(_LEADING)
+    if not head:
+        return "the file is empty"
+    kind = detect_format(data)
+    if kind is not None:
+        return _HINTS[kind]
+    if head.startswith(b"<"):
+        return "it is XML, but not the UN Security Council Consolidated List"
+    if head.startswith((b"{", b"[")):
+        return "it looks like JSON, but neither STIX nor FollowTheMoney"
+    return "it is neither JSON nor XML"
+
+
+def require_content(data: bytes, what: str) -> None:
+    """Refuse a file that holds nothing but white space (and perhaps a byte-order mark)."""
+    if not data.lstrip(_LEADING):
+        raise ImportFormatError(f"The {what} is empty: there is nothing to import.")

@@ -28,6 +28,7 @@ import phonenumbers
 from followthemoney import model
 from followthemoney.exc import InvalidData
 
+from accord.engine.imports.files import looks_like, require_content
 from accord.engine.imports.result import (
     ImportFormatError,
     ParseProblem,
@@ -59,26 +60,50 @@ _TIMESTAMP: Final = re.compile(r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+
 
 
 def _entities(data: bytes) -> Iterator[tuple[str, Any]]:
-    """(where, raw entity) for a JSON array or JSON lines document."""
+    """(where, raw entity) for a JSON array or JSON lines document, or one JSON object spread
+    over several lines (one pretty-printed entity)."""
+    require_content(data, "FollowTheMoney file")
     text = data.lstrip(b"\xef\xbb\xbf \t\r\n")
     if text.startswith(b"["):
-        document = load_json(data, "FollowTheMoney file")
+        document = load_json(text, "FollowTheMoney file")
         if not isinstance(document, list):
             raise ImportFormatError("The FollowTheMoney file is not a JSON array of entities.")
         for index, item in enumerate(document):
             yield f"entity {index}", item
         return
+    first = True
     for number, line in enumerate(data.splitlines(), start=1):
         if not line.strip():
             continue
         try:
-            item = load_json(line, "FollowTheMoney line")
+            item = load_json(line.lstrip(b"\xef\xbb\xbf"), "FollowTheMoney line")
         except ImportFormatError as exc:
+            if first and not text.startswith(b"{"):
+                raise _not_ftm(data) from None
+            whole = _one_document(text) if first else None
+            if isinstance(whole, dict):
+                yield "entity 0", whole
+                return
             message = str(exc).replace("at line 1 column", f"at line {number} column")
             if "at line" not in message:
                 message = f"Line {number}: {message}"
             raise ImportFormatError(message) from exc
+        first = False
         yield f"line {number}", item
+
+
+def _not_ftm(data: bytes) -> ImportFormatError:
+    return ImportFormatError(
+        "The file holds no FollowTheMoney entities (JSON objects with an id, a schema and "
+        f"properties): {looks_like(data)}."
+    )
+
+
+def _one_document(text: bytes) -> Any:
+    try:
+        return load_json(text, "FollowTheMoney file")
+    except ImportFormatError:
+        return None
 
 
 def _timestamp(value: str) -> str | None:
@@ -454,7 +479,9 @@ def parse_ftm(
     fallback = fallback_timestamp or now_timestamp()
     result = ParseResult(format="ftm")
     entities: list[_Entity] = []
+    read_any = False  # an object with a 'schema', as every FtM entity has
     for where, raw in _entities(data):
+        read_any = read_any or (isinstance(raw, dict) and "schema" in raw)
         if not isinstance(raw, dict):
             result.problems.append(ParseProblem(where, "is not a JSON object; skipped."))
             continue
@@ -476,6 +503,8 @@ def parse_ftm(
         entity = _Entity(where, proxy, raw)
         _check_properties(entity)
         entities.append(entity)
+    if not read_any:
+        raise _not_ftm(data)
 
     total = len(entities)
     done = 0

@@ -8,32 +8,27 @@ that exporting it again gives back the same object.
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from typing import Any
 
+from accord.engine.imports.files import detect_format, looks_like, require_content
 from accord.engine.imports.result import ImportFormatError, ParseProblem, ParseResult, Progress
+from accord.engine.json_input import JsonInputError, parse_json
 
 __all__ = ["load_json", "parse_stix"]
 
 
 def load_json(data: bytes, what: str) -> Any:
-    """Decode ``data`` as one JSON document, or raise :class:`ImportFormatError` saying where."""
+    """Decode ``data`` as one JSON document under the node's JSON limits
+    (:func:`accord.engine.json_input.parse_json`: depth, 64-bit integers, UTF-8, strict JSON), a
+    leading UTF-8 byte-order mark allowed, or raise :class:`ImportFormatError` saying where."""
     try:
-        return json.loads(data)
-    except json.JSONDecodeError as exc:
-        raise ImportFormatError(
-            f"The {what} is not valid JSON at line {exc.lineno} column {exc.colno}: "
-            f"{exc.msg.removesuffix(' at')}. Fix the file there (or export it again) and retry."
-        ) from exc
-    except UnicodeDecodeError as exc:
-        raise ImportFormatError(
-            f"The {what} is not UTF-8 text (byte {exc.start}); save it as UTF-8 and retry."
-        ) from exc
-    except RecursionError as exc:
-        raise ImportFormatError(
-            f"The {what} nests arrays or objects too deeply to be read; refused."
-        ) from exc
+        return parse_json(data.removeprefix(b"\xef\xbb\xbf"), what=what)
+    except JsonInputError as exc:
+        message = str(exc)
+        if "not valid JSON at line" in message:
+            message += " Fix the file there (or export it again) and retry."
+        raise ImportFormatError(message) from None
 
 
 def parse_stix(data: bytes, *, progress: Progress | None = None) -> ParseResult:
@@ -42,7 +37,14 @@ def parse_stix(data: bytes, *, progress: Progress | None = None) -> ParseResult:
     An empty bundle gives an empty result. Array items that are not JSON objects are skipped and
     reported; everything else is returned unchanged for the store to validate.
     """
-    document = load_json(data, "STIX file")
+    require_content(data, "STIX file")
+    try:
+        document = load_json(data, "STIX file")
+    except ImportFormatError as exc:
+        kind = detect_format(data)
+        if kind is None or kind == "stix":
+            raise
+        raise ImportFormatError(f"{exc} The file is not STIX JSON: {looks_like(data)}.") from None
     items: list[Any]
     if isinstance(document, list):
         items = document

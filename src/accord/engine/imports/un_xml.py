@@ -22,6 +22,7 @@ from typing import Any, Final
 
 from lxml import etree
 
+from accord.engine.imports.files import detect_format, looks_like, require_content
 from accord.engine.imports.result import (
     ImportFormatError,
     ParseProblem,
@@ -141,6 +142,9 @@ def alias_names(value: str) -> list[str]:
 
 
 def _load(data: bytes) -> Any:
+    require_content(data, "UN list file")
+    if detect_format(data) in ("stix", "ftm"):
+        raise ImportFormatError(f"The file is not the UN list XML: {looks_like(data)}.")
     if any(marker in data for marker in _DTD_MARKERS):
         raise ImportFormatError(_DTD_REFUSED)
     try:
