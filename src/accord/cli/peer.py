@@ -3,6 +3,9 @@
 - ``accord peer add --data-dir DIR --node-id ID --url URL --jurisdiction CC --public-key FILE
   [--name NAME] [--inbox COLLECTION]``: register a peer (its key: the PEM that
   ``accord node pubkey`` prints on the peer).
+- ``accord peer update NODE_ID [--url URL] [--public-key FILE] [--name NAME] [--jurisdiction CC]
+  [--inbox COLLECTION] [--enable | --disable] [--json]``: change a registered peer (audited
+  ``peer.update``; a new key is shown by its fingerprint, old and new).
 - ``accord peer list [--json]``
 - ``accord peer outbox [--peer ID] [--items] [--json]``: delivery status per peer and status.
 - ``accord peer deliver [--peer ID] [--force] [--json]``: one delivery pass, progress on stderr;
@@ -18,6 +21,7 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 from accord.cli.main import add_data_dir, setup_django
 
@@ -34,6 +38,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add.add_argument("--public-key", required=True, help="file with the peer's Ed25519 PEM")
     add.add_argument("--name", default="")
     add.add_argument("--inbox", default="", help="a TAXII collection on the peer to push to")
+    upd = sub.add_parser("update", help="change a peer's URL, key, name, inbox or state")
+    add_data_dir(upd)
+    upd.add_argument("node_id", help="the peer's node id")
+    upd.add_argument("--url", default=None, help="the peer's new base URL")
+    upd.add_argument("--public-key", default=None, help="file with the peer's new Ed25519 PEM")
+    upd.add_argument("--name", default=None)
+    upd.add_argument("--jurisdiction", default=None)
+    upd.add_argument("--inbox", default=None, help="TAXII collection to push to ('': its inbox)")
+    state = upd.add_mutually_exclusive_group()
+    state.add_argument("--enable", dest="enabled", action="store_const", const=True)
+    state.add_argument("--disable", dest="enabled", action="store_const", const=False)
+    upd.add_argument("--json", action="store_true")
     lst = sub.add_parser("list", help="list peers")
     add_data_dir(lst)
     lst.add_argument("--json", action="store_true")
@@ -59,7 +75,7 @@ def run(args: argparse.Namespace) -> int:
     from accord.federation.peers.models import Peer
 
     if args.peer_command == "add":
-        from accord.federation.peers.services import PeerError, add_peer
+        from accord.federation.peers.services import PeerError, add_peer, key_fingerprint
 
         try:
             pem = Path(args.public_key).read_text()
@@ -73,10 +89,19 @@ def run(args: argparse.Namespace) -> int:
                 inbox=args.inbox,
             )
         except (OSError, PeerError) as exc:
-            print(f"accord peer add: {exc}", file=sys.stderr)
+            hint = ""
+            if Peer.objects.filter(node_id=args.node_id).exists():
+                hint = f"; change its URL or key with: accord peer update {args.node_id} --url URL"
+                hint += " --public-key FILE"
+            print(f"accord peer add: {exc}{hint}", file=sys.stderr)
             return 2
-        print(f"peer {peer.node_id} added (user {peer.user.username})")
+        print(
+            f"peer {peer.node_id} added (user {peer.user.username}), key "
+            f"{key_fingerprint(peer.public_key_pem)}"
+        )
         return 0
+    if args.peer_command == "update":
+        return _update(args)
     if args.peer_command == "list":
         rows = [
             {
@@ -87,6 +112,7 @@ def run(args: argparse.Namespace) -> int:
                 "inbox": p.inbox,
                 "enabled": p.enabled,
                 "user": p.user.username,
+                "key_fingerprint": _fingerprint(p.public_key_pem),
             }
             for p in Peer.objects.select_related("user")
         ]
@@ -95,7 +121,10 @@ def run(args: argparse.Namespace) -> int:
         else:
             for r in rows:
                 state = "enabled" if r["enabled"] else "disabled"
-                print(f"{r['node_id']}\t{r['jurisdiction']}\t{r['url']}\t{state}")
+                print(
+                    f"{r['node_id']}\t{r['jurisdiction']}\t{r['url']}\t{state}\t"
+                    f"{r['key_fingerprint']}"
+                )
         return 0
     if args.peer_command == "pull":
         return _pull(args)
@@ -127,6 +156,64 @@ def run(args: argparse.Namespace) -> int:
             f"{report.rejected} rejected, {report.failed} failed"
         )
     return 1 if report.failed else 0
+
+
+def _fingerprint(pem: str) -> str:
+    from accord.federation.peers.services import key_fingerprint
+
+    try:
+        return key_fingerprint(pem)
+    except ValueError:
+        return "(not a readable key)"
+
+
+def _update(args: argparse.Namespace) -> int:
+    from accord.federation.peers.models import Peer
+    from accord.federation.peers.services import PeerError, update_peer
+
+    peer = Peer.objects.select_related("user").filter(node_id=args.node_id).first()
+    if peer is None:
+        print(
+            f"accord peer update: no peer {args.node_id!r} (register it with accord peer add)",
+            file=sys.stderr,
+        )
+        return 2
+    changes: dict[str, object] = {
+        name: getattr(args, name)
+        for name in ("url", "name", "jurisdiction", "inbox", "enabled")
+        if getattr(args, name) is not None
+    }
+    try:
+        if args.public_key is not None:
+            changes["public_key_pem"] = Path(args.public_key).read_text()
+        if not changes:
+            raise PeerError("nothing to change: give --url, --public-key, --name, ...")
+        before = _shown(peer)
+        update_peer(None, peer, **changes)
+    except (OSError, UnicodeDecodeError, PeerError) as exc:
+        print(f"accord peer update: {exc}", file=sys.stderr)
+        return 2
+    after = _shown(peer)
+    values = {
+        k: {"before": before[k], "after": after[k]} for k in sorted(after) if before[k] != after[k]
+    }
+    if args.json:
+        print(json.dumps({"node_id": peer.node_id, "changed": values}))
+        return 0
+    if not values:
+        print(f"peer {peer.node_id}: nothing changed (key {after['key_fingerprint']})")
+    for name, change in values.items():
+        print(f"peer {peer.node_id}: {name} {change['before']} -> {change['after']}")
+    return 0
+
+
+def _shown(peer: Any) -> dict[str, Any]:
+    """What ``accord peer update`` reports of a peer: its fields, the key as its fingerprint."""
+    fields = ("url", "name", "jurisdiction", "inbox", "enabled")
+    return {
+        **{k: getattr(peer, k) for k in fields},
+        "key_fingerprint": _fingerprint(peer.public_key_pem),
+    }
 
 
 def _outbox(peer: object, args: argparse.Namespace) -> int:

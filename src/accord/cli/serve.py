@@ -2,7 +2,11 @@
 
 Runs the node's ASGI application under uvicorn and, unless ``--no-worker``, the django-tasks
 database worker as a child process (so that imports run in the background). The worker is
-stopped when the server stops (SIGINT or SIGTERM), and stops itself if the server dies.
+stopped when the server stops (SIGINT or SIGTERM), and stops itself if the server dies. A
+worker that dies (killed, crashed) is started again at once, then after 2, 4 ... up to 60
+seconds while it keeps dying within a minute of its start; the new worker takes back at once
+what the dead one held (outbox items it was sending, tasks it was running:
+:func:`accord.federation.peers.workers.recover`).
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from pathlib import Path
 
 from accord.cli.main import add_data_dir
 
-__all__ = ["add_arguments", "run", "worker_main"]
+__all__ = ["WorkerSupervisor", "add_arguments", "run", "worker_main"]
 
 WORKER_CODE = "from accord.cli.serve import worker_main; worker_main()"
 
@@ -50,16 +54,38 @@ def worker_main() -> None:
     setup_django(os.environ["ACCORD_DATA_DIR"])
     from django.core.management import call_command
 
+    from accord.federation.peers import workers
+
+    # The worker's identity (host, pid, start time) goes on every task it runs and every outbox
+    # item it claims, so that its successor knows at once that they are orphaned.
+    worker_id = workers.process_id()
+    workers.register_worker(worker_id)
+    recovered = workers.recover()  # what a worker that died (the one this replaces) held
+    if recovered.items or recovered.tasks_failed:
+        print(
+            f"accord worker: took back {recovered.items} outbox item(s) and "
+            f"{recovered.tasks_failed} task(s) ({recovered.tasks_retried} queued again) of "
+            f"{', '.join(recovered.dead)}",
+            file=sys.stderr,
+            flush=True,
+        )
     from accord.federation.feeds.tasks import start_scheduler
 
     start_scheduler()  # queues scheduled feed pulls every minute (docs/taxii-client.md)
     from accord.federation.peers.tasks import start_scheduler as start_delivery
 
-    start_delivery()  # queues outbox deliveries when items are due (docs/federation.md)
+    # Queues outbox deliveries when items are due: a first tick at once (what the dead worker
+    # was sending leaves now), then every 5 seconds (docs/federation.md).
+    start_delivery(worker_id=worker_id)
 
     # A short poll: a queued delivery to a peer leaves within ~0.1 s (share-to-available
     # latency, `accord bench federation`); an idle poll of the task table costs next to nothing.
-    call_command("db_worker", interval=0.1, no_startup_delay=True, verbosity=0)
+    try:
+        call_command(
+            "db_worker", interval=0.1, no_startup_delay=True, verbosity=0, worker_id=worker_id
+        )
+    finally:
+        workers.unregister_worker(worker_id)
 
 
 def start_worker(data_dir: Path) -> subprocess.Popen[bytes]:
@@ -81,6 +107,68 @@ def stop_worker(worker: subprocess.Popen[bytes], timeout: float = 10.0) -> None:
         worker.wait()
 
 
+def _how(code: int) -> str:
+    if code < 0:
+        try:
+            return f"killed by {signal.Signals(-code).name}"
+        except ValueError:
+            return f"killed by signal {-code}"
+    return f"exit status {code}"
+
+
+class WorkerSupervisor:
+    """Keeps one worker child running: started again when it dies (at once; after 2, 4 ...
+    ``MAX_DELAY`` seconds while it keeps dying within ``STEADY`` seconds of its start), stopped
+    with the server."""
+
+    MAX_DELAY = 60.0
+    STEADY = 60.0
+
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir = data_dir
+        self.restarts = 0
+        self._stopping = threading.Event()
+        self._lock = threading.Lock()
+        self.worker: subprocess.Popen[bytes] | None = start_worker(data_dir)
+        self._thread = threading.Thread(target=self._watch, name="accord-worker-watch", daemon=True)
+        self._thread.start()
+
+    def _watch(self) -> None:
+        quick = 0  # deaths in a row, each within STEADY seconds of its start
+        while not self._stopping.is_set():
+            worker = self.worker
+            assert worker is not None
+            started = time.monotonic()
+            code = worker.wait()
+            if self._stopping.is_set():
+                return
+            lived = time.monotonic() - started
+            quick = 0 if lived >= self.STEADY else quick + 1
+            delay = 0.0 if quick <= 1 else min(self.MAX_DELAY, 2.0 ** (quick - 1))
+            print(
+                f"accord serve: the worker (pid {worker.pid}) stopped ({_how(code)}) after "
+                f"{lived:.0f} s; starting a new one"
+                + (f" in {delay:.0f} s" if delay else "")
+                + " (it takes back what the old one held)",
+                file=sys.stderr,
+                flush=True,
+            )
+            if self._stopping.wait(delay):
+                return
+            with self._lock:
+                if self._stopping.is_set():
+                    return
+                self.worker = start_worker(self.data_dir)
+                self.restarts += 1
+
+    def stop(self) -> None:
+        with self._lock:
+            self._stopping.set()
+            worker = self.worker
+        if worker is not None:
+            stop_worker(worker)
+
+
 def run(args: argparse.Namespace) -> int:
     from accord.node.datadir import data_dir_from_env, read_node_config
 
@@ -99,7 +187,7 @@ def run(args: argparse.Namespace) -> int:
 
     import uvicorn
 
-    worker = None if args.no_worker else start_worker(data_dir)
+    worker = None if args.no_worker else WorkerSupervisor(data_dir)
     host = f"[{args.host}]" if ":" in args.host else args.host
     print(f"Accord node {config.node_id} ({config.jurisdiction}) at http://{host}:{args.port}/")
     if args.host not in ("127.0.0.1", "localhost", "::1"):
@@ -121,5 +209,5 @@ def run(args: argparse.Namespace) -> int:
         )
     finally:
         if worker is not None:
-            stop_worker(worker)
+            worker.stop()
     return 0

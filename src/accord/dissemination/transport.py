@@ -27,7 +27,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
@@ -218,7 +218,9 @@ _PROVENANCE_FIELDS = (
 
 def _record_provenance(peer: Any, entries: dict[str, tuple[str, _RecordRef | None, dict]]) -> None:
     """Write (or refresh) one :class:`ReceivedDisclosure` per object of ``entries`` (stix id ->
-    (version, record, disclosure fact)) from ``peer``, and audit them as
+    (version, record, disclosure fact)) from ``peer`` (a version received again keeps the first
+    receipt's ``received_at``, its retention counted from then; a later version is a new
+    disclosure, dated now), and audit them as
     ``dissemination.receive``: one entry per purpose, agreements and retention, listing every
     object id (in entries of at most 1000 ids) with the versions received."""
     now = timezone.now()
@@ -253,6 +255,14 @@ def _record_provenance(peer: Any, entries: dict[str, tuple[str, _RecordRef | Non
                 ReceivedDisclosure(stix_id=stix_id, sender_node=peer.node_id, **values[stix_id])
             )
         else:
+            if not _later_version(values[stix_id]["version"], row.version):
+                # A re-delivery (a retry after a lost answer, a pull of what a push brought):
+                # the retention still runs from the first receipt, never later.
+                days = values[stix_id]["max_retention_days"]
+                values[stix_id]["received_at"] = row.received_at
+                values[stix_id]["retention_until"] = (
+                    row.received_at + timedelta(days=days) if days else None
+                )
             for name, value in values[stix_id].items():
                 setattr(row, name, value)
             changed.append(row)
@@ -280,6 +290,15 @@ def _record_provenance(peer: Any, entries: dict[str, tuple[str, _RecordRef | Non
                     "max_retention_days": days,
                 },
             )
+
+
+def _later_version(version: str, than: str) -> bool:
+    """Whether the STIX timestamp ``version`` is later than ``than`` (a new version of the
+    object, received as a new disclosure), not the same or an older one sent again."""
+    try:
+        return datetime.fromisoformat(version) > datetime.fromisoformat(than)
+    except (TypeError, ValueError):  # not timestamps, or one without a time zone
+        return version > than
 
 
 def _mark_revoked(peer: Any, stix_id: str, record: Any, fact: dict) -> None:

@@ -1,8 +1,11 @@
 """Delivery of the outbox: signed TAXII 2.1 envelopes pushed to each peer, with retries.
 
-One pass (:func:`deliver_pending`) takes, per enabled peer, the items that are due (queued, or
-failed and past their ``next_attempt_at``), claims them (so that two workers never send the
-same item at once), and POSTs them in envelopes of at most :data:`ENVELOPE_SIZE` objects:
+One pass (:func:`deliver_pending`) first takes back the items that a process which has died
+left ``sending`` (:func:`accord.federation.peers.workers.recover`), then takes, per enabled
+peer, the items that are due (queued, failed and past their ``next_attempt_at``, or claimed
+more than :data:`STALE_CLAIM` ago by a process that cannot be judged), claims them in the name
+of this process (so that two workers never send the same item at once, and a dead claimer is
+recognised), and POSTs them in envelopes of at most :data:`ENVELOPE_SIZE` objects:
 
 - to the peer's Accord inbox ``<url>federation/inbox/`` (default), or to its TAXII 2.1 Add
   Objects endpoint ``<url>taxii2/accord/collections/<inbox>/objects/`` (section 5.5) when the
@@ -52,12 +55,14 @@ from django.utils import timezone
 from accord.engine.signing import SIGNATURE_PROPERTY, sign_object, sign_request
 from accord.engine.stix.markings import is_shared_definition
 from accord.federation.peers.models import OutboxItem, Peer
+from accord.federation.peers.workers import process_id, recover
 from accord.oversight.services import Outcome, audit
 
 __all__ = [
     "ENVELOPE_BYTES",
     "ENVELOPE_MEMBERS",
     "ENVELOPE_SIZE",
+    "STALE_CLAIM",
     "DeliveryReport",
     "backoff_seconds",
     "deliver_pending",
@@ -79,7 +84,8 @@ RETRY_CAP_SECONDS = 3600.0
 #: body is covered by Content-Digest, so they travel signed); registered by other apps
 #: (dissemination: the provenance of each disclosure, docs/dissemination.md).
 ENVELOPE_MEMBERS: list[Callable[[Peer, list[OutboxItem]], dict[str, Any]]] = []
-#: An item left "sending" this long (a worker died mid-send) is taken back.
+#: An item left "sending" this long is taken back even when its claimer cannot be judged (a
+#: process on another host); a dead claimer's items are taken back at once (peers.workers).
 STALE_CLAIM = timedelta(minutes=10)
 
 
@@ -149,7 +155,7 @@ def _claim(peer: Peer, now: datetime, force: bool, limit: int) -> list[OutboxIte
             .values_list("pk", flat=True)[:limit]
         )
         OutboxItem.objects.filter(pk__in=ids).filter(due | stale).update(
-            status=OutboxItem.Status.SENDING, claim=token, claimed_at=now
+            status=OutboxItem.Status.SENDING, claim=token, claimed_at=now, claimed_by=process_id()
         )
     return list(
         OutboxItem.objects.filter(claim=token, status=OutboxItem.Status.SENDING).order_by("pk")
@@ -405,6 +411,7 @@ def deliver_pending(
     report = DeliveryReport()
     if me is None:
         return report
+    recover(tasks=False)  # items a dead process left "sending" are due again now
     key = _private_key()
     peers = [peer] if peer is not None else list(Peer.objects.filter(enabled=True))
     own = client is None

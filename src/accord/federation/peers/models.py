@@ -9,6 +9,9 @@
   exponential back-off and jitter until the peer's status says it was stored.
 - ``PullCursor``: how far this node has caught up, by signed pulls, on what a peer disclosed
   to it (the peer's last ``X-TAXII-Date-Added-Last``).
+- ``WorkerBeat``: the task workers of this node that are alive, each with its last heartbeat,
+  so that a worker on another host that stopped beating is known to be gone
+  (:mod:`accord.federation.peers.workers`).
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 
-__all__ = ["OutboxItem", "Peer", "PullCursor", "SeenNonce", "peer_identity_id"]
+__all__ = ["OutboxItem", "Peer", "PullCursor", "SeenNonce", "WorkerBeat", "peer_identity_id"]
 
 
 def peer_identity_id(node_id: str) -> str:
@@ -88,6 +91,11 @@ class OutboxItem(models.Model):
     last_error = models.TextField(blank=True)
     claim = models.CharField(max_length=32, blank=True)
     claimed_at = models.DateTimeField(null=True, blank=True)
+    claimed_by = models.CharField(
+        max_length=64,
+        blank=True,
+        help_text="The process that claimed it (host, pid, start time: see peers.workers).",
+    )
     delivered_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -98,6 +106,7 @@ class OutboxItem(models.Model):
         indexes = [
             models.Index(fields=["peer", "status", "next_attempt_at"], name="peers_outbox_due"),
             models.Index(fields=["claim"], name="peers_outbox_claim"),
+            models.Index(fields=["status", "claimed_at"], name="peers_outbox_claimed"),
         ]
 
     def __str__(self) -> str:
@@ -119,3 +128,14 @@ class PullCursor(models.Model):
 
     def __str__(self) -> str:
         return f"pull from {self.peer.node_id} after {self.added_after or 'the beginning'}"
+
+
+class WorkerBeat(models.Model):
+    """A task worker of this node that is running, or was when it last beat."""
+
+    worker_id = models.CharField(max_length=64, unique=True)
+    started_at = models.DateTimeField()
+    seen_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"worker {self.worker_id}, seen {self.seen_at:%Y-%m-%d %H:%M:%S}"

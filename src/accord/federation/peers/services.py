@@ -7,6 +7,8 @@ Delivery (the outbox worker) is in :mod:`accord.federation.peers.delivery`.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import os
 import time
 import uuid
@@ -43,6 +45,7 @@ __all__ = [
     "add_peer",
     "clock_skew",
     "enqueue",
+    "key_fingerprint",
     "max_age",
     "prune_nonces",
     "public_key_for",
@@ -96,6 +99,15 @@ def _load_public_key(pem: str) -> Ed25519PublicKey:
     if not isinstance(key, Ed25519PublicKey):
         raise ValueError("public key: not an Ed25519 public key")
     return key
+
+
+def key_fingerprint(pem: str) -> str:
+    """``SHA256:<base64>`` of the raw Ed25519 public key (as OpenSSH shows keys): short enough
+    to compare by phone before trusting a key. ValueError for a text that is not such a key."""
+    raw = _load_public_key(pem.strip() + "\n").public_bytes(
+        serialization.Encoding.Raw, serialization.PublicFormat.Raw
+    )
+    return "SHA256:" + base64.b64encode(hashlib.sha256(raw).digest()).decode().rstrip("=")
 
 
 def _this_node() -> Any:
@@ -189,10 +201,12 @@ def add_peer(
 
 def update_peer(actor: Any, peer: Peer, **changes: Any) -> Peer:
     """Change a peer's ``url``, ``name``, ``jurisdiction``, ``public_key_pem``, ``inbox`` or
-    ``enabled``. A disabled peer's requests are refused and nothing is sent to it.
+    ``enabled``. A disabled peer's requests are refused and nothing is sent to it. Items not
+    yet delivered go to the new URL from the next delivery pass.
 
     Legal effect: as :func:`add_peer` for the new values (a new key is trusted from now on,
-    the old one no longer). Audited (``peer.update``, with the names of the changed fields).
+    the old one no longer). Audited (``peer.update``: the names of the changed fields, each
+    one's value before and after, a key as its fingerprint).
     """
     allowed = {"url", "name", "jurisdiction", "public_key_pem", "inbox", "enabled"}
     unknown = set(changes) - allowed
@@ -209,6 +223,16 @@ def update_peer(actor: Any, peer: Peer, **changes: Any) -> Peer:
     except ValueError as exc:
         raise PeerError(str(exc)) from None
     changed = sorted(k for k, v in changes.items() if getattr(peer, k) != v)
+    values: dict[str, dict[str, Any]] = {}
+    for name in changed:
+        before, after = getattr(peer, name), changes[name]
+        if name == "public_key_pem":
+            name, after = "key_fingerprint", key_fingerprint(after)
+            try:
+                before = key_fingerprint(before)
+            except ValueError:
+                before = "(not a readable key)"
+        values[name] = {"before": before, "after": after}
     with transaction.atomic():
         for key in changed:
             setattr(peer, key, changes[key])
@@ -220,7 +244,7 @@ def update_peer(actor: Any, peer: Peer, **changes: Any) -> Peer:
             actor,
             "peer.update",
             object_ids=[f"peer:{peer.node_id}"],
-            detail={"changed": changed, "enabled": peer.enabled},
+            detail={"changed": changed, "values": values, "enabled": peer.enabled},
         )
     return peer
 

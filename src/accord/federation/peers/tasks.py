@@ -4,11 +4,14 @@
   (:func:`accord.federation.peers.delivery.deliver_pending`).
 - ``request_delivery()``: queue a pass unless one is already waiting (called after
   :func:`~accord.federation.peers.services.enqueue` commits, for low latency).
-- ``start_scheduler(interval=5)``: a daemon thread, started in the worker process by
-  ``accord serve``, that queues a pass whenever items are due (retries after back-off) and
-  prunes expired nonces, and runs the other apps' ``SCHEDULE_HOOKS`` (dissemination: due
-  signed notices) on the same tick; every ``ACCORD_PEER_PULL_INTERVAL`` seconds (300) it also
-  queues ``pull_peers()``.
+- ``start_scheduler(interval=5, worker_id=...)``: a daemon thread, started in the worker
+  process by ``accord serve``, that on every tick beats the worker's heartbeat, takes back the
+  work of dead processes (:func:`accord.federation.peers.workers.recover`: outbox items they
+  left ``sending``, tasks they left running), queues a pass whenever items are due (retries
+  after back-off, and items claimed more than ``STALE_CLAIM`` ago by a process that cannot be
+  judged) and prunes expired nonces, and runs the other apps' ``SCHEDULE_HOOKS``
+  (dissemination: due signed notices) on the same tick; every ``ACCORD_PEER_PULL_INTERVAL``
+  seconds (300) it also queues ``pull_peers()``.
 - ``pull_peers()``: a django-tasks task: one catch-up pull (``added_after`` the cursor, only
   what the peer's pushes have not delivered yet) from every enabled peer that receives on its
   Accord inbox
@@ -24,6 +27,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.db import close_old_connections
+from django.db.models import Q
 from django.utils import timezone
 from django_tasks import task
 
@@ -93,29 +97,39 @@ def request_delivery() -> None:
 
 
 def _due() -> bool:
+    """Whether a delivery pass has work: items queued, failed and past their back-off, or
+    claimed so long ago (``STALE_CLAIM``) that the claimer is taken for dead."""
+    from accord.federation.peers.delivery import STALE_CLAIM
     from accord.federation.peers.models import OutboxItem
 
-    return OutboxItem.objects.filter(
-        peer__enabled=True,
+    now = timezone.now()
+    waiting = Q(
         status__in=(OutboxItem.Status.QUEUED, OutboxItem.Status.FAILED),
-        next_attempt_at__lte=timezone.now(),
-    ).exists()
+        next_attempt_at__lte=now,
+    )
+    stale = Q(status=OutboxItem.Status.SENDING, claimed_at__lt=now - STALE_CLAIM)
+    return OutboxItem.objects.filter(peer__enabled=True).filter(waiting | stale).exists()
 
 
-def start_scheduler(interval: float = 5.0) -> threading.Thread:
-    """Start the delivery schedule's thread (daemon: it ends with the worker process)."""
+def start_scheduler(interval: float = 5.0, *, worker_id: str = "") -> threading.Thread:
+    """Start the delivery schedule's thread (daemon: it ends with the worker process);
+    ``worker_id``: the worker's identity, whose heartbeat each tick beats."""
 
     def loop() -> None:
         from accord.federation.peers.pull import pull_interval
         from accord.federation.peers.services import prune_nonces
+        from accord.federation.peers.workers import beat, recover
 
         stop = threading.Event()
         ticks = 0
         last_pull = time.monotonic()
-        while not stop.wait(interval):
+        while ticks == 0 or not stop.wait(interval):  # the first tick at once
             ticks += 1
             try:
                 close_old_connections()
+                if worker_id:
+                    beat(worker_id)
+                recover()
                 if _due():
                     request_delivery()
                 every = pull_interval()
