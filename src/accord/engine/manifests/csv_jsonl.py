@@ -22,6 +22,7 @@ from typing import Any, Final
 
 from accord.engine.manifests.traveller import (
     DEFAULT_MAX_BYTES,
+    MAX_NAME_LENGTH,
     MAX_TRAVELLERS,
     Document,
     ManifestError,
@@ -29,6 +30,7 @@ from accord.engine.manifests.traveller import (
     check_size,
     country_code,
     gender_code,
+    screened_name,
 )
 
 __all__ = ["CSV_COLUMNS", "clean_value", "normalise_birth_date", "read_csv", "read_jsonl"]
@@ -52,14 +54,14 @@ _ISO: Final = re.compile(r"^~?\d{4}(-\d{2}(-\d{2})?)?$|^\d{4}\.\.\d{4}$")
 _MAX_VALUE: Final = 500
 
 
-def clean_value(value: Any) -> str:
+def clean_value(value: Any, limit: int = _MAX_VALUE) -> str:
     """A string with control, bidi and zero-width characters removed, space-collapsed, at most
-    500 characters."""
+    ``limit`` characters."""
     if value is None:
         return ""
-    text = str(value)[: _MAX_VALUE * 4].translate(_SPACES)
+    text = str(value)[: limit * 4].translate(_SPACES)
     text = _CONTROL.sub("", text)
-    return " ".join(text.split())[:_MAX_VALUE]
+    return " ".join(text.split())[:limit]
 
 
 def normalise_birth_date(value: str) -> str:
@@ -85,14 +87,17 @@ def _traveller(row: int, values: Mapping[str, Any]) -> Traveller:
     names: list[str] = []
     raw_names = values.get("names")
     if isinstance(raw_names, list):
-        names.extend(clean_value(n) for n in raw_names if isinstance(n, str))
-    full = clean_value(values.get("full_name"))
+        names.extend(clean_value(n, MAX_NAME_LENGTH) for n in raw_names if isinstance(n, str))
+    full = clean_value(values.get("full_name"), MAX_NAME_LENGTH)
     if full:
         names.insert(0, full)
-    parts = [clean_value(values.get(k)) for k in ("first_name", "middle_name", "last_name")]
+    parts = [
+        clean_value(values.get(k), MAX_NAME_LENGTH)
+        for k in ("first_name", "middle_name", "last_name")
+    ]
     if any(parts):
         names.append(" ".join(p for p in parts if p))
-    names = list(dict.fromkeys(n for n in names if n))
+    names = list(dict.fromkeys(n for n in map(screened_name, names) if n))
     ident = clean_value(values.get("id"))[:100] or str(row)
     documents = tuple(Document(n[:100]) for n in _many(values.get("document_number")))
     nationalities = tuple(

@@ -31,6 +31,7 @@ from accord.engine.manifests.traveller import (
     Traveller,
     country_code,
     gender_code,
+    screened_name,
     two_digit_year_date,
 )
 
@@ -94,7 +95,8 @@ def _name_forms(family: str, given: list[str]) -> tuple[str, ...]:
     given_text = " ".join(g for g in given if g)
     if not family and not given_text:
         return ()
-    return (" ".join(x for x in (given_text, family) if x),)
+    name = screened_name(" ".join(x for x in (given_text, family) if x))
+    return (name,) if name else ()
 
 
 def read_paxlst(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> list[Traveller]:

@@ -30,6 +30,7 @@ from accord.engine.manifests.traveller import (
     Traveller,
     country_code,
     gender_code,
+    screened_name,
     two_digit_year_date,
 )
 
@@ -152,7 +153,7 @@ def read_pnrgov(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> list[Trav
 
     def flush() -> None:
         for t in pnr:
-            names = tuple(dict.fromkeys(n for n in t.names if n))
+            names = tuple(dict.fromkeys(n for n in map(screened_name, t.names) if n))
             ident = f"{locator or 'PNR' + str(pnr_number)}/{t.ref or t.number}"
             out.append(
                 Traveller(

@@ -14,8 +14,11 @@ from typing import Any, Final
 
 import pycountry
 
+from accord.engine.stix.limits import MAX_NAME_LENGTH
+
 __all__ = [
     "DEFAULT_MAX_BYTES",
+    "MAX_NAME_LENGTH",
     "MAX_TRAVELLERS",
     "Document",
     "ManifestError",
@@ -23,6 +26,7 @@ __all__ = [
     "check_size",
     "country_code",
     "gender_code",
+    "screened_name",
     "two_digit_year_date",
 ]
 
@@ -108,6 +112,12 @@ class Traveller:
         if self.travel:
             out["travel"] = self.travel
         return out
+
+
+def screened_name(text: str) -> str:
+    """``text`` with its white space collapsed, cut to :data:`MAX_NAME_LENGTH` characters: the
+    longest name the record store accepts is also the longest one screened."""
+    return " ".join(text.split())[:MAX_NAME_LENGTH]
 
 
 def check_size(data: bytes, max_bytes: int) -> None:
