@@ -9,6 +9,7 @@ background task (``django-tasks``) that reports progress on its ``ImportJob`` ro
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 from collections.abc import Callable
@@ -29,6 +30,7 @@ from accord.intel.services import ImportReport, ingest_objects
 
 __all__ = [
     "FORMATS",
+    "UNEXPECTED_FAILURE",
     "ImportFailed",
     "import_bytes",
     "import_report_json",
@@ -37,6 +39,14 @@ __all__ = [
 ]
 
 FORMATS = ("stix", "ftm", "un-xml")
+#: The reason stored on a job that stopped on an unexpected error (its cause is in the log).
+UNEXPECTED_FAILURE = (
+    "The import stopped on an unexpected error and nothing was stored. Check that the file is "
+    "a valid export in the chosen format; if it is, give an administrator the job number "
+    "({job}): the node's log holds the cause."
+)
+logger = logging.getLogger("accord.intel")
+
 #: Refusals and parse problems kept in a stored report (the counts are always complete).
 REPORT_LIMIT = 1000
 
@@ -124,7 +134,10 @@ def import_bytes(
 
 @task()
 def run_import_job(job_id: int) -> str:
-    """Run one queued import job: parse, ingest (all or nothing), store the report."""
+    """Run one queued import job: parse, ingest (all or nothing), store the report.
+
+    The job always ends ``done`` or ``failed``: a failure of any kind fails it with a reason in
+    words (an unexpected one is logged with its traceback, never shown)."""
     job = ImportJob.objects.select_related("user").get(pk=job_id)
     job.status = ImportJob.Status.RUNNING
     job.save(update_fields=["status"])
@@ -152,6 +165,10 @@ def run_import_job(job_id: int) -> str:
         job.status = ImportJob.Status.FAILED
     except PermissionDenied as exc:
         job.report = import_report_json(None, None, error=str(exc) or "not allowed")
+        job.status = ImportJob.Status.FAILED
+    except Exception:  # a defect or a database failure: the job fails, the log has the cause
+        logger.exception("import job %s (%s, %s) failed", job.pk, job.format, job.filename)
+        job.report = import_report_json(None, None, error=UNEXPECTED_FAILURE.format(job=job.pk))
         job.status = ImportJob.Status.FAILED
     finally:
         if job.path:
