@@ -12,6 +12,7 @@ redirects, time limits, and every failure turned into one actionable sentence.
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -35,6 +36,8 @@ __all__ = [
     "check_feed_url",
     "inclusive_cursor",
 ]
+
+log = logging.getLogger(__name__)
 
 DEFAULT_ALLOWED_HOSTS = ("127.0.0.1", "localhost", "::1")
 #: Seconds to connect and to wait for each answer.
@@ -196,7 +199,16 @@ def _describe(exc: Exception, what: str) -> FeedError:
     if isinstance(exc, taxii_exc.TAXIIServiceException):
         first = str(exc).splitlines()[0] if str(exc) else exc.__class__.__name__
         return FeedError(f"{what}: not a TAXII 2.1 answer ({first})")
-    return FeedError(f"{what}: {exc.__class__.__name__}")
+    log.warning("%s: unreadable answer", what, exc_info=exc)
+    if isinstance(exc, KeyError) and exc.args:
+        return FeedError(
+            f"{what}: the server's answer lacks {exc.args[0]!r}, which TAXII 2.1 requires; "
+            "check that the URL points at a TAXII 2.1 server"
+        )
+    return FeedError(
+        f"{what}: the server's answer could not be read as TAXII 2.1; check that the URL "
+        "points at a TAXII 2.1 server (the node's log has the details)"
+    )
 
 
 class FeedClient:

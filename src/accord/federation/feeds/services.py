@@ -359,10 +359,14 @@ def pull_feed(
     except (FeedError, SecretUnavailable) as exc:
         run.status = FeedRun.Status.FAILED
         run.error = str(exc)
-    except Exception as exc:  # a defect or a database failure: recorded, never half-stored
+    except Exception:  # a defect or a database failure: recorded, never half-stored
         log.exception("feed %s: pull failed", feed.name)
         run.status = FeedRun.Status.FAILED
-        run.error = f"internal error ({exc.__class__.__name__}); see the node's log"
+        run.error = (
+            "the pull stopped on an unexpected error; the pages before it are stored and the "
+            "next pull resumes after them. If it happens again, give an administrator the run "
+            f"number ({run.pk}): the node's log holds the cause"
+        )
     finally:
         if client is not None:
             client.close()
