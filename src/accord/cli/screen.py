@@ -3,9 +3,11 @@
 
 JSON lines on stdout, one per person in input order (``row``, ``id``, ``hit``, ``matches``;
 ``file`` too when several files are given); progress and refused files on stderr. A refused
-file (too large, malformed EDIFACT: the segment and byte of the fault are named) does not stop
-the others. Exit status 0 when every file was screened, 1 when a file was refused, 2 on usage
-errors. Screens as the node itself unless ``--as`` names a user.
+file (too large, empty, malformed EDIFACT: the segment and byte of the fault are named) does not
+stop the others, and nothing of it is stored. JSON lines are read under the node's JSON limits
+(``accord.engine.json_input``): a line that breaks them is reported on its row. Exit status 0
+when every file was screened, 1 when a file was refused, 2 on usage errors. Screens as the node
+itself unless ``--as`` names a user.
 """
 
 from __future__ import annotations
@@ -55,6 +57,8 @@ def run(args: argparse.Namespace) -> int:
             if path.stat().st_size > limit:
                 raise ManifestError(f"the file is larger than this node screens ({limit:,} bytes)")
             travellers = read_manifest(path.read_bytes(), args.format, max_bytes=limit)
+            if not travellers:
+                raise ManifestError("it holds no one to screen")
         except ManifestError as exc:
             print(f"accord screen: {path.name}: refused: {exc}", file=sys.stderr)
             status = 1

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import dj_database_url
 
-from accord.node.datadir import read_or_create_secret_key
+from accord.node.datadir import create_private_dir, private_database_file, read_or_create_secret_key
 
 
 def _env_bool(name: str, default: bool = False) -> bool:
@@ -23,7 +23,7 @@ def _env_bool(name: str, default: bool = False) -> bool:
 DATA_DIR = Path(
     os.environ.get("ACCORD_DATA_DIR") or Path(tempfile.gettempdir()) / "accord-unset-data-dir"
 ).resolve()
-DATA_DIR.mkdir(parents=True, exist_ok=True)
+create_private_dir(DATA_DIR)
 
 SECRET_KEY = read_or_create_secret_key(DATA_DIR)
 DEBUG = _env_bool("ACCORD_DEBUG")
@@ -90,6 +90,7 @@ _database_url = os.environ.get("ACCORD_DATABASE_URL")
 if _database_url:
     DATABASES = {"default": dj_database_url.parse(_database_url, conn_max_age=60)}
 else:
+    private_database_file(DATA_DIR / "accord.sqlite3")
     DATABASES = {
         "default": {
             # Django's SQLite backend, which also keeps the WAL between requests (see

@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any, Final
 
+from accord.engine.json_input import JsonInputError, parse_json
 from accord.engine.manifests.traveller import (
     DEFAULT_MAX_BYTES,
     MAX_NAME_LENGTH,
@@ -184,10 +184,11 @@ def read_jsonl(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> list[Trave
                 continue
             number += 1
             try:
-                value = json.loads(line)
-            except json.JSONDecodeError as exc:
+                value = parse_json(line, what="line")
+            except JsonInputError as exc:
+                reason = str(exc).rstrip(".")
                 yield Traveller(
-                    number, str(number), (), problem=f"line {line_no}: not JSON ({exc.msg})"
+                    number, str(number), (), problem=f"line {line_no}: not JSON ({reason})"
                 )
                 continue
             if not isinstance(value, dict):
