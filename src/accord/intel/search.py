@@ -33,6 +33,7 @@ from accord.oversight.services import audit
 
 __all__ = [
     "COUNT_CAP",
+    "MAX_PAGE",
     "MAX_TEXT_LENGTH",
     "SearchError",
     "SearchPage",
@@ -47,6 +48,9 @@ COUNT_CAP: Final = 1000
 MAX_TEXT_LENGTH: Final = 500
 MAX_TOKENS: Final = 12
 MAX_PER_PAGE: Final = 200
+#: The last page a search shows (a search with more results is narrowed, not paged through);
+#: keeps the offset far inside what SQLite and PostgreSQL accept.
+MAX_PAGE: Final = 10_000
 _TOP: Final = "\U0010ffff"
 #: A token matching more index rows than this is not worth counting further.
 _RARITY_CAP: Final = 5000
@@ -255,6 +259,10 @@ def search_records(
     if user is not None and not (user.can("record.search") or user.can("record.review")):
         raise PermissionDenied("this role may not search records")
     page = max(1, int(page))
+    if page > MAX_PAGE:
+        raise SearchError(
+            f"page {page} is past the last page a search shows ({MAX_PAGE:,}); narrow the search"
+        )
     per_page = max(1, min(int(per_page), MAX_PER_PAGE))
     ids_qs, cheap = _matching_ids(user, query, purpose=purpose, action="view", restricted=True)
     result = SearchPage(page=page, per_page=per_page)

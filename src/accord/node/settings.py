@@ -167,6 +167,9 @@ Path(FILE_UPLOAD_TEMP_DIR).mkdir(parents=True, exist_ok=True)
 # Sessions and cookies: secure by default (http://localhost is a secure context for browsers).
 SESSION_COOKIE_SECURE = not _env_bool("ACCORD_INSECURE_COOKIES")
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+#: Scripts cannot read the CSRF cookie: pages carry the token (base.html: a meta tag and
+#: htmx's hx-headers), forms their hidden field.
+CSRF_COOKIE_HTTPONLY = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Strict"
 CSRF_COOKIE_SAMESITE = "Strict"

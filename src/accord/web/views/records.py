@@ -38,12 +38,16 @@ def _query(data: dict[str, Any]) -> Any:
 
 
 def _page_links(request: HttpRequest, page: int, has_next: bool) -> dict[str, str]:
+    """Links to the previous and next pages (none past ``MAX_PAGE``: a page beyond it is
+    answered with a request to narrow the search)."""
+    from accord.intel.search import MAX_PAGE
+
     params = request.GET.copy()
     links = {}
     if page > 1:
         params["page"] = str(page - 1)
         links["previous"] = "?" + params.urlencode()
-    if has_next:
+    if has_next and page < MAX_PAGE:
         params["page"] = str(page + 1)
         links["next"] = "?" + params.urlencode()
     return links
