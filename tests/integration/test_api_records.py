@@ -153,6 +153,11 @@ def test_get_record_returns_latest_version_and_markings(ana, stored):
 
 
 def test_read_is_audited_with_purpose_and_case(ana, stored):
+    from accord.accounts.models import User
+    from accord.intel.models import Case, CaseMembership
+
+    case = Case.objects.create(reference="CASE-9", title="Case nine")
+    CaseMembership.objects.create(case=case, user=User.objects.get(username="ana"))
     ana.get(
         f"/api/records/{stored['id']}",
         **{"X-Accord-Purpose": "serious-crime", "X-Accord-Case": "CASE-9"},

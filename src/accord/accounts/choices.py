@@ -4,7 +4,21 @@ from __future__ import annotations
 
 from django.db import models
 
-__all__ = ["ROLE_PERMISSIONS", "Role", "role_can"]
+from accord.engine.stix.markings import PURPOSES
+
+__all__ = [
+    "OVERSIGHT_PURPOSE",
+    "ROLE_PERMISSIONS",
+    "Role",
+    "declarable_purposes",
+    "role_can",
+    "role_may_declare",
+]
+
+#: The purpose of an independent oversight review. It opens record content to a reviewer past
+#: the records' purpose restrictions, so only roles that review (``record.review``) may declare
+#: it.
+OVERSIGHT_PURPOSE = "oversight-review"
 
 
 class Role(models.TextChoices):
@@ -40,6 +54,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "record.export",
             "record.search",
             "record.share",
+            "record.lower_protection",
             "disclosure.approve",
         }
     ),
@@ -57,3 +72,18 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
 
 def role_can(role: str, permission: str) -> bool:
     return permission in ROLE_PERMISSIONS.get(role, frozenset())
+
+
+def role_may_declare(role: str, purpose: str) -> bool:
+    """Whether a user of ``role`` may work under ``purpose`` (one of the PURPOSES; the oversight
+    review only for roles that review)."""
+    if purpose not in PURPOSES:
+        return False
+    if purpose == OVERSIGHT_PURPOSE:
+        return role_can(role, "record.review")
+    return True
+
+
+def declarable_purposes(role: str) -> list[str]:
+    """The purposes a user of ``role`` may declare, in the PURPOSES order."""
+    return [p for p in PURPOSES if role_may_declare(role, p)]

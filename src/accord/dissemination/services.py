@@ -27,7 +27,7 @@ from django.utils import timezone
 
 from accord.engine.policy import Decision, PolicyRequest, PolicyResult, Reason
 from accord.engine.signing.objects import SIGNATURE_PROPERTY
-from accord.engine.stix.markings import PURPOSES, is_shared_definition
+from accord.engine.stix.markings import PURPOSES, is_shared_definition, marking_refs
 from accord.oversight.services import Outcome, audit
 
 __all__ = [
@@ -159,6 +159,28 @@ def _require(user: Any, permission: str, action: str, purpose: str = "") -> None
             detail={"permission": permission},
         )
         raise PermissionDenied(f"your role may not do this ({permission})")
+
+
+def _require_change(
+    user: Any, record: Any, action: str, purpose: str, *, share: bool = False
+) -> None:
+    """Refuse (audited) unless ``user`` holds the right to change ``record``
+    (:func:`accord.intel.writes.change_denial`), or with ``share`` to disclose it
+    (:func:`~accord.intel.writes.share_denial`): disclosing or revoking a user's record is
+    its owner's decision, as writing a new version of it is."""
+    from accord.intel.writes import change_denial, share_denial
+
+    why = share_denial(user, record) if share else change_denial(user, record)
+    if why:
+        audit(
+            user,
+            action,
+            object_ids=[record.stix_id],
+            purpose=purpose,
+            outcome=Outcome.DENIED,
+            detail={"why": "no right to change the record"},
+        )
+        raise PermissionDenied(why)
 
 
 # --------------------------------------------------------------------------------------------
@@ -384,6 +406,8 @@ def preview(
     me = _me()
     peers = _peers(recipients)
     records = _records(user, stix_ids, purpose)
+    for record in records:
+        _require_change(user, record, "dissemination.share", purpose, share=True)
     engine = policy_engine()
     decisions = [
         _decide(r, p, purpose, me, engine, assurance_reference=assurance_reference)
@@ -412,7 +436,7 @@ def _enqueue(record: Any, peer: Any, user: Any, purpose: str) -> Any:
 
     # The Accord handling definitions the record refers to go first, so that a recipient that
     # has never seen them can resolve the record's markings (they are self-certifying).
-    refs = [r for r in orjson.loads(record.data).get("object_marking_refs") or () if r]
+    refs = [r for r in marking_refs(orjson.loads(record.data)) if r]
     definitions = [
         d
         for d in Record.objects.filter(stix_id__in=refs, stix_type="marking-definition")
@@ -450,6 +474,8 @@ def share(
     me = _me()
     peers = _peers(recipients)
     records = _records(user, stix_ids, purpose)
+    for record in records:
+        _require_change(user, record, "dissemination.share", purpose, share=True)
     engine = policy_engine()
     decisions: list[RecipientDecision] = []
     with transaction.atomic():
@@ -609,6 +635,7 @@ def revoke(user: Any, stix_id: str, *, purpose: str, delete: bool = False, reaso
             detail={"why": "only the originator revokes", "originator": record.origin_node},
         )
         raise PermissionDenied(f"only the originator ({record.origin_node}) may revoke this record")
+    _require_change(user, record, action, purpose)
     with transaction.atomic():
         obj = orjson.loads(record.data)
         if not obj.get("revoked"):
@@ -617,7 +644,10 @@ def revoke(user: Any, stix_id: str, *, purpose: str, delete: bool = False, reaso
                 now = str(obj.get("modified"))[:-1] + "1Z"  # keep modified strictly increasing
             obj = {**obj, "revoked": True, "modified": now}
             obj.pop("x_accord_signature", None)
-            record = create_record(user, obj, purpose=purpose)
+            # A record of the node itself (owner none) is revoked by the node on the user's
+            # order (audited below with the user); a user's record by the user.
+            writer = None if record.owner_id is None else user
+            record = create_record(writer, obj, purpose=purpose)
         version = str(obj["modified"])
         peer_ids = set(OutboxItem.objects.filter(stix_id=stix_id).values_list("peer_id", flat=True))
         orders = []

@@ -161,10 +161,12 @@ class Identifier(models.Model):
 
 
 class RecordGrant(models.Model):
-    """A named user allowed to see a TLP:RED record (TLP:RED goes to named recipients only)."""
+    """A named user allowed to see a TLP:RED record (TLP:RED goes to named recipients only),
+    and, with ``can_write``, to change it as its owner may (new versions, revocation)."""
 
     record = models.ForeignKey(Record, on_delete=models.CASCADE, related_name="grants")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    can_write = models.BooleanField(default=False)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["record", "user"], name="uniq_grant")]

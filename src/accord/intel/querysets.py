@@ -8,7 +8,9 @@ and markings. What each rule means:
 - TLP:RED: only the record's owner and users named in a ``RecordGrant``.
 - TLP:AMBER+STRICT: only users of the owning agency.
 - case: a record tied to a case is visible only to the case's members.
-- purpose: a record restricted to purposes is visible only under one of them.
+- purpose: a record restricted to purposes is visible only under one of them. The oversight
+  review (``oversight-review``) passes purpose restrictions and is therefore declared only by
+  roles that review; anyone else declaring it sees nothing.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from typing import Any
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 
-__all__ = ["OVERSIGHT_PURPOSE", "RecordQuerySet", "restrict_q"]
+__all__ = ["OVERSIGHT_PURPOSE", "RecordQuerySet", "may_read_protection", "restrict_q"]
 
 OVERSIGHT_PURPOSE = "oversight-review"
 
@@ -37,6 +39,8 @@ def restrict_q(user: Any, purpose: str = "", action: str = "view", prefix: str =
     if getattr(user, "is_locked", False):
         return None
     permission = "record.export" if action == "export" else "record.view"
+    if purpose == OVERSIGHT_PURPOSE and not user.can("record.review"):
+        return None  # only reviewers declare a review (it passes purpose restrictions)
     review = user.can("record.review") and purpose == OVERSIGHT_PURPOSE and action == "view"
     if not user.can(permission) and not review:
         return None
@@ -63,6 +67,27 @@ def restrict_q(user: Any, purpose: str = "", action: str = "view", prefix: str =
     else:
         q &= ~Exists(restricted)
     return q
+
+
+def may_read_protection(user: Any, record: Any, protection: Any, purpose: str) -> bool:
+    """Whether ``user``, who may read ``record`` (checked by :func:`restrict_q`), may also read
+    a version of it protected by ``protection`` (an older version can be more protected than
+    the current one after an approved lowering). The marking rules of :func:`restrict_q`, for
+    one record in Python: TLP:RED to the owner and named grantees, AMBER+STRICT to the owning
+    agency, purposes under one of them (the oversight review passes them)."""
+    from accord.intel.models import RecordGrant
+
+    if user is None:
+        return True
+    owner = record.owner_id is not None and record.owner_id == user.pk
+    granted = RecordGrant.objects.filter(record=record, user=user)
+    if protection.tlp == "red" and not owner and not granted.exists():
+        return False
+    if protection.tlp == "amber+strict" and not owner and record.owner_agency != user.agency:
+        return False
+    if purpose == OVERSIGHT_PURPOSE and user.can("record.review"):
+        return True
+    return not protection.purposes or purpose in protection.purposes
 
 
 class RecordQuerySet(models.QuerySet["Record"]):

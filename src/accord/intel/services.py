@@ -29,7 +29,13 @@ from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
 from django.utils import timezone
 
-from accord.engine.stix.markings import TLP_1_0_IDS, TLP_BY_ID, summarise_markings
+from accord.engine.stix.markings import (
+    TLP_1_0_IDS,
+    TLP_BY_ID,
+    Protection,
+    marking_refs,
+    summarise_markings,
+)
 from accord.engine.stix.validate import validate_object as _validate_object
 from accord.intel.bulk import BulkWriter, allocate_ids, collector_paused, insert_rows
 from accord.intel.indexing import index_object, parse_timestamp
@@ -40,6 +46,7 @@ from accord.intel.models import (
     RecordMarking,
     RecordVersion,
 )
+from accord.intel.querysets import may_read_protection
 from accord.intel.search import (
     SearchError,
     SearchPage,
@@ -47,10 +54,20 @@ from accord.intel.search import (
     filtered_records,
     search_records,
 )
+from accord.intel.writes import (
+    NOT_YOURS,
+    ProtectionApproval,
+    RecordState,
+    WriteContext,
+    may_change,
+    protection_of,
+    version_refusal,
+)
 from accord.oversight.services import Outcome, audit
 
 __all__ = [
     "ImportReport",
+    "ProtectionApproval",
     "RecordNotFound",
     "RecordRefused",
     "Refusal",
@@ -181,6 +198,15 @@ def _nul_path(value: Any, path: str = "") -> str:
     return ""
 
 
+def _marking_paths(obj: dict[str, Any]) -> Iterator[tuple[str, str]]:
+    """(property path, marking definition id) of every marking reference of ``obj``."""
+    for j, ref in enumerate(obj.get("object_marking_refs") or ()):
+        yield f"object_marking_refs[{j}]", str(ref)
+    for j, entry in enumerate(obj.get("granular_markings") or ()):
+        if isinstance(entry, dict) and "marking_ref" in entry:
+            yield f"granular_markings[{j}].marking_ref", str(entry["marking_ref"])
+
+
 def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
@@ -302,6 +328,7 @@ def ingest_objects(
     origin_node: str = "",
     progress: Callable[[int, int], None] | None = None,
     all_or_nothing: bool = True,
+    approval: ProtectionApproval | None = None,
 ) -> ImportReport:
     """Validate and store STIX objects, all or nothing, and audit the import.
 
@@ -315,6 +342,11 @@ def ingest_objects(
     records this creator already holds) under the importing user's ownership and agency; the
     markings they carry then govern every later read and disclosure. ``user`` None is the
     node itself (system import). Nothing is stored when any object is refused.
+
+    A version of a stored record is written only as :mod:`accord.intel.writes` allows: by the
+    record's originator (``origin_node``), and there by a user who may read the record and
+    change it; never lowering its protection unless ``approval`` gives a supervisor's reason
+    (audited as ``record.protection_lowered``).
     """
     if user is not None and not (user.can("record.import") or user.can("record.create")):
         raise PermissionDenied("this role may not add records")
@@ -334,6 +366,7 @@ def ingest_objects(
         origin_node=origin_node,
         progress=progress,
         all_or_nothing=all_or_nothing,
+        approval=approval,
     )
 
 
@@ -377,9 +410,7 @@ def validate_objects(
             continue
         if obj.get("type") == "marking-definition" and isinstance(obj.get("id"), str):
             batch_defs[obj["id"]] = obj
-        for ref in obj.get("object_marking_refs") or ():
-            if isinstance(ref, str):
-                refs_seen.add(ref)
+        refs_seen.update(marking_refs(obj))
     unknown = {
         r for r in refs_seen if r not in TLP_BY_ID and r not in TLP_1_0_IDS and r not in batch_defs
     }
@@ -400,22 +431,22 @@ def validate_objects(
         if issues:
             refusals.extend(Refusal(i, sid, s.path, s.message) for s in issues)
             continue
-        refs = tuple(obj.get("object_marking_refs") or ())
+        refs = tuple(marking_refs(obj))
         summary = summaries.get(refs)
         if summary is None:
             summary = summaries[refs] = summarise_markings(obj, definitions)
         if summary.unknown_refs:
-            for j, ref in enumerate(refs):
-                if ref in summary.unknown_refs:
-                    refusals.append(
-                        Refusal(
-                            i,
-                            sid,
-                            f"object_marking_refs[{j}]",
-                            f"unknown marking definition {ref}: neither a TLP marking, nor in "
-                            "this import, nor stored on this node",
-                        )
-                    )
+            refusals.extend(
+                Refusal(
+                    i,
+                    sid,
+                    path,
+                    f"unknown marking definition {ref}: neither a TLP marking, nor in "
+                    "this import, nor stored on this node",
+                )
+                for path, ref in _marking_paths(obj)
+                if ref in summary.unknown_refs
+            )
             continue
         text, digest = _dumps(obj)
         if "\\u0000" in text:
@@ -455,26 +486,18 @@ def _ingest_validated(
     origin_node: str,
     progress: Callable[[int, int], None] | None,
     all_or_nothing: bool,
+    approval: ProtectionApproval | None,
 ) -> ImportReport:
     report, prepared, marking_of = batch.report, batch.prepared, batch.marking_of
     refusals = report.refused
     total = report.received
 
-    # 3. What is already stored for these ids (looked up in chunks).
+    # 3. What is already stored for these ids (looked up in chunks), as the writer sees it.
     by_id: dict[str, list[int]] = {}
     for n, p in enumerate(prepared):
         by_id.setdefault(p.stix_id, []).append(n)
-    existing: dict[str, tuple[int, str, datetime | None, int]] = {}
-    origin_of: dict[str, str] = {}
-    ids = list(by_id)
-    for chunk in _chunks(ids, _LOOKUP_CHUNK):
-        for pk, sid, cbr, modified, count, origin in Record.objects.filter(
-            stix_id__in=chunk
-        ).values_list(
-            "pk", "stix_id", "created_by_ref", "modified", "version_count", "origin_node"
-        ):
-            existing[sid] = (pk, cbr, modified, count)
-            origin_of[sid] = origin
+    ctx = WriteContext(user, _writer_origin(origin_node), approval)
+    existing, states = _existing_records(list(by_id), ctx, purpose)
     stored_versions: dict[int, dict[str, str]] = {}
     pks = [e[0] for e in existing.values()]
     for chunk in _chunks(pks, _LOOKUP_CHUNK):
@@ -483,18 +506,20 @@ def _ingest_validated(
         ):
             stored_versions.setdefault(rid, {})[version] = digest
 
-    # 4. Decide: new record, new version, unchanged, or refused.
+    # 4. Decide: new record, new version, unchanged, or refused (intel.writes says who may
+    # write a version of a stored record).
     new_versions: list[int] = []  # indexes into prepared
+    lowered: dict[str, list[str]] = {}
     for sid, members in by_id.items():
         known = existing.get(sid)
+        state = states.get(sid)
         versions: dict[str, str] = dict(stored_versions.get(known[0], {})) if known else {}
-        creator = known[1] if known else None
-        # A record received from another node is read-only here: only its originator (arriving
-        # through the federation with that origin) writes new versions (BRIEF section 5).
-        foreign = origin_of.get(sid, "")
         for n in members:
             p = prepared[n]
             have = versions.get(p.version)
+            if state is not None and not ctx.federated and not state.visible:
+                refusals.append(Refusal(p.index, sid, "id", NOT_YOURS))
+                continue
             if have is not None:
                 if have == p.digest:
                     report.unchanged += 1
@@ -509,30 +534,20 @@ def _ingest_validated(
                         )
                     )
                 continue
-            if foreign and origin_node != foreign:
-                refusals.append(
-                    Refusal(
-                        p.index,
-                        sid,
-                        "id",
-                        f"this record was received from node {foreign} and is read-only here: "
-                        "only its originator writes new versions",
-                    )
+            if state is not None and known is not None:
+                path, message, lowering = version_refusal(
+                    ctx,
+                    state,
+                    creator=p.created_by_ref,
+                    newer=_newer(p, known[2]),
+                    protection=Protection.of(marking_of[n]),
                 )
-                continue
-            if creator is not None and p.created_by_ref != creator:
-                refusals.append(
-                    Refusal(
-                        p.index,
-                        sid,
-                        "created_by_ref",
-                        f"only the creator ({creator or 'no creator'}) writes new versions of "
-                        f"this object; this version is by {p.created_by_ref or 'no creator'}",
-                    )
-                )
-                continue
+                if message:
+                    refusals.append(Refusal(p.index, sid, path, message))
+                    continue
+                if lowering:
+                    lowered[sid] = lowering
             versions[p.version] = p.digest
-            creator = p.created_by_ref
             new_versions.append(n)
 
     if refusals:
@@ -563,7 +578,92 @@ def _ingest_validated(
         progress=progress,
         total=total,
     )
+    for sid, changes in sorted(lowered.items()):
+        audit(
+            user,
+            "record.protection_lowered",
+            object_ids=[sid],
+            purpose=purpose,
+            case=getattr(case, "reference", "") or "",
+            detail={"changes": changes, "reason": approval.reason if approval else ""},
+        )
     return report
+
+
+def _writer_origin(origin_node: str) -> str:
+    """The node a write comes from, '' for this node (a relayed copy of this node's own
+    object, signed by it, is this node's)."""
+    if not origin_node:
+        return ""
+    from accord.node.models import NodeIdentity
+
+    me = NodeIdentity.objects.values_list("node_id", flat=True).first()
+    return "" if origin_node == me else origin_node
+
+
+def _existing_records(
+    ids: list[str], ctx: WriteContext, purpose: str
+) -> tuple[dict[str, tuple[int, str, datetime | None, int]], dict[str, RecordState]]:
+    """The stored records among ``ids``: (pk, creator, modified, version count) for the store,
+    and each one's :class:`RecordState` as ``ctx``'s writer sees it (looked up in chunks)."""
+    from accord.intel.models import RecordGrant
+
+    existing: dict[str, tuple[int, str, datetime | None, int]] = {}
+    states: dict[str, RecordState] = {}
+    user = ctx.user
+    check_user = user is not None and not ctx.federated
+    for chunk in _chunks(ids, _LOOKUP_CHUNK):
+        rows = list(
+            Record.objects.filter(stix_id__in=chunk).values_list(
+                "pk",
+                "stix_id",
+                "created_by_ref",
+                "modified",
+                "version_count",
+                "origin_node",
+                "owner_id",
+                "owner_agency",
+                "stix_type",
+                "revoked",
+                "tlp",
+                "handling_code",
+            )
+        )
+        if not rows:
+            continue
+        pks = [row[0] for row in rows]
+        marking_rows: dict[int, list[tuple[str, str]]] = {}
+        for rid, kind, value in RecordMarking.objects.filter(record_id__in=pks).values_list(
+            "record_id", "kind", "value"
+        ):
+            marking_rows.setdefault(rid, []).append((kind, value))
+        visible: set[int] = set(pks)
+        granted: set[int] = set()
+        if check_user:
+            visible = set(
+                Record.objects.restrict(user, purpose=purpose)
+                .filter(pk__in=pks)
+                .values_list("pk", flat=True)
+            )
+            granted = set(
+                RecordGrant.objects.filter(
+                    record_id__in=pks, user=user, can_write=True
+                ).values_list("record_id", flat=True)
+            )
+        for row in rows:
+            pk, sid, creator, modified, count, origin, owner, agency = row[:8]
+            kind, revoked, tlp, code = row[8:]
+            existing[sid] = (pk, creator, modified, count)
+            states[sid] = RecordState(
+                stix_type=kind,
+                creator=creator,
+                origin=origin,
+                revoked=revoked,
+                protection=protection_of(tlp, code, marking_rows.get(pk, ())),
+                visible=pk in visible,
+                writable=may_change(user, owner, agency, pk in granted),
+            )
+    return existing, states
 
 
 def _store(
@@ -798,7 +898,14 @@ def _write(
         ).seq
 
 
-def create_record(user: Any, obj: dict[str, Any], *, purpose: str, case: Any = None) -> Record:
+def create_record(
+    user: Any,
+    obj: dict[str, Any],
+    *,
+    purpose: str,
+    case: Any = None,
+    approval: ProtectionApproval | None = None,
+) -> Record:
     """Store one object written by ``user`` (a new record or a new version of one).
 
     Legal effect: as :func:`ingest_objects`, for one object; raises :class:`RecordRefused`
@@ -807,7 +914,9 @@ def create_record(user: Any, obj: dict[str, Any], *, purpose: str, case: Any = N
     if user is not None and not user.can("record.create"):
         raise PermissionDenied("this role may not create records")
     source = f"user:{getattr(user, 'username', 'system')}"
-    report = ingest_objects(user, [obj], source=source, purpose=purpose, case=case)
+    report = ingest_objects(
+        user, [obj], source=source, purpose=purpose, case=case, approval=approval
+    )
     if not report.ok:
         raise RecordRefused(report.refused)
     return Record.objects.get(stix_id=obj["id"])
@@ -856,12 +965,22 @@ def get_record(user: Any, stix_id: str, *, purpose: str, case: str = "") -> Reco
 def record_versions(
     user: Any, stix_id: str, *, purpose: str, case: str = ""
 ) -> list[RecordVersion]:
-    """Every stored version of a visible record, oldest first (a consultation, logged as
-    :func:`get_record` logs it)."""
+    """Every stored version of a visible record that ``user`` may read under that version's
+    own markings, oldest first (a consultation, logged as :func:`get_record` logs it)."""
     record = _restricted_get(user, stix_id, purpose=purpose, case=case, what="versions")
     versions = list(record.versions.all())
     versions.sort(key=lambda v: (parse_timestamp(v.modified) or timezone.now(), v.pk))
-    return versions
+    return [v for v in versions if _version_readable(user, record, v, purpose)]
+
+
+def _version_readable(user: Any, record: Record, version: RecordVersion, purpose: str) -> bool:
+    """Whether ``user`` may read this version under its own markings (an older version keeps
+    the protection it was written with)."""
+    obj = orjson.loads(version.data)
+    refs = marking_refs(obj)
+    other = [r for r in refs if r not in TLP_BY_ID and r not in TLP_1_0_IDS]
+    summary = summarise_markings(obj, _stored_definitions(other) if other else {})
+    return may_read_protection(user, record, Protection.of(summary), purpose)
 
 
 # --------------------------------------------------------------------------------------------

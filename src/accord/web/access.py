@@ -46,11 +46,21 @@ class WorkingContext:
 
 
 def working_context(request: HttpRequest) -> WorkingContext:
-    """The session's purpose and case (default purpose: counter-terrorism)."""
+    """The session's purpose and case (default purpose: counter-terrorism). A purpose the
+    user's role may not declare, or a case the user is not a member of (any longer), is not
+    used: the default purpose and no case apply instead."""
+    from accord.accounts.choices import role_may_declare
+    from accord.intel.models import Case
+
+    user = getattr(request, "user", None)
+    role = str(getattr(user, "role", ""))
     purpose = request.session.get(SESSION_PURPOSE, DEFAULT_PURPOSE)
-    if purpose not in PURPOSES:
+    if purpose not in PURPOSES or not role_may_declare(role, purpose):
         purpose = DEFAULT_PURPOSE
-    return WorkingContext(purpose=purpose, case=str(request.session.get(SESSION_CASE, "")))
+    case = str(request.session.get(SESSION_CASE, ""))
+    if case and not Case.objects.filter(reference=case, members=user).exists():
+        case = ""
+    return WorkingContext(purpose=purpose, case=case)
 
 
 def content_access(user: Any, purpose: str) -> str:

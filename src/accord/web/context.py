@@ -15,6 +15,7 @@ def node_context(request: HttpRequest) -> dict[str, Any]:
     context: dict[str, Any] = {"node": NodeIdentity.current()}
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
+        from accord.accounts.choices import declarable_purposes
         from accord.web.access import working_context
         from accord.web.forms import WorkingContextForm
         from accord.web.views.dashboard import user_cases
@@ -28,5 +29,6 @@ def node_context(request: HttpRequest) -> dict[str, Any]:
                 "next": request.get_full_path(),
             },
             cases=user_cases(user),
+            purposes=declarable_purposes(user.role),
         )
     return context

@@ -56,9 +56,19 @@ class WorkingContextForm(forms.Form):
     case = forms.ChoiceField(required=False, choices=[("", "No case")])
     next = forms.CharField(required=False, widget=forms.HiddenInput)
 
-    def __init__(self, *args: Any, cases: list[str] | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        cases: list[str] | None = None,
+        purposes: list[str] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["case"].choices = [("", "No case")] + [(c, c) for c in cases or []]
+        if purposes is not None:  # the purposes this user's role may declare
+            self.fields["purpose"].choices = [
+                (k, label) for k, label in PURPOSE_CHOICES if k in purposes
+            ]
 
 
 class SearchForm(forms.Form):

@@ -25,9 +25,12 @@ __all__ = [
     "TLP_LEVELS",
     "HandlingMarking",
     "MarkingSummary",
+    "Protection",
     "handling_extension_definition",
     "handling_marking_definition",
     "is_shared_definition",
+    "lowered_protection",
+    "marking_refs",
     "summarise_markings",
     "tlp_marking_definition",
 ]
@@ -188,10 +191,31 @@ class MarkingSummary:
     unknown_refs: list[str] = field(default_factory=list)
 
 
+def marking_refs(obj: dict[str, Any]) -> list[str]:
+    """Every marking definition ``obj`` refers to: its ``object_marking_refs`` and the
+    ``marking_ref`` of each of its ``granular_markings`` (STIX 2.1 section 7.2.3), in order,
+    without repeats. Granular entries that only carry a language (``lang``) add nothing.
+
+    The store protects a record as a whole: a marking that applies to any part of the object
+    (a name, an extension) applies to the record, so that no reader sees the marked part
+    through a less restricted whole."""
+    refs: dict[str, None] = {}
+    for ref in obj.get("object_marking_refs") or ():
+        if isinstance(ref, str):
+            refs[ref] = None
+    granular = obj.get("granular_markings") or ()
+    if isinstance(granular, list):
+        for entry in granular:
+            if isinstance(entry, dict) and isinstance(entry.get("marking_ref"), str):
+                refs[entry["marking_ref"]] = None
+    return list(refs)
+
+
 def summarise_markings(
     obj: dict[str, Any], definitions: dict[str, dict[str, Any]]
 ) -> MarkingSummary:
-    """Read TLP and Accord handling out of ``obj``'s ``object_marking_refs``.
+    """Read TLP and Accord handling out of the markings of ``obj``, object-level and granular
+    (:func:`marking_refs`).
 
     ``definitions`` maps marking-definition ids to their objects (for Accord handling markings and
     any other marking definitions known to the store or the same bundle). TLP 1.0 and 2.0 ids are
@@ -201,7 +225,7 @@ def summarise_markings(
     summary = MarkingSummary()
     releasable: set[str] | None = None
     purposes: set[str] | None = None
-    for ref in obj.get("object_marking_refs", ()) or ():
+    for ref in marking_refs(obj):
         colour = TLP_BY_ID.get(ref) or TLP_1_0_IDS.get(ref)
         if colour is None and ref in definitions:
             definition = definitions[ref]
@@ -243,6 +267,71 @@ def summarise_markings(
     summary.releasable_to = sorted(releasable) if releasable is not None else []
     summary.purposes = sorted(purposes) if purposes is not None else []
     return summary
+
+
+@dataclass(frozen=True, slots=True)
+class Protection:
+    """The protection a node enforces for one record: TLP colour ('' when unmarked), handling
+    code ('' or H0-H3), and the purposes and jurisdictions it is restricted to (empty: not
+    restricted)."""
+
+    tlp: str = ""
+    handling_code: str = ""
+    purposes: frozenset[str] = frozenset()
+    releasable_to: frozenset[str] = frozenset()
+
+    @classmethod
+    def of(cls, summary: MarkingSummary) -> Protection:
+        return cls(
+            summary.tlp,
+            summary.handling_code,
+            frozenset(summary.purposes),
+            frozenset(summary.releasable_to),
+        )
+
+
+def _tlp_rank(colour: str) -> int:
+    return TLP_LEVELS.index(colour) if colour in TLP_LEVELS else 0
+
+
+def _code_rank(code: str) -> int:
+    return int(code[1:]) + 1 if code[1:].isdigit() else 0
+
+
+def _restriction_widened(what: str, old: frozenset[str], new: frozenset[str]) -> str:
+    if not old:
+        return ""
+    if not new:
+        return f"the restriction to {what} {', '.join(sorted(old))} is removed"
+    added = new - old
+    if added:
+        return f"{what} widened: {', '.join(sorted(added))} added"
+    return ""
+
+
+def lowered_protection(old: Protection, new: Protection) -> list[str]:
+    """How ``new`` protects less than ``old``, in words (empty: it protects as much or more).
+
+    TLP: a less restrictive colour (TLP_LEVELS order; unmarked counts as CLEAR). Handling code:
+    a lower code or none (H0 < H1 < H2 < H3, the order the store already uses to pick the most
+    restrictive). Purposes and releasability: a restriction removed, or values added to it.
+    """
+    lowered: list[str] = []
+    if _tlp_rank(new.tlp) < _tlp_rank(old.tlp):
+        was = f"TLP:{old.tlp.upper()}"
+        now = f"TLP:{new.tlp.upper()}" if new.tlp else "no TLP marking"
+        lowered.append(f"{was} becomes {now}")
+    if _code_rank(new.handling_code) < _code_rank(old.handling_code):
+        now = f"handling code {new.handling_code}" if new.handling_code else "no handling code"
+        lowered.append(f"handling code {old.handling_code} becomes {now}")
+    for what, before, after in (
+        ("purposes", old.purposes, new.purposes),
+        ("releasability", old.releasable_to, new.releasable_to),
+    ):
+        reason = _restriction_widened(what, before, after)
+        if reason:
+            lowered.append(reason)
+    return lowered
 
 
 def is_shared_definition(obj: Any) -> bool:

@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
+from accord.accounts.choices import declarable_purposes
 from accord.web.access import (
     SESSION_CASE,
     SESSION_PURPOSE,
@@ -121,7 +122,11 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 @require_POST
 def set_working_context(request: HttpRequest) -> HttpResponse:
     """POST /context/: change the working purpose and case for the rest of the session."""
-    form = WorkingContextForm(request.POST, cases=user_cases(request.user))
+    form = WorkingContextForm(
+        request.POST,
+        cases=user_cases(request.user),
+        purposes=declarable_purposes(request.user.role),
+    )
     target = request.POST.get("next") or "/"
     if not url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=False):
         target = "/"
