@@ -47,19 +47,12 @@ def test_admin_and_oversight_see_nothing_outside_review(make_user):
     assert _visible(oversight, purpose="oversight-review", action="export") == set()
 
 
-def test_anonymous_inactive_and_locked_users_see_nothing(make_user):
-    from datetime import timedelta
-
+def test_anonymous_and_inactive_users_see_nothing(make_user):
     from django.contrib.auth.models import AnonymousUser
-    from django.utils import timezone
 
     _store(None, 2, tlp="clear")
     assert _visible(None) == set()
     assert _visible(AnonymousUser()) == set()
-    locked = make_user("locked")
-    locked.locked_until = timezone.now() + timedelta(hours=1)
-    locked.save()
-    assert _visible(locked) == set()
     gone = make_user("gone")
     gone.is_active = False
     gone.save()

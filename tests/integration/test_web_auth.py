@@ -1,4 +1,4 @@
-"""Web UI: sign-in, lockout message, sign-out, deny by default, CSRF."""
+"""Web UI: sign-in, sign-in pauses, sign-out, deny by default, CSRF."""
 
 from __future__ import annotations
 
@@ -47,17 +47,18 @@ def test_wrong_password_is_refused_without_saying_which_part_was_wrong(client, m
     assert "correct username and password" in unknown.content.decode()
 
 
-def test_locked_account_is_told_it_is_locked_even_with_the_right_password(
+def test_paused_account_gets_the_wrong_password_answer_even_with_the_right_password(
     client, make_user, settings
 ):
-    settings.ACCORD_LOCKOUT_THRESHOLD = 2
+    settings.ACCORD_LOGIN_ACCOUNT_FAILURES = 2
     make_user("ana")
     for _ in range(2):
         client.post("/login/", {"username": "ana", "password": "wrong password 1"})
     response = client.post("/login/", {"username": "ana", "password": PASSWORD})
     assert response.status_code == 200
     html = response.content.decode()
-    assert "This account is locked" in html
+    assert "correct username and password" in html
+    assert "locked" not in html
     assert client.get("/").status_code == 302  # not signed in
 
 

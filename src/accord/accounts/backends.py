@@ -1,24 +1,23 @@
-"""Authentication with lockout after repeated failed logins."""
+"""Password authentication, throttled per source address and per account."""
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth.backends import ModelBackend
-from django.db.models import F
 from django.http import HttpRequest
-from django.utils import timezone
 
-__all__ = ["LockoutModelBackend"]
+__all__ = ["ThrottledModelBackend"]
 
 
-class LockoutModelBackend(ModelBackend):
-    """Django's model backend, refusing locked accounts and counting failures.
+class ThrottledModelBackend(ModelBackend):
+    """Django's model backend behind the sign-in throttles of :mod:`accord.accounts.throttle`.
 
-    After ``ACCORD_LOCKOUT_THRESHOLD`` failed attempts the account is locked for
-    ``ACCORD_LOCKOUT_SECONDS``; a correct password during the lock is refused too.
+    A paused source address is refused before any password is checked. An unknown user, a wrong
+    password, an inactive user and an account whose password sign-in is paused are all refused
+    the same way, after the same Argon2 work (the password is hashed even when it cannot
+    succeed), so that neither the answer nor its time tells them apart. Every attempt is
+    audited (``auth.login``) with the client's address.
     """
 
     def authenticate(
@@ -29,29 +28,35 @@ class LockoutModelBackend(ModelBackend):
         **kwargs: Any,
     ) -> Any:
         from accord.accounts.models import User
+        from accord.accounts.throttle import (
+            account_key,
+            account_paused,
+            client_address,
+            record_failure,
+            record_success,
+            source_pause,
+        )
         from accord.oversight.services import Outcome, audit
 
         if username is None or password is None:
             return None
-        user = User.objects.filter(username=username).first()
-        if user is None:
-            User().set_password(password)  # same work as a real check: no timing oracle
-            audit(username[:150], "auth.login", outcome=Outcome.DENIED, detail={"why": "unknown"})
-            return None
-        if user.is_locked:
-            audit(user, "auth.login", outcome=Outcome.DENIED, detail={"why": "locked"})
+        address = client_address(request)
+        if source_pause(address):
+            return None  # the pause itself was audited; its refusals cost no hashing
+        name = account_key(username)
+        where = {"address": address} if address else {}
+        user = User.objects.filter(username=username).first() if name == username else None
+        paused = account_paused(name, address)
+        if user is None or paused:
+            User().set_password(password)  # the same work as a real check: no timing oracle
+            why = "unknown" if user is None else "paused"
+            audit(name, "auth.login", outcome=Outcome.DENIED, detail={"why": why, **where})
+            record_failure(address, name, count_account=not paused)
             return None
         if user.check_password(password) and self.user_can_authenticate(user):
-            if user.failed_logins:
-                User.objects.filter(pk=user.pk).update(failed_logins=0, locked_until=None)
-            audit(user, "auth.login")
+            record_success(address, user)
+            audit(user, "auth.login", detail=where or None)
             return user
-        User.objects.filter(pk=user.pk).update(failed_logins=F("failed_logins") + 1)
-        user.refresh_from_db(fields=["failed_logins"])
-        why = "bad password"
-        if user.failed_logins >= settings.ACCORD_LOCKOUT_THRESHOLD:
-            until = timezone.now() + timedelta(seconds=settings.ACCORD_LOCKOUT_SECONDS)
-            User.objects.filter(pk=user.pk).update(locked_until=until, failed_logins=0)
-            why = "bad password; account locked"
-        audit(user, "auth.login", outcome=Outcome.DENIED, detail={"why": why})
+        audit(user, "auth.login", outcome=Outcome.DENIED, detail={"why": "bad password", **where})
+        record_failure(address, name)
         return None

@@ -1,4 +1,5 @@
-"""The login form: Django's, saying clearly when an account is locked."""
+"""The login form: Django's, with one answer for every refused password and a clear one for a
+paused address."""
 
 from __future__ import annotations
 
@@ -11,32 +12,41 @@ __all__ = ["LoginForm"]
 
 
 class LoginForm(AuthenticationForm):
-    """Django's authentication form; a refused login of a locked account says so.
+    """Django's authentication form behind the sign-in throttles.
 
-    The lockout backend refuses a locked account even with the right password; telling the
-    person why (and what to do) saves a call to the help desk. Nothing else is revealed: an
-    unknown user and a wrong password get the same message.
+    An unknown user, a wrong password, an inactive account and an account whose password
+    sign-in is paused get the same message (which says that a pause exists, without saying
+    whether one applies), so the page tells nobody which accounts exist. An address paused
+    after repeated failures is told so, with the wait: that pause does not depend on the name
+    typed, so saying so gives nothing away.
     """
 
     error_messages = {
         **AuthenticationForm.error_messages,
-        "locked": (
-            "This account is locked after repeated failed sign-ins. Try again later or ask "
-            "your node administrator to unlock it."
+        "invalid_login": (
+            "Please enter a correct %(username)s and password. Note that both fields may be "
+            "case-sensitive. After repeated failed sign-ins, password sign-in may pause for a "
+            "while; your node administrator can lift the pause."
+        ),
+        "throttled": (
+            "Too many failed sign-ins from your address. Try again in %(minutes)s minute(s), "
+            "or ask your node administrator."
         ),
     }
 
+    #: Seconds left of this address's pause, when the form was refused for it.
+    retry_after = 0
+
     def clean(self) -> dict[str, Any]:
-        try:
-            return super().clean()
-        except forms.ValidationError as exc:
-            if getattr(exc, "code", None) == "invalid_login" and self._is_locked():
-                raise forms.ValidationError(self.error_messages["locked"], code="locked") from None
-            raise
+        from accord.accounts.throttle import client_address, source_pause
 
-    def _is_locked(self) -> bool:
-        from accord.accounts.models import User
-
-        username = self.cleaned_data.get("username") or ""
-        user = User.objects.filter(username=username).first()
-        return bool(user is not None and user.is_locked)
+        if self.cleaned_data.get("username") and self.cleaned_data.get("password"):
+            pause = source_pause(client_address(self.request))
+            if pause:
+                self.retry_after = pause
+                raise forms.ValidationError(
+                    self.error_messages["throttled"],
+                    code="throttled",
+                    params={"minutes": -(-pause // 60)},
+                )
+        return super().clean()

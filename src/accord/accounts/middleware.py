@@ -11,6 +11,8 @@ __all__ = ["ApiTokenMiddleware", "user_for_token"]
 
 
 def user_for_token(raw: str):  # type: ignore[no-untyped-def]
+    """The active user of an active token, or None. A paused password sign-in (see
+    :mod:`accord.accounts.throttle`) does not matter here: a token is a separate credential."""
     from accord.accounts.models import ApiToken
 
     if not raw.startswith("acc_"):
@@ -18,7 +20,7 @@ def user_for_token(raw: str):  # type: ignore[no-untyped-def]
     token = (
         ApiToken.objects.active().select_related("user").filter(digest=ApiToken.hash(raw)).first()
     )
-    if token is None or not token.user.is_active or token.user.is_locked:
+    if token is None or not token.user.is_active:
         return None
     ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
     return token.user

@@ -1,4 +1,4 @@
-"""Users with one role and one agency; API tokens stored as hashes."""
+"""Users with one role and one agency; API tokens stored as hashes; sign-in throttles."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from accord.accounts.choices import Role, role_can
 
-__all__ = ["ApiToken", "User"]
+__all__ = ["ApiToken", "LoginThrottle", "SignInSource", "User"]
 
 
 class User(AbstractUser):
@@ -21,15 +21,9 @@ class User(AbstractUser):
     agency = models.CharField(
         max_length=64, blank=True, help_text="Unit or agency within the node, for AMBER+STRICT."
     )
-    failed_logins = models.PositiveIntegerField(default=0)
-    locked_until = models.DateTimeField(null=True, blank=True)
 
     def can(self, permission: str) -> bool:
         return bool(self.is_active and role_can(self.role, permission))
-
-    @property
-    def is_locked(self) -> bool:
-        return self.locked_until is not None and self.locked_until > timezone.now()
 
 
 class ApiTokenQuerySet(models.QuerySet["ApiToken"]):
@@ -69,3 +63,51 @@ class ApiToken(models.Model):
     @classmethod
     def generate(cls) -> str:
         return cls.PREFIX + secrets.token_urlsafe(32)
+
+
+class LoginThrottle(models.Model):
+    """Failed password attempts from one source address, or naming one account.
+
+    Kept in the database so that every process of the node (web, worker) counts the same
+    attempts. ``key`` is the address (an IPv6 address's /64 network) or the user name as typed,
+    whether or not such a user exists. See :mod:`accord.accounts.throttle`.
+    """
+
+    class Scope(models.TextChoices):
+        SOURCE = "source", "Source address"
+        ACCOUNT = "account", "Account name"
+
+    scope = models.CharField(max_length=8, choices=Scope.choices)
+    key = models.CharField(max_length=150)
+    failures = models.PositiveIntegerField(default=0)
+    strikes = models.PositiveIntegerField(
+        default=0, help_text="Pauses imposed since the counts last started over."
+    )
+    blocked_until = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(
+        db_index=True, help_text="When the counts start over (and the row may be deleted)."
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["scope", "key"], name="login_throttle_scope_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scope} {self.key}"
+
+
+class SignInSource(models.Model):
+    """A source address (an IPv6 /64) from which a user last signed in with a password."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="sign_in_sources")
+    address = models.CharField(max_length=64)
+    last_success_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "address"], name="sign_in_source_user_address")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.address}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth import views as auth_views
+from django.http import HttpResponse
 from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
@@ -16,11 +17,22 @@ __all__ = ["LoginView", "LogoutView"]
 
 @method_decorator([sensitive_post_parameters("password"), csrf_protect, never_cache], "dispatch")
 class LoginView(auth_views.LoginView):
-    """GET/POST /login/: the only page open without a session."""
+    """GET/POST /login/: the only page open without a session.
+
+    A refused password is answered 200 with the form again; an address paused after repeated
+    failures gets 429 with ``Retry-After`` (RFC 6585 section 4).
+    """
 
     template_name = "accounts/login.html"
     authentication_form = LoginForm
     redirect_authenticated_user = True
+
+    def form_invalid(self, form: LoginForm) -> HttpResponse:
+        response = super().form_invalid(form)
+        if form.retry_after:
+            response.status_code = 429
+            response["Retry-After"] = str(form.retry_after)
+        return response
 
 
 @method_decorator(member_required, "dispatch")

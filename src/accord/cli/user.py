@@ -1,4 +1,5 @@
-"""``accord user add --data-dir DIR NAME --role ROLE [--password P] [--token]``."""
+"""``accord user add --data-dir DIR NAME --role ROLE [--password P] [--token]``, ``accord user
+list --data-dir DIR`` and ``accord user unlock --data-dir DIR [NAME] [--address ADDR]``."""
 
 from __future__ import annotations
 
@@ -24,6 +25,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add.add_argument("--token", action="store_true", help="also create an API token and print it")
     lst = sub.add_parser("list", help="list users")
     add_data_dir(lst)
+    unlock = sub.add_parser(
+        "unlock", help="lift the sign-in pause of a user (NAME) or an address (--address)"
+    )
+    add_data_dir(unlock)
+    unlock.add_argument("name", nargs="?", default="", help="the user whose pause to lift")
+    unlock.add_argument("--address", default="", help="a client address whose pause to lift")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -34,9 +41,17 @@ def run(args: argparse.Namespace) -> int:
     from accord.accounts.services import UserError, add_user, create_token
 
     if args.user_command == "list":
+        from accord.accounts.throttle import paused_accounts
+
+        paused = paused_accounts()
         for u in User.objects.order_by("username"):
-            print(f"{u.username}\t{u.role}\t{u.agency}\t{'active' if u.is_active else 'inactive'}")
+            state = "active" if u.is_active else "inactive"
+            if u.username in paused:
+                state += f"\tsign-in paused until {paused[u.username]:%Y-%m-%d %H:%M:%S} UTC"
+            print(f"{u.username}\t{u.role}\t{u.agency}\t{state}")
         return 0
+    if args.user_command == "unlock":
+        return _unlock(args)
     password = args.password
     if password is None and not args.token:
         password = getpass.getpass(f"Password for {args.name}: ")
@@ -50,4 +65,33 @@ def run(args: argparse.Namespace) -> int:
     if args.token:
         raw, _ = create_token(user, user, name="cli")
         print(raw)
+    return 0
+
+
+def _unlock(args: argparse.Namespace) -> int:
+    import ipaddress
+
+    from accord.accounts.models import User
+    from accord.accounts.throttle import lift_pause
+
+    if not args.name and not args.address:
+        print("accord user unlock: name a user, or an address with --address", file=sys.stderr)
+        return 2
+    if args.name and not User.objects.filter(username=args.name).exists():
+        print(f"accord user unlock: no user {args.name!r} on this node", file=sys.stderr)
+        return 2
+    if args.address:
+        try:
+            ipaddress.ip_address(args.address)
+        except ValueError:
+            print(
+                f"accord user unlock: {args.address!r} is not an IPv4 or IPv6 address",
+                file=sys.stderr,
+            )
+            return 2
+    lifted = lift_pause(None, username=args.name, address=args.address)
+    for scope, what in (("account", args.name), ("source", args.address)):
+        if scope in lifted:
+            done = "pause lifted" if lifted[scope] else "was not paused; its count starts over"
+            print(f"{what}: {done}.")
     return 0
