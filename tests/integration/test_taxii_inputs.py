@@ -160,12 +160,13 @@ def test_unauthenticated_is_401_with_basic_challenge(s):
     _error(client.get(ROOT, HTTP_ACCEPT=TAXII, HTTP_AUTHORIZATION="Bearer acc_nope"), 401)
 
 
-def test_lockout_applies_to_basic(s, settings):
+def test_throttling_applies_to_basic(s, settings):
     client = s["client"]
     wrong = base64.b64encode(b"reader:wrong password 1").decode()
-    for _ in range(settings.ACCORD_LOCKOUT_THRESHOLD):
+    for _ in range(settings.ACCORD_LOGIN_SOURCE_FAILURES):
         client.get(ROOT, HTTP_ACCEPT=TAXII, HTTP_AUTHORIZATION=f"Basic {wrong}")
-    _error(s["r"].get(ROOT), 401)  # the right password is refused while locked
+    _error(s["r"].get(ROOT), 429)  # this address is paused, even with the right password
+    assert s["r"].get(ROOT, REMOTE_ADDR="192.0.2.1").status_code == 200  # others are not
 
 
 def test_bearer_token_works(s):

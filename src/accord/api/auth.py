@@ -22,12 +22,7 @@ DEFAULT_PURPOSE = "counter-terrorism"
 
 
 def _usable(user: Any) -> Any:
-    if (
-        user is not None
-        and getattr(user, "is_authenticated", False)
-        and user.is_active
-        and not getattr(user, "is_locked", False)
-    ):
+    if user is not None and getattr(user, "is_authenticated", False) and user.is_active:
         return user
     return None
 

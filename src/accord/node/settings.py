@@ -119,7 +119,7 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
-AUTHENTICATION_BACKENDS = ["accord.accounts.backends.LockoutModelBackend"]
+AUTHENTICATION_BACKENDS = ["accord.accounts.backends.ThrottledModelBackend"]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
@@ -136,9 +136,18 @@ LOGIN_URL = "/login/"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/login/"
 
-#: Failed logins before an account locks, and for how long.
-ACCORD_LOCKOUT_THRESHOLD = int(os.environ.get("ACCORD_LOCKOUT_THRESHOLD", "5"))
-ACCORD_LOCKOUT_SECONDS = int(os.environ.get("ACCORD_LOCKOUT_SECONDS", "900"))
+#: Sign-in throttling (accord.accounts.throttle): failed password attempts from one address
+#: before that address is refused for a while, and naming one account (from any addresses)
+#: before that account's password sign-in pauses for addresses it has not signed in from.
+#: Each pause doubles the previous one; API tokens and open sessions are never affected.
+ACCORD_LOGIN_SOURCE_FAILURES = int(os.environ.get("ACCORD_LOGIN_SOURCE_FAILURES", "10"))
+ACCORD_LOGIN_SOURCE_PAUSE_SECONDS = 300
+ACCORD_LOGIN_ACCOUNT_FAILURES = int(os.environ.get("ACCORD_LOGIN_ACCOUNT_FAILURES", "25"))
+ACCORD_LOGIN_ACCOUNT_PAUSE_SECONDS = 60
+#: Reverse proxies (addresses or networks) whose X-Forwarded-For names the client.
+ACCORD_TRUSTED_PROXIES = [
+    p.strip() for p in os.environ.get("ACCORD_TRUSTED_PROXIES", "").split(",") if p.strip()
+]
 #: Largest file accepted by an import (bytes), and the most it may expand to when decompressed.
 #: Batches with more people than this are screened in the background (accord.screening.tasks).
 ACCORD_SCREENING_BACKGROUND_ABOVE = int(os.environ.get("ACCORD_SCREENING_BACKGROUND_ABOVE", "1000"))

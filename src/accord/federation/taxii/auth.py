@@ -1,11 +1,15 @@
 """Who is calling: HTTP Basic (required of every TAXII server, TAXII 2.1 section 1.6.1) or an
 Accord API token (``Authorization: Bearer acc_...``, resolved by ``ApiTokenMiddleware``).
 
-Basic credentials are checked by the node's authentication backend, so lock-out after failed
-attempts applies. Argon2 is deliberately slow, so a successful verification is remembered in
-this process for :data:`BASIC_CACHE_SECONDS`, keyed by the SHA-256 of the credentials (the
-password itself is never kept); a cached entry is used only while the user's stored password
-hash is unchanged and the account is active and not locked. Failed attempts are never cached.
+Basic credentials are checked by the node's authentication backend, so sign-in throttling
+applies (:mod:`accord.accounts.throttle`): an unknown user, a wrong password and an account whose
+password sign-in is paused all get the same 401; an address paused after repeated failures gets
+429 with ``Retry-After`` (RFC 6585 section 4), whatever user it names. A token keeps working
+while its user's password sign-in is paused. Argon2 is deliberately slow, so a successful
+verification is remembered in this process for :data:`BASIC_CACHE_SECONDS`, keyed by the
+SHA-256 of the credentials (the password itself is never kept); a cached entry is used only
+while the user's stored password hash is unchanged and the account is active. Failed attempts
+are never cached.
 Session cookies are not accepted here (TAXII requests are not protected by CSRF tokens).
 """
 
@@ -42,16 +46,12 @@ def _unauthorised(description: str) -> TaxiiError:
 
 
 def _usable(user: Any) -> bool:
-    return bool(
-        user is not None
-        and getattr(user, "is_authenticated", False)
-        and user.is_active
-        and not getattr(user, "is_locked", False)
-    )
+    return bool(user is not None and getattr(user, "is_authenticated", False) and user.is_active)
 
 
 def _basic(request: HttpRequest, encoded: str) -> Any:
     from accord.accounts.models import User
+    from accord.accounts.throttle import client_address, source_pause
 
     try:
         decoded = base64.b64decode(encoded, validate=True).decode("utf-8")
@@ -70,9 +70,17 @@ def _basic(request: HttpRequest, encoded: str) -> Any:
             return user
         with _lock:
             _cache.pop(key, None)
+    pause = source_pause(client_address(request))
+    if pause:
+        raise TaxiiError(
+            429,
+            "Too Many Requests",
+            f"too many failed sign-ins from this address; try again in {pause} seconds",
+            headers={"Retry-After": str(pause)},
+        )
     user = authenticate(request, username=username, password=password)
     if not _usable(user):
-        raise _unauthorised("wrong user name or password, or the account is locked")
+        raise _unauthorised("wrong user name or password, or password sign-in is paused")
     with _lock:
         if len(_cache) > 10_000:
             _cache.clear()
