@@ -108,15 +108,19 @@ class NodeServer:
     """A real ``accord serve`` process on loopback, waited for until it answers."""
 
     def __init__(
-        self, data_dir: Path, port: int, *, worker: bool = False, sqlite: bool = False
-    ) -> None:
+        self, data_dir: Path, port: int, *, worker: bool = False, sqlite: bool = False,
+        env: dict[str, str] | None = None,
+    ) -> None:  # fmt: skip
+        """``env``: settings for this node's process (``ACCORD_*`` variables) on top of
+        :func:`process_env`."""
         self.data_dir, self.port = data_dir, port
         self.url = f"http://127.0.0.1:{port}/"
         self.log = open(data_dir / "serve.log", "ab")  # noqa: SIM115
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "accord.cli.main", "serve", "--data-dir", str(data_dir),
              "--port", str(port), *([] if worker else ["--no-worker"])],
-            env=process_env(data_dir, sqlite=sqlite), stdout=self.log, stderr=subprocess.STDOUT,
+            env={**process_env(data_dir, sqlite=sqlite), **(env or {})}, stdout=self.log,
+            stderr=subprocess.STDOUT,
         )  # fmt: skip
         try:
             wait_until_answering(self.url, self.proc, timeout=60)

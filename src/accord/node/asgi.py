@@ -1,14 +1,22 @@
-"""The node's ASGI application (``accord serve`` runs it under uvicorn)."""
+"""The node's ASGI application (``accord serve`` runs it under uvicorn): Django behind the
+request guard, which decides who may send a body, how large and how fast before Django reads
+it (:mod:`accord.node.request_guard`)."""
 
 import gc
 import os
 
 from django.core.asgi import get_asgi_application
 
+__all__ = ["application", "django_application"]
+
 os.environ["DJANGO_SETTINGS_MODULE"] = os.environ.get(
     "ACCORD_SETTINGS_MODULE", "accord.node.settings"
 )
-application = get_asgi_application()
+django_application = get_asgi_application()
+
+from accord.node.request_guard import RequestGuard  # noqa: E402 - needs the settings above
+
+application = RequestGuard(django_application)
 
 
 def _freeze_startup_objects() -> None:

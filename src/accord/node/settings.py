@@ -168,6 +168,12 @@ ACCORD_MAX_EXPANDED_BYTES = int(
 ACCORD_TAXII_MAX_CONTENT_LENGTH = int(
     os.environ.get("ACCORD_TAXII_MAX_CONTENT_LENGTH", str(10 * 1024 * 1024))
 )
+#: A request body must arrive whole within ACCORD_REQUEST_BODY_TIMEOUT seconds and, after the
+#: first ACCORD_REQUEST_BODY_GRACE seconds, at ACCORD_REQUEST_BODY_MIN_RATE bytes per second on
+#: average (0: no minimum rate); otherwise 408 (accord.node.request_guard).
+ACCORD_REQUEST_BODY_TIMEOUT = float(os.environ.get("ACCORD_REQUEST_BODY_TIMEOUT", "300"))
+ACCORD_REQUEST_BODY_MIN_RATE = int(os.environ.get("ACCORD_REQUEST_BODY_MIN_RATE", "4096"))
+ACCORD_REQUEST_BODY_GRACE = float(os.environ.get("ACCORD_REQUEST_BODY_GRACE", "10"))
 DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("ACCORD_MAX_REQUEST_BYTES", str(20 * 1024 * 1024)))
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_TEMP_DIR = str(DATA_DIR / "uploads")
