@@ -15,7 +15,7 @@ elsewhere; errors are RFC 9457 problems.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
@@ -23,7 +23,12 @@ from ninja import Router, Schema, Status
 from pydantic import Field
 
 from accord.api.problems import ProblemError
-from accord.api.schemas import ProblemSchema
+from accord.api.schemas import (
+    MULTILINE_TEXT,
+    NO_CONTROL_CHARACTERS,
+    ProblemSchema,
+    stix_id_path,
+)
 
 __all__ = [
     "ApprovalDecisionSchema",
@@ -39,16 +44,19 @@ router = Router(tags=["dissemination"])
 _ERRORS: dict[int | tuple[int, ...], Any] = {(400, 401, 403, 404, 409, 422): ProblemSchema}
 
 
+_LINE = Annotated[str, Field(min_length=1, max_length=300, pattern=NO_CONTROL_CHARACTERS)]
+
+
 class ShareRequestSchema(Schema):
-    records: list[str] = Field(min_length=1, max_length=500)
-    recipients: list[str] = Field(min_length=1, max_length=100)
-    purpose: str = Field(min_length=1, max_length=64)
-    assurance_reference: str = Field(default="", max_length=200)
+    records: list[_LINE] = Field(min_length=1, max_length=500)
+    recipients: list[_LINE] = Field(min_length=1, max_length=100)
+    purpose: str = Field(min_length=1, max_length=64, pattern=NO_CONTROL_CHARACTERS)
+    assurance_reference: str = Field(default="", max_length=200, pattern=NO_CONTROL_CHARACTERS)
 
 
 class ApprovalDecisionSchema(Schema):
     decision: Literal["approve", "deny"]
-    reason: str = Field(min_length=1, max_length=2000)
+    reason: str = Field(min_length=1, max_length=2000, pattern=MULTILINE_TEXT)
 
 
 def _call(fn: Any, *args: Any, **kwargs: Any) -> Any:
@@ -202,12 +210,12 @@ def approval_view(request: HttpRequest, approval_id: int, payload: ApprovalDecis
 
 
 class RevokeSchema(Schema):
-    reason: str = Field(min_length=1, max_length=2000)
+    reason: str = Field(min_length=1, max_length=2000, pattern=MULTILINE_TEXT)
 
 
 class ConsentAnswerSchema(Schema):
     decision: Literal["grant", "refuse"]
-    reason: str = Field(min_length=1, max_length=2000)
+    reason: str = Field(min_length=1, max_length=2000, pattern=MULTILINE_TEXT)
 
 
 def order_out(order: Any) -> dict[str, Any]:
@@ -265,7 +273,7 @@ def _revoke(request: HttpRequest, stix_id: str, payload: RevokeSchema, delete: b
     response={200: dict, **_ERRORS},
     summary="The originator revokes a record it shared (every recipient is told)",
 )
-def revoke_view(request: HttpRequest, stix_id: str, payload: RevokeSchema) -> Any:
+def revoke_view(request: HttpRequest, payload: RevokeSchema, stix_id: str = stix_id_path()) -> Any:
     return _revoke(request, stix_id, payload, delete=False)
 
 
@@ -274,7 +282,9 @@ def revoke_view(request: HttpRequest, stix_id: str, payload: RevokeSchema) -> An
     response={200: dict, **_ERRORS},
     summary="The originator revokes a record and orders every recipient to delete it",
 )
-def delete_order_view(request: HttpRequest, stix_id: str, payload: RevokeSchema) -> Any:
+def delete_order_view(
+    request: HttpRequest, payload: RevokeSchema, stix_id: str = stix_id_path()
+) -> Any:
     return _revoke(request, stix_id, payload, delete=True)
 
 
@@ -283,7 +293,7 @@ def delete_order_view(request: HttpRequest, stix_id: str, payload: RevokeSchema)
     response={200: dict, **_ERRORS},
     summary="Where a record came from (received) and where it went (revocation orders)",
 )
-def provenance_view(request: HttpRequest, stix_id: str) -> Any:
+def provenance_view(request: HttpRequest, stix_id: str = stix_id_path()) -> Any:
     """For a visible record: what this node received of it (sender, agreements, purpose,
     retention deadline, revoked) and, for its originator, the revocation orders with their
     acknowledgements. A purged record's tombstone is shown to users who may share."""

@@ -4,17 +4,23 @@ done, the import report. Only the job's owner sees it."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
-from ninja import File, Form, Router, Status
+from ninja import Router, Status
 from ninja.files import UploadedFile
 
 from accord.api.auth import DEFAULT_PURPOSE
 from accord.api.problems import ProblemError
-from accord.api.schemas import ImportAcceptedSchema, ImportJobSchema, ProblemSchema
+from accord.api.schemas import (
+    NO_CONTROL_CHARACTERS,
+    ImportAcceptedSchema,
+    ImportJobSchema,
+    ProblemSchema,
+)
 
 __all__ = ["IMPORT_FORMATS", "router"]
 
@@ -33,20 +39,48 @@ def _content(upload: UploadedFile) -> bytes | str:
     return temporary() if temporary is not None else upload.read()
 
 
+_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["file", "format"],
+                    "properties": {
+                        "file": {
+                            "type": "string",
+                            "format": "binary",
+                            "description": "The file (gzip or single-file zip accepted).",
+                        },
+                        "format": {"type": "string", "enum": list(IMPORT_FORMATS)},
+                        "purpose": {
+                            "type": "string",
+                            "maxLength": 64,
+                            "pattern": NO_CONTROL_CHARACTERS,
+                            "description": f"Why the records are imported (default "
+                            f"{DEFAULT_PURPOSE}).",
+                        },
+                    },
+                }
+            }
+        },
+    }
+}
+
+
 @router.post(
     "/imports",
     response={202: ImportAcceptedSchema, **_ERRORS},
     summary="Queue a file for import (STIX 2.1 bundle, FollowTheMoney, UN list XML)",
+    openapi_extra=_BODY,
 )
-def create(
-    request: HttpRequest,
-    response: HttpResponse,
-    file: File[UploadedFile] = None,  # type: ignore[assignment]
-    format: Form[str] = "",
-    purpose: Form[str] = DEFAULT_PURPOSE,
-) -> Any:
+def create(request: HttpRequest, response: HttpResponse) -> Any:
     if not (request.content_type or "").startswith("multipart/form-data"):
         raise ProblemError(415, "Send the file as multipart/form-data (fields file, format).")
+    file = request.FILES.get("file")
+    format = request.POST.get("format", "")
+    purpose = request.POST.get("purpose", "")
     errors = []
     if file is None:
         errors.append({"path": "form:file", "message": "a file is required"})
@@ -54,7 +88,11 @@ def create(
         errors.append(
             {"path": "form:format", "message": f"choose one of {', '.join(IMPORT_FORMATS)}"}
         )
-    if errors:
+    if len(purpose) > 64 or not re.fullmatch(NO_CONTROL_CHARACTERS, purpose):
+        errors.append(
+            {"path": "form:purpose", "message": "at most 64 characters, no control characters"}
+        )
+    if errors or file is None:
         raise ProblemError(422, "The import request is incomplete.", errors=errors)
     if file.size is not None and file.size > settings.ACCORD_MAX_UPLOAD_BYTES:
         raise ProblemError(
@@ -70,7 +108,7 @@ def create(
             filename=Path(file.name or "upload").name,
             data_or_path=_content(file),
             format=format,
-            purpose=purpose.strip()[:64] or DEFAULT_PURPOSE,
+            purpose=purpose.strip() or DEFAULT_PURPOSE,
         )
     except ImportFailed as exc:
         raise ProblemError(422, str(exc)) from exc

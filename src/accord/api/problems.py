@@ -26,12 +26,14 @@ __all__ = [
     "api_not_found",
     "install_problem_handlers",
     "problem",
+    "problem_openapi",
     "problem_responses",
 ]
 
 logger = logging.getLogger("accord.api")
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
+_PROBLEM_REF = {"$ref": "#/components/schemas/ProblemSchema"}
 
 #: Problem type URIs (RFC 9457 section 3.1.1): stable identifiers, documented in docs/api.md.
 _TYPES = {
@@ -113,9 +115,15 @@ def install_problem_handlers(api: Any) -> None:
 
     def on_validation(request: HttpRequest, exc: ValidationError) -> HttpResponse:
         errors = [
-            {"path": _loc_path(e.get("loc", ())), "message": e.get("msg", "")} for e in exc.errors
+            {
+                "path": _loc_path(e.get("loc", ())),
+                "message": str(e.get("msg", "")).removeprefix("Value error, "),
+            }
+            for e in exc.errors
         ]
-        return problem(request, 422, "The request's parameters are not valid.", errors=errors)
+        said = "; ".join(f"{e['path']}: {e['message']}" for e in errors[:3])
+        detail = f"The request's parameters are not valid ({said[:500]})."
+        return problem(request, 422, detail if said else "", errors=errors)
 
     def on_authentication(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
         return problem(
@@ -179,6 +187,31 @@ def problem_responses(view: Callable[..., HttpResponse]) -> Callable[..., HttpRe
         return response
 
     return wrapper
+
+
+def problem_openapi(schema: dict[str, Any]) -> dict[str, Any]:
+    """The OpenAPI document as the API answers: every error response (4xx, 5xx) is
+    ``application/problem+json``, and every operation may answer 500 (a fault, logged)."""
+    for operations in schema.get("paths", {}).values():
+        for operation in operations.values():
+            responses = operation.get("responses")
+            if not isinstance(responses, dict):
+                continue
+            responses.setdefault(
+                "500",
+                {
+                    "description": "A fault; the node logged it",
+                    "content": {PROBLEM_CONTENT_TYPE: {"schema": dict(_PROBLEM_REF)}},
+                },
+            )
+            for status, response in responses.items():
+                content = response.get("content")
+                if str(status)[:1] in ("4", "5") and isinstance(content, dict):
+                    response["content"] = {
+                        PROBLEM_CONTENT_TYPE if media == "application/json" else media: body
+                        for media, body in content.items()
+                    }
+    return schema
 
 
 def api_not_found(request: HttpRequest, path: str = "") -> HttpResponse:

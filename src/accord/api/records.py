@@ -6,26 +6,44 @@ answered exactly like a missing one (404)."""
 from __future__ import annotations
 
 import json
+import logging
+import re
 from typing import Any, Literal
 
 from django.http import HttpRequest, StreamingHttpResponse
 from ninja import Query, Router, Schema, Status
-from pydantic import Field
+from pydantic import Field, ValidationInfo, field_validator
 
 from accord.api.auth import request_context
 from accord.api.problems import ProblemError
 from accord.api.schemas import (
+    NO_CONTROL_CHARACTERS,
     ProblemSchema,
     RecordSchema,
     SearchPageSchema,
     VersionSchema,
     record_out,
+    stix_id_path,
     summary_out,
 )
+from accord.engine.json_input import MAX_JSON_DEPTH, JsonInputError, parse_json
+from accord.engine.stix.limits import (
+    MAX_LIST_ITEMS,
+    MAX_NAME_LENGTH,
+    MAX_OBJECT_BYTES,
+    MAX_PROPERTY_NAME_LENGTH,
+    MAX_SHORT_TEXT_LENGTH,
+    MAX_TEXT_LENGTH,
+)
+from accord.engine.stix.markings import HANDLING_CODES, TLP_LEVELS
+from accord.engine.stix.schemas import IDENTIFIER_PATTERN, TYPE_PATTERN
+from accord.intel.search import MAX_PAGE
+from accord.intel.search import MAX_TEXT_LENGTH as MAX_SEARCH_TEXT
 
 __all__ = ["MAX_PER_PAGE", "STIX_MEDIA_TYPE", "router"]
 
 router = Router(tags=["records"])
+logger = logging.getLogger("accord.api")
 
 MAX_PER_PAGE = 200
 STIX_MEDIA_TYPE = "application/stix+json;version=2.1"
@@ -35,12 +53,35 @@ _ERRORS: dict[int | tuple[int, ...], Any] = {
     (400, 401, 403, 404, 413, 415, 422): ProblemSchema,
 }
 
+#: One STIX 2.1 object, with the limits every write path holds it to (engine.stix.limits).
+STIX_OBJECT_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "description": (
+        "One STIX 2.1 object (SDO, SRO, SCO, marking definition or extension definition), "
+        "validated as STIX 2.1 and against the node's markings. Size limits: a name (`name`, "
+        f"`aliases`, person-extension names) at most {MAX_NAME_LENGTH:,} characters; other "
+        f"short strings (vocabulary values, labels, kill-chain phases, places) at most "
+        f"{MAX_SHORT_TEXT_LENGTH:,}; any other string (descriptions, patterns, custom "
+        f"properties) at most {MAX_TEXT_LENGTH:,}, binary (`*_bin`) values excepted; a "
+        f"property name at most {MAX_PROPERTY_NAME_LENGTH}; a list at most {MAX_LIST_ITEMS:,} "
+        f"entries; the whole object at most {MAX_OBJECT_BYTES:,} bytes as compact JSON; "
+        f"nesting at most {MAX_JSON_DEPTH} levels. A refusal names the property and the limit."
+    ),
+    "required": ["type", "id"],
+    "properties": {
+        "type": {"type": "string", "minLength": 3, "maxLength": 250, "pattern": TYPE_PATTERN},
+        "id": {"type": "string", "pattern": IDENTIFIER_PATTERN},
+        "spec_version": {"const": "2.1"},
+        "name": {"maxLength": MAX_NAME_LENGTH},
+        "description": {"maxLength": MAX_TEXT_LENGTH},
+    },
+}
 _STIX_BODY = {
     "requestBody": {
         "required": True,
+        "description": STIX_OBJECT_SCHEMA["description"],
         "content": {
-            media: {"schema": {"type": "object", "description": "One STIX 2.1 object."}}
-            for media in ("application/json", STIX_MEDIA_TYPE)
+            media: {"schema": STIX_OBJECT_SCHEMA} for media in ("application/json", STIX_MEDIA_TYPE)
         },
     }
 }
@@ -55,9 +96,10 @@ def _read_object(request: HttpRequest) -> dict[str, Any]:
     if media not in _JSON_TYPES:
         raise ProblemError(415, f"Send one STIX 2.1 object as {' or '.join(_JSON_TYPES)}.")
     try:
-        obj = json.loads(request.body)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise ProblemError(400, f"The body is not valid JSON: {exc}") from exc
+        obj = parse_json(request.body, what="request body")
+    except JsonInputError as exc:
+        logger.info("POST %s refused: %s", request.path, exc)
+        raise ProblemError(400, str(exc)) from None
     if not isinstance(obj, dict):
         raise ProblemError(
             422,
@@ -107,15 +149,72 @@ def create(request: HttpRequest) -> Any:
     return Status(201, record_out(record))
 
 
+_TLP_PATTERN = "|".join(re.escape(level) for level in TLP_LEVELS)
+_PARAMETER_FORMS = {
+    "q": NO_CONTROL_CHARACTERS,
+    "identifier": NO_CONTROL_CHARACTERS,
+    "type": r"^( *[a-z0-9-]{1,250} *(, *[a-z0-9-]{1,250} *)*)?$",
+    "tlp": rf"^( *({_TLP_PATTERN}) *(, *({_TLP_PATTERN}) *)*)?$",
+    "handling": rf"^({'|'.join(HANDLING_CODES)})?$",
+}
+
+
+def _form(name: str) -> dict[str, Any]:
+    return {"pattern": _PARAMETER_FORMS[name]}
+
+
 class SearchParams(Schema):
-    q: str = Field("", description="names (any script), free text")
-    identifier: str = Field("", description="document, phone, e-mail or reference number")
-    type: str = Field("", description="STIX type, e.g. identity")
-    tlp: str = Field("", description="TLP 2.0 colour(s), comma-separated")
-    handling: str = Field("", description="Europol handling code H0-H3")
+    """The search's query parameters; each is checked here, in the form the OpenAPI document
+    gives (a pattern), with a message that says what is accepted."""
+
+    q: str = Field(
+        "",
+        max_length=MAX_SEARCH_TEXT,
+        json_schema_extra=_form("q"),
+        description="names (any script), free text",
+    )
+    identifier: str = Field(
+        "",
+        max_length=MAX_SEARCH_TEXT,
+        json_schema_extra=_form("identifier"),
+        description="document, phone, e-mail or reference number",
+    )
+    type: str = Field(
+        "", json_schema_extra=_form("type"), description="STIX type(s), comma-separated"
+    )
+    tlp: str = Field(
+        "",
+        json_schema_extra=_form("tlp"),
+        description=f"TLP 2.0 colour(s), comma-separated: {', '.join(TLP_LEVELS)}",
+    )
+    handling: str = Field(
+        "",
+        json_schema_extra=_form("handling"),
+        description=f"Europol handling code: {', '.join(HANDLING_CODES)}",
+    )
     birth_year: int | None = Field(None, ge=1, le=9999)
-    page: int = Field(1, ge=1)
+    page: int = Field(1, ge=1, le=MAX_PAGE, description=f"1 to {MAX_PAGE:,}")
     per_page: int = Field(50, ge=1, le=MAX_PER_PAGE)
+
+    @field_validator("q", "identifier", "type", "tlp", "handling")
+    @classmethod
+    def _in_form(cls, value: str, info: ValidationInfo) -> str:
+        if re.fullmatch(_PARAMETER_FORMS[str(info.field_name)], value):
+            return value
+        if info.field_name == "tlp":
+            wrong = [t.strip() for t in value.split(",") if t.strip() not in TLP_LEVELS]
+            raise ValueError(
+                f"unknown TLP level {wrong[0][:32]!r}; use one of {', '.join(TLP_LEVELS)}"
+            )
+        raise ValueError(_PARAMETER_HELP[str(info.field_name)])
+
+
+_PARAMETER_HELP = {
+    "q": "remove the control characters",
+    "identifier": "remove the control characters",
+    "type": "STIX type names (a-z, 0-9, hyphens), comma-separated",
+    "handling": f"one of {', '.join(HANDLING_CODES)}",
+}
 
 
 @router.get("/records", response={200: SearchPageSchema, **_ERRORS}, summary="Search records")
@@ -151,7 +250,7 @@ def search(request: HttpRequest, params: Query[SearchParams]) -> Any:
 @router.get(
     "/records/{stix_id}", response={200: RecordSchema, **_ERRORS}, summary="Read one record"
 )
-def read(request: HttpRequest, stix_id: str) -> Any:
+def read(request: HttpRequest, stix_id: str = stix_id_path()) -> Any:
     from accord.intel.services import RecordNotFound, get_record
 
     purpose, case = request_context(request)
@@ -167,7 +266,7 @@ def read(request: HttpRequest, stix_id: str) -> Any:
     response={200: list[VersionSchema], **_ERRORS},
     summary="Every stored version of one record, oldest first",
 )
-def versions(request: HttpRequest, stix_id: str) -> Any:
+def versions(request: HttpRequest, stix_id: str = stix_id_path()) -> Any:
     from accord.intel.services import RecordNotFound, record_versions
 
     purpose, case = request_context(request)

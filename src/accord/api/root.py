@@ -5,18 +5,34 @@ OpenAPI 3.1 at ``/api/openapi.json``; every error is an RFC 9457 problem (see pr
 
 from __future__ import annotations
 
+from typing import Any
+
 from ninja import NinjaAPI
+from ninja.openapi.schema import OpenAPISchema
 
 from accord.api.auth import API_AUTH
 from accord.api.dissemination import router as dissemination_router
 from accord.api.imports import router as imports_router
-from accord.api.problems import install_problem_handlers
+from accord.api.problems import install_problem_handlers, problem_openapi
 from accord.api.records import router as records_router
 from accord.api.screening import router as screening_router
 
-__all__ = ["api"]
+__all__ = ["AccordAPI", "api"]
 
-api = NinjaAPI(
+
+class AccordAPI(NinjaAPI):
+    """The NinjaAPI whose OpenAPI document gives every error as ``application/problem+json``,
+    as the problem handlers answer."""
+
+    def get_openapi_schema(
+        self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None
+    ) -> OpenAPISchema:
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        problem_openapi(schema)
+        return schema
+
+
+api = AccordAPI(
     title="Accord node API",
     version="1",
     description=(

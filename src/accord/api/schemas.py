@@ -6,9 +6,12 @@ import json
 from datetime import datetime
 from typing import Any
 
-from ninja import Schema
+from ninja import Path, Schema
 
 __all__ = [
+    "MULTILINE_TEXT",
+    "NO_CONTROL_CHARACTERS",
+    "STIX_ID_PATH_PATTERN",
     "ImportAcceptedSchema",
     "ImportJobSchema",
     "MarkingsSchema",
@@ -20,8 +23,28 @@ __all__ = [
     "VersionSchema",
     "markings_of",
     "record_out",
+    "stix_id_path",
     "summary_out",
 ]
+
+#: A line of text without control characters (C0, DEL, C1): what free-text parameters accept.
+NO_CONTROL_CHARACTERS = r"^[^\x00-\x1f\x7f-\x9f]*$"
+#: Text of several lines: tabs and line breaks, no other control character.
+MULTILINE_TEXT = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
+
+
+#: What a ``{stix_id}`` path parameter must look like: ``<type>--<letters, digits, hyphens>``.
+#: A well-formed id that names no record (or one the caller may not see) is a 404, as ever.
+STIX_ID_PATH_PATTERN = r"^[a-z0-9][a-z0-9-]{0,249}--[0-9A-Za-z-]{1,64}$"
+
+
+def stix_id_path() -> Any:
+    """The ``{stix_id}`` path parameter: shaped like a STIX identifier (``<type>--<UUID>``,
+    STIX 2.1 section 2.9); anything else (control characters included) is answered 422
+    before any look-up."""
+    return Path(
+        ..., pattern=STIX_ID_PATH_PATTERN, description="A STIX identifier: '<type>--<UUID>'."
+    )
 
 
 class ProblemErrorSchema(Schema):

@@ -17,59 +17,94 @@ what the caller may see and write the audit entry."""
 from __future__ import annotations
 
 import json
+import logging
+import re
 import uuid
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
+import pydantic
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from ninja import Router, Schema, Status
-from pydantic import Field
+from pydantic import ConfigDict, Field, model_validator
 
 from accord.api.auth import request_context
 from accord.api.problems import ProblemError
-from accord.api.schemas import ProblemSchema
+from accord.api.schemas import MULTILINE_TEXT, ProblemSchema
+from accord.engine.json_input import JsonInputError, parse_json
+from accord.engine.stix.limits import MAX_NAME_LENGTH
 
 __all__ = [
     "BATCH_FORMATS",
+    "USABLE_NAME",
     "HitAnswerSchema",
     "HitReviewSchema",
+    "PersonSchema",
     "hit_out",
     "incoming_out",
     "router",
 ]
 
 router = Router(tags=["screening"])
+logger = logging.getLogger("accord.api")
 
 BATCH_FORMATS = ("csv", "json", "paxlst", "pnrgov")
 _ERRORS: dict[int | tuple[int, ...], Any] = {
     (400, 401, 403, 404, 409, 413, 415, 422): ProblemSchema
 }
-_PERSON = {
-    "type": "object",
-    "description": "One person: full_name (or names, or first_name/last_name), date_of_birth, "
-    "gender, nationality, document_number, place_of_birth, id.",
-    "properties": {
-        k: {"type": "string"}
-        for k in (
-            "id",
-            "full_name",
-            "first_name",
-            "middle_name",
-            "last_name",
-            "gender",
-            "date_of_birth",
-            "place_of_birth",
-            "nationality",
-            "document_number",
-        )
-    },
-}
+#: A name with something to screen: one character that is neither white space nor a control,
+#: bidi or zero-width character (those are removed from every value before matching).
+USABLE_NAME = r"[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200f\u2028-\u202f\u205f-\u2064\u3000\ufeff]"
+_USABLE = re.compile(USABLE_NAME)
+_NAME = Annotated[str, Field(max_length=MAX_NAME_LENGTH)]
+_VALUE = Annotated[str, Field(max_length=500)]
+
+
+def _name_required() -> list[dict[str, Any]]:
+    one = {"type": "string", "pattern": USABLE_NAME}
+    branches: list[dict[str, Any]] = [
+        {"required": [key], "properties": {key: one}}
+        for key in ("full_name", "first_name", "middle_name", "last_name")
+    ]
+    branches.append({"required": ["names"], "properties": {"names": {"contains": one}}})
+    return branches
+
+
+class PersonSchema(Schema):
+    """One person to screen: ``full_name`` (or ``names``, or ``first_name``/``last_name``)
+    with something to screen in it, and what else is known. Other properties are ignored."""
+
+    model_config = ConfigDict(extra="allow", json_schema_extra={"anyOf": _name_required()})
+
+    id: Annotated[str, Field(max_length=100)] | None = None
+    full_name: _NAME | None = None
+    names: Annotated[list[_NAME], Field(max_length=100)] | None = None
+    first_name: _NAME | None = None
+    middle_name: _NAME | None = None
+    last_name: _NAME | None = None
+    gender: _VALUE | None = None
+    date_of_birth: _VALUE | None = None
+    place_of_birth: _VALUE | None = None
+    nationality: _VALUE | Annotated[list[_VALUE], Field(max_length=100)] | None = None
+    document_number: _VALUE | Annotated[list[_VALUE], Field(max_length=100)] | None = None
+
+    @model_validator(mode="after")
+    def _has_a_name(self) -> PersonSchema:
+        names = [self.full_name, self.first_name, self.middle_name, self.last_name]
+        names += self.names or []
+        if not any(n and _USABLE.search(n) for n in names):
+            raise ValueError(
+                "a name to screen is required: full_name, names or first_name/last_name"
+            )
+        return self
+
+
 _BODY = {
     "requestBody": {
         "required": True,
         "content": {
-            "application/json": {"schema": _PERSON},
+            "application/json": {"schema": PersonSchema.model_json_schema()},
             "multipart/form-data": {
                 "schema": {
                     "type": "object",
@@ -93,15 +128,30 @@ def _travellers(request: HttpRequest) -> tuple[list[Any], str, str, bytes]:
     media = request.content_type or ""
     if media == "application/json":
         try:
-            body = json.loads(request.body)
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise ProblemError(400, f"The body is not valid JSON: {exc}") from exc
+            body = parse_json(request.body, what="request body")
+        except JsonInputError as exc:
+            logger.info("POST %s refused: %s", request.path, exc)
+            raise ProblemError(400, str(exc)) from None
         if not isinstance(body, dict):
             raise ProblemError(
                 422,
                 "Send one person as a JSON object.",
                 errors=[{"path": "body", "message": "expected an object"}],
             )
+        try:
+            PersonSchema.model_validate(body)
+        except pydantic.ValidationError as exc:
+            raise ProblemError(
+                422,
+                "The person cannot be screened as given.",
+                errors=[
+                    {
+                        "path": ".".join(["body", *(str(p) for p in e["loc"])]),
+                        "message": e["msg"].removeprefix("Value error, "),
+                    }
+                    for e in exc.errors()
+                ],
+            ) from None
         travellers = read_jsonl(json.dumps(body).encode())
         if travellers[0].problem:
             raise ProblemError(
@@ -127,8 +177,9 @@ def _travellers(request: HttpRequest) -> tuple[list[Any], str, str, bytes]:
         name = (upload.name or "upload")[:255]
         raw = upload.read()
         try:
-            return read_manifest(raw, fmt, max_bytes=limit), fmt, name, raw
+            travellers = read_manifest(raw, fmt, max_bytes=limit)
         except ManifestError as exc:
+            logger.info("POST %s: %s file refused: %s", request.path, fmt, exc)
             raise ProblemError(
                 422,
                 f"The file was refused: {exc}",
@@ -136,6 +187,13 @@ def _travellers(request: HttpRequest) -> tuple[list[Any], str, str, bytes]:
                     {"path": f"file:{exc.where}" if exc.where else "file", "message": exc.message}
                 ],
             ) from exc
+        if not travellers:
+            raise ProblemError(
+                422,
+                "The file was refused: it holds no one to screen.",
+                errors=[{"path": "file", "message": "no people in the file"}],
+            )
+        return travellers, fmt, name, raw
     raise ProblemError(415, "Send one person as application/json or a file as multipart/form-data.")
 
 
@@ -235,14 +293,14 @@ def job_view(request: HttpRequest, job_id: int) -> Any:
 
 class HitReviewSchema(Schema):
     decision: Literal["confirmed", "dismissed"]
-    reason: str = Field(min_length=3, max_length=2000)
+    reason: str = Field(min_length=3, max_length=2000, pattern=MULTILINE_TEXT)
 
 
 class HitAnswerSchema(Schema):
     action: Literal[
         "arrest", "specific_check", "inquiry_check", "discreet_check", "monitor", "no_action"
     ]
-    text: str = Field(min_length=3, max_length=2000)
+    text: str = Field(min_length=3, max_length=2000, pattern=MULTILINE_TEXT)
 
 
 def _iso(value: Any) -> str | None:
