@@ -1,8 +1,17 @@
-"""TAXII 2.1 URLs (section 4 and 5), mounted at ``/taxii2/``."""
+"""TAXII 2.1 URLs (section 4 and 5), mounted at ``/taxii2/``; any other URL under it gets a
+TAXII answer too (:mod:`accord.federation.taxii.fallback`)."""
 
-from django.urls import path
+from django.urls import path, re_path
 
-from accord.federation.taxii import api_root, collections, discovery, manifest, objects, status
+from accord.federation.taxii import (
+    api_root,
+    collections,
+    discovery,
+    fallback,
+    manifest,
+    objects,
+    status,
+)
 from accord.federation.taxii import versions as object_versions
 
 __all__ = ["urlpatterns"]
@@ -23,4 +32,5 @@ urlpatterns = [
     path(
         _C + "objects/<str:object_id>/versions/", object_versions.versions, name="object-versions"
     ),
+    re_path(r"^(?P<path>.*)$", fallback.unknown_path, name="unknown"),
 ]

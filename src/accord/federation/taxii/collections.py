@@ -51,12 +51,12 @@ def collection_or_error(
 
 @taxii_view("GET")
 def collections(request: HttpRequest, user: Any, api_root: str) -> HttpResponse:
-    """TAXII 2.1 section 5.1 Get Collections: the collections the caller may read or write."""
+    """TAXII 2.1 section 5.1 Get Collections: the collections the caller may read or write
+    (``{}`` when there is none: section 2 forbids an empty list)."""
     check_api_root(api_root)
     rows = collections_for(user, api_root)
-    return taxii_response(
-        {"collections": [collection_resource(c, a.can_read, a.can_write) for c, a in rows]}
-    )
+    found = [collection_resource(c, a.can_read, a.can_write) for c, a in rows]
+    return taxii_response({"collections": found} if found else {})
 
 
 @taxii_view("GET")

@@ -1,22 +1,30 @@
 """Protocol guards shared by every TAXII view: content negotiation (TAXII 2.1 section 1.6.8),
 request size (section 4.1, ``max_content_length``) and the wrapper that answers every failure
-as a TAXII error message (section 3.6.1)."""
+as a TAXII error message (section 3.6.1), a fault included (500, logged).
+
+The body limit is applied first by the ASGI request guard (:mod:`accord.node.request_guard`),
+before the body is read; :func:`read_json_body` checks it again for requests that reach a view
+another way (Django's test client)."""
 
 from __future__ import annotations
 
 import functools
+import logging
 from collections.abc import Callable
 from typing import Any
 
-import orjson
 from django.conf import settings
+from django.core.exceptions import DisallowedHost, PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
+from accord.engine.json_input import JsonInputError, parse_json
 from accord.federation.taxii.auth import taxii_user
 from accord.federation.taxii.envelope import TaxiiError, error_response
 
 __all__ = ["accepts_taxii", "max_content_length", "read_json_body", "taxii_view"]
+
+log = logging.getLogger("accord.federation.taxii")
 
 
 def _media(value: str) -> tuple[str, dict[str, str]]:
@@ -74,14 +82,15 @@ def read_json_body(request: HttpRequest) -> Any:
     if len(body) > limit:
         raise TaxiiError(413, "Payload Too Large", f"the API root accepts at most {limit} bytes")
     try:
-        return orjson.loads(body)
-    except orjson.JSONDecodeError as exc:
-        raise TaxiiError(400, "Bad Request", f"the body is not valid JSON: {exc}") from None
+        return parse_json(body, what="TAXII envelope")
+    except JsonInputError as exc:
+        raise TaxiiError(400, "Bad Request", str(exc)) from None
 
 
 def taxii_view(*methods: str) -> Callable[[Callable[..., HttpResponse]], Callable[..., Any]]:
     """Wrap a TAXII view: allowed methods (405), Accept (406), authentication (401), and every
-    :class:`TaxiiError` as a TAXII error message. The view is called as
+    :class:`TaxiiError` as a TAXII error message; any other exception is logged and answered as
+    a TAXII 500 (never Django's HTML page, never the exception's text). The view is called as
     ``view(request, user, **kwargs)``. CSRF does not apply: TAXII clients authenticate each
     request with HTTP Basic or a bearer token, never with a session cookie."""
 
@@ -105,6 +114,19 @@ def taxii_view(*methods: str) -> Callable[[Callable[..., HttpResponse]], Callabl
                 return view(request, user, *args, **kwargs)
             except TaxiiError as error:
                 return error_response(error)
+            except DisallowedHost:
+                return error_response(TaxiiError(400, "Bad Request", "unknown Host"))
+            except PermissionDenied as exc:
+                return error_response(TaxiiError(403, "Forbidden", str(exc) or "not allowed"))
+            except Exception:
+                log.exception("TAXII error on %s %s", request.method, request.path[:300])
+                return error_response(
+                    TaxiiError(
+                        500,
+                        "Internal Server Error",
+                        "the node could not complete the request; it has been logged",
+                    )
+                )
 
         return wrapper
 

@@ -32,11 +32,14 @@ _FIELDS = ("pk", "date_added_us", "stored_json", "record__personal_data", "stix_
 
 
 def _envelope(request: HttpRequest, user: Any, collection: Any, qs: Any, filters: Any, scope: str,
-              what: str, *, empty_is_404: bool = False) -> HttpResponse:  # fmt: skip
+              what: str, *, held: Any = None) -> HttpResponse:  # fmt: skip
+    """One page of ``qs`` as an envelope. ``held``: for Get An Object, the object's visible
+    entries in the collection whatever the filters: 404 when it has none, an empty envelope when
+    the filters exclude them all (TAXII 2.1 section 5.6)."""
     purpose = request_purpose(request)
     qs = qs.annotate(stored_json=StoredJson("version__data"))
     page = fetch_page(qs, _FIELDS, filters, request.GET, scope)
-    if empty_is_404 and not page.rows and not request.GET.get("next"):
+    if held is not None and not page.rows and not held.exists():
         raise TaxiiError(404, "Not Found", "no such object in this collection")
     audit_read(
         user,
@@ -63,13 +66,19 @@ def _post(request: HttpRequest, user: Any, api_root: str, collection_id: str) ->
 
 
 def _store_envelope(request: HttpRequest, user: Any, collection: Any) -> HttpResponse:
-    """Parse the envelope (400 when it is not one), store its objects, answer the status."""
+    """Parse the envelope, store its objects, answer the status. A body that is not JSON is
+    400; JSON that is not an envelope with objects is 422 (TAXII 2.1 section 5.5: the content
+    cannot be processed)."""
     body = read_json_body(request)
     if not isinstance(body, dict):
-        raise TaxiiError(400, "Bad Request", "the body must be a TAXII envelope (a JSON object)")
+        raise TaxiiError(
+            422, "Unprocessable Entity", "the body must be a TAXII envelope (a JSON object)"
+        )
     objects = body.get("objects")
     if not isinstance(objects, list) or not objects:
-        raise TaxiiError(400, "Bad Request", "the envelope has no 'objects' list")
+        raise TaxiiError(
+            422, "Unprocessable Entity", "the envelope has no 'objects' list with an object in it"
+        )
     try:
         result = add_objects(user, collection, objects, purpose=request_purpose(request))
     except PermissionDenied as exc:
@@ -106,10 +115,9 @@ def object_detail(
             raise TaxiiError(404, "Not Found", "no such object in this collection")
         return taxii_response(b"", status=200)
     collection = collection_or_error(user, api_root, collection_id)
-    qs = (
-        visible_entries(user, collection, request_purpose(request))
-        .filter(record__stix_id=object_id)
-        .filter(filters.q())
+    held = visible_entries(user, collection, request_purpose(request)).filter(
+        record__stix_id=object_id
     )
     scope = f"object:{collection.pk}:{object_id}"
-    return _envelope(request, user, collection, qs, filters, scope, "object", empty_is_404=True)
+    qs = held.filter(filters.q())
+    return _envelope(request, user, collection, qs, filters, scope, "object", held=held)

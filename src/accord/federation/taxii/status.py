@@ -16,19 +16,25 @@ __all__ = ["status", "status_resource"]
 
 
 def status_resource(status: TaxiiStatus) -> dict[str, Any]:
-    """The status resource (TAXII 2.1 section 4.3.1)."""
-    return {
+    """The status resource (TAXII 2.1 section 4.3.1). ``successes``, ``failures`` and
+    ``pendings`` are left out when empty: TAXII 2.1 section 2 (Conventions) forbids empty
+    lists, which an optional list property expresses by its absence."""
+    out: dict[str, Any] = {
         "id": str(status.pk),
         "status": status.status,
         "request_timestamp": status.request_timestamp,
         "total_count": status.total_count,
         "success_count": status.success_count,
-        "successes": status.successes,
-        "failure_count": status.failure_count,
-        "failures": status.failures,
-        "pending_count": status.pending_count,
-        "pendings": status.pendings,
     }
+    if status.successes:
+        out["successes"] = status.successes
+    out["failure_count"] = status.failure_count
+    if status.failures:
+        out["failures"] = status.failures
+    out["pending_count"] = status.pending_count
+    if status.pendings:
+        out["pendings"] = status.pendings
+    return out
 
 
 @taxii_view("GET")

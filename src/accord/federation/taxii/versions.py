@@ -25,18 +25,18 @@ def versions(
     request: HttpRequest, user: Any, api_root: str, collection_id: str, object_id: str
 ) -> HttpResponse:
     """TAXII 2.1 section 5.8 Get Object Versions: the version timestamps of one visible object
-    in the collection, by date added (filters: added_after, match[spec_version], limit, next)."""
+    in the collection, by date added (filters: added_after, match[spec_version], limit, next).
+    404 when the collection holds no visible version of the object; when it does but the
+    filters exclude them all, an empty answer (no ``versions``: section 2 forbids an empty
+    list)."""
     collection = collection_or_error(user, api_root, collection_id)
     filters = parse_filters(request.GET)
     purpose = request_purpose(request)
-    qs = (
-        visible_entries(user, collection, purpose)
-        .filter(record__stix_id=object_id)
-        .filter(filters.q(use_version=False))
-    )
+    held = visible_entries(user, collection, purpose).filter(record__stix_id=object_id)
+    qs = held.filter(filters.q(use_version=False))
     scope = f"versions:{collection.pk}:{object_id}"
     page = fetch_page(qs, _FIELDS, filters, request.GET, scope)
-    if not page.rows and not request.GET.get("next"):
+    if not page.rows and not held.exists():
         raise TaxiiError(404, "Not Found", "no such object in this collection")
     audit_read(
         user,
@@ -49,7 +49,8 @@ def versions(
     body: dict[str, Any] = {"more": page.more}
     if page.next_token:
         body["next"] = page.next_token
-    body["versions"] = [
-        modified or format_timestamp(added) for _pk, added, modified, _p in page.rows
-    ]
+    if page.rows:
+        body["versions"] = [
+            modified or format_timestamp(added) for _pk, added, modified, _p in page.rows
+        ]
     return taxii_response(orjson.dumps(body), headers=page.headers())
