@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 UV_VERSION := 0.13.9
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-fast lint typecheck lock bench clean native
+.PHONY: demo test test-fast lint typecheck lock bench clean native fuzz
 
 $(STAMP): requirements/lock.txt pyproject.toml
 	@sh scripts/system-deps.sh
@@ -30,6 +30,11 @@ test: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/pytest
+
+## Fuzz every parser and input endpoint for minutes each (random inputs; `make test` runs a short,
+## repeatable pass). ACCORD_FUZZ_EXAMPLES=N sets the inputs per parser.
+fuzz: $(STAMP)
+	ACCORD_FUZZ_PROFILE=long $(BIN)/pytest -m fuzz tests/fuzz --hypothesis-show-statistics
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

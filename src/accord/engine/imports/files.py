@@ -143,9 +143,19 @@ def _unzip(raw: bytes, limit: int) -> bytes:
                     if out.tell() + len(chunk) > limit:
                         raise _too_big(limit, f"zip member {info.filename}")
                     out.write(chunk)
-        except (zipfile.BadZipFile, OSError, EOFError, zlib.error, NotImplementedError) as exc:
+        except ImportFormatError:
+            raise
+        except (
+            zipfile.BadZipFile,
+            OSError,
+            EOFError,
+            zlib.error,
+            NotImplementedError,
+            ValueError,
+        ) as exc:
             raise ImportFormatError(
-                f"Cannot decompress {info.filename} from the zip archive ({exc})."
+                f"Cannot decompress {info.filename} from the zip archive ({exc}); the archive "
+                "is damaged, rebuild it."
             ) from exc
         except RuntimeError as exc:  # zipfile's "encrypted, password required"
             raise ImportFormatError(

@@ -43,6 +43,7 @@ from accord.engine.imports.result import (
     unique,
 )
 from accord.engine.imports.stix_bundle import load_json
+from accord.engine.stix.limits import MAX_NAME_LENGTH, MAX_SHORT_TEXT_LENGTH
 from accord.engine.stix.person import PERSON_EXTENSION_ID
 
 __all__ = ["FTM_SOURCE_NAME", "parse_ftm"]
@@ -212,7 +213,10 @@ def _birth_date(entity: _Entity, value: str) -> dict[str, Any] | None:
 
 
 def _name_entry(full_name: str, name_type: str) -> dict[str, Any]:
-    entry: dict[str, Any] = {"full_name": trim(full_name, 500), "name_type": name_type}
+    entry: dict[str, Any] = {
+        "full_name": trim(full_name, MAX_NAME_LENGTH),
+        "name_type": name_type,
+    }
     script = detect_script(full_name)
     if script:
         entry["script"] = script
@@ -489,14 +493,34 @@ def parse_ftm(
         if not isinstance(entity_id, str) or not entity_id.strip():
             result.problems.append(ParseProblem(where, "has no 'id'; skipped."))
             continue
-        try:
-            proxy = model.get_proxy(raw, cleaned=False)
-        except (InvalidData, TypeError, ValueError) as exc:
-            schema = raw.get("schema")
+        if len(entity_id) > MAX_SHORT_TEXT_LENGTH:
             result.problems.append(
                 ParseProblem(
-                    f"{where} (id={entity_id})",
-                    f"schema {schema!r} is not a FollowTheMoney schema ({exc}); skipped.",
+                    where,
+                    f"has an id of {len(entity_id):,} characters (at most "
+                    f"{MAX_SHORT_TEXT_LENGTH:,} are kept as a reference); skipped.",
+                )
+            )
+            continue
+        schema = raw.get("schema")
+        if not isinstance(schema, str) or model.get(schema) is None:
+            result.problems.append(
+                ParseProblem(
+                    f"{where} (id={trim(entity_id, 100)})",
+                    f"schema {trim(repr(schema), 100)} is not a FollowTheMoney schema; skipped.",
+                )
+            )
+            continue
+        readable = raw
+        if not isinstance(raw.get("properties", {}), dict):  # reported by _check_properties
+            readable = {**raw, "properties": {}}
+        try:
+            proxy = model.get_proxy(readable, cleaned=False)
+        except (InvalidData, TypeError, ValueError):
+            result.problems.append(
+                ParseProblem(
+                    f"{where} (id={trim(entity_id, 100)})",
+                    "FollowTheMoney cannot read the entity's properties; skipped.",
                 )
             )
             continue

@@ -36,6 +36,7 @@ from accord.engine.imports.result import (
     trim,
     unique,
 )
+from accord.engine.stix.limits import MAX_NAME_LENGTH, MAX_TEXT_LENGTH
 from accord.engine.stix.person import PERSON_EXTENSION_ID
 
 __all__ = ["UN_SOURCE_NAME", "parse_un_xml"]
@@ -43,6 +44,8 @@ __all__ = ["UN_SOURCE_NAME", "parse_un_xml"]
 UN_SOURCE_NAME: Final = "UN Security Council Consolidated List"
 
 _SPACES: Final = re.compile(r"\s+")
+#: The longest DATAID or reference number kept (the list's own are a few characters).
+_MAX_KEY: Final = 100
 _YEAR: Final = re.compile(r"^\s*(\d{4})\s*$")
 _ALIAS_TYPES: Final[dict[str, str]] = {
     "good": "alias",
@@ -200,9 +203,12 @@ class _Record:
             if not full_name or (full_name.casefold(), name_type) in seen:
                 return
             seen.add((full_name.casefold(), name_type))
-            if len(full_name) > 500:
-                self.problem(f"A name longer than 500 characters was cut: {full_name[:40]!r}...")
-                full_name = trim(full_name, 500)
+            if len(full_name) > MAX_NAME_LENGTH:
+                self.problem(
+                    f"A name longer than {MAX_NAME_LENGTH} characters was cut: "
+                    f"{full_name[:40]!r}..."
+                )
+                full_name = trim(full_name, MAX_NAME_LENGTH)
             entry: dict[str, Any] = {"full_name": full_name, "name_type": name_type}
             script = detect_script(full_name)
             if script:
@@ -418,6 +424,9 @@ def _convert(
     if not data_id:
         record.problem("DATAID is missing: the record has no stable key; skipped.")
         return None
+    if len(data_id) > _MAX_KEY:
+        record.problem(f"DATAID is over {_MAX_KEY} characters: not a record key; skipped.")
+        return None
     if record.kind == "individual":
         parts = [_first(element, t) for t in ("FIRST_NAME", "SECOND_NAME", "THIRD_NAME")]
         parts.append(_first(element, "FOURTH_NAME"))
@@ -489,10 +498,10 @@ def _convert(
         "extensions": {PERSON_EXTENSION_ID: ext},
     }
     if comments1:
-        obj["description"] = comments1
+        obj["description"] = trim(comments1, MAX_TEXT_LENGTH)
     external: dict[str, Any] = {"source_name": UN_SOURCE_NAME}
     if reference:
-        external["external_id"] = reference
+        external["external_id"] = trim(reference, _MAX_KEY)
     external["description"] = f"DATAID {data_id}"
     obj["external_references"] = [external]
     if marking_refs:
@@ -523,7 +532,7 @@ def parse_un_xml(
         for holder in _children(root, group):
             for element in _children(holder, tag):
                 data_id = _first(element, "DATAID") or f"#{len(records) + 1}"
-                records.append(_Record(element, kind, f"{tag} DATAID={data_id}"))
+                records.append(_Record(element, kind, f"{tag} DATAID={trim(data_id, 40)}"))
     result = ParseResult(format="un-xml")
     counts = {"individuals": 0, "entities": 0, "skipped": 0}
     seen_ids: set[str] = set()

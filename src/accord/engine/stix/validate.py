@@ -407,7 +407,7 @@ class StixValidator:
             if not key.startswith("extension-definition--") or not isinstance(ext, dict):
                 continue
             path = f"extensions.{key}"
-            ext_type = ext.get("extension_type")
+            ext_type = str(ext.get("extension_type", ""))
             if ext_type == "toplevel-property-extension" or ext_type in _NEW_OBJECT_EXTENSIONS:
                 extra = sorted(set(ext) - {"extension_type"})
                 if extra:
@@ -431,7 +431,7 @@ class StixValidator:
                 issues.extend(_messages(validator, ext, path))
         if type_name == "marking-definition":
             tlp = extensions.get(TLP_2_0_EXTENSION_ID)
-            if isinstance(tlp, dict) and tlp.get("tlp_2_0") in TLP_IDS:
+            if isinstance(tlp, dict) and str(tlp.get("tlp_2_0")) in TLP_IDS:
                 official = TLP_IDS[str(tlp["tlp_2_0"])]
                 if obj.get("id") != official:
                     issues.append(
