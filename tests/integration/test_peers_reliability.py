@@ -125,6 +125,25 @@ def test_recover_makes_a_dead_processs_items_due_and_says_why(peer, dead_process
     assert tasks._due()
 
 
+def _down(request: httpx.Request) -> httpx.Response:
+    raise httpx.ConnectError("connection refused", request=request)
+
+
+def test_a_peer_that_answers_again_gets_what_waits_in_back_off_at_once(peer):  # noqa: F811
+    items = _queued(peer, 50, 6)
+    with httpx.Client(transport=httpx.MockTransport(_down)) as client:
+        assert delivery.deliver_pending(client=client).failed == 6
+    # Failed together, retried together: one back-off for the envelope, not one per item.
+    assert len(set(OutboxItem.objects.values_list("next_attempt_at", flat=True))) == 1
+    first = [i.pk for i in items[:2]]
+    OutboxItem.objects.filter(pk__in=first).update(next_attempt_at=timezone.now())
+    with httpx.Client(transport=httpx.MockTransport(_accept)) as client:
+        report = delivery.deliver_pending(client=client)
+    # The two due items reached the peer, so the four still in back-off went in the same pass.
+    assert report.delivered == 6
+    assert set(OutboxItem.objects.values_list("status", flat=True)) == {"delivered"}
+
+
 def test_liveness_on_this_host_and_by_heartbeat_elsewhere(db, dead_process):
     assert workers.liveness(workers.process_id()) is workers.Liveness.ALIVE
     assert workers.liveness(dead_process) is workers.Liveness.DEAD

@@ -201,13 +201,18 @@ def _payload(source: tuple[str, str] | None, me: Any, key: Any) -> dict[str, Any
 
 
 def _fail(items: list[OutboxItem], error: str, now: datetime) -> None:
-    """Mark ``items`` failed with ``error``, each retried after its own back-off (one bulk
-    update, not one per item)."""
+    """Mark ``items`` failed with ``error``, retried after the back-off of their attempts (one
+    bulk update, not one per item). Items failed together with the same number of attempts
+    share one random draw, so that they are retried together, in one envelope, not scattered
+    over the back-off window."""
+    delays: dict[int, float] = {}
     for item in items:
         item.attempts += 1
         item.status = OutboxItem.Status.FAILED
         item.last_error = error[:2000]
-        item.next_attempt_at = now + timedelta(seconds=backoff_seconds(item.attempts))
+        if item.attempts not in delays:
+            delays[item.attempts] = backoff_seconds(item.attempts)
+        item.next_attempt_at = now + timedelta(seconds=delays[item.attempts])
         item.claim = ""
     OutboxItem.objects.bulk_update(
         items, ["status", "attempts", "last_error", "next_attempt_at", "claim"], batch_size=500
@@ -438,9 +443,29 @@ def _deliver_to(
     report: DeliveryReport,
     progress: Callable[[str], None] | None,
 ) -> None:
-    """Send ``target``'s due items: envelope *n* is POSTed by the ``sender`` thread while this
-    thread prepares envelope *n + 1*; when the peer is unreachable the rest wait for the next
-    pass."""
+    """Send ``target``'s due items; when the peer took some (it answers again after being
+    unreachable), its items still waiting out a back-off go at once too: the back-off spares a
+    peer that is down, not one that answers."""
+    before = report.delivered
+    _deliver_claimed(target, me, key, http, sender, force, batch, report, progress)
+    if not force and report.delivered > before:
+        _deliver_claimed(target, me, key, http, sender, True, batch, report, progress)
+
+
+def _deliver_claimed(
+    target: Peer,
+    me: Any,
+    key: Any,
+    http: httpx.Client,
+    sender: ThreadPoolExecutor,
+    force: bool,
+    batch: int,
+    report: DeliveryReport,
+    progress: Callable[[str], None] | None,
+) -> None:
+    """Claim ``target``'s due items (``force``: also those in back-off) and send them:
+    envelope *n* is POSTed by the ``sender`` thread while this thread prepares envelope
+    *n + 1*; when the peer is unreachable the rest wait for the next pass."""
     items = _claim(target, timezone.now(), force, batch)
     settled: set[int] = set()
     in_flight: tuple[_Envelope, Future[httpx.Response]] | None = None

@@ -4,14 +4,14 @@
   (:func:`accord.federation.peers.delivery.deliver_pending`).
 - ``request_delivery()``: queue a pass unless one is already waiting (called after
   :func:`~accord.federation.peers.services.enqueue` commits, for low latency).
-- ``start_scheduler(interval=5, worker_id=...)``: a daemon thread, started in the worker
-  process by ``accord serve``, that on every tick beats the worker's heartbeat, takes back the
-  work of dead processes (:func:`accord.federation.peers.workers.recover`: outbox items they
-  left ``sending``, tasks they left running), queues a pass whenever items are due (retries
-  after back-off, and items claimed more than ``STALE_CLAIM`` ago by a process that cannot be
-  judged) and prunes expired nonces, and runs the other apps' ``SCHEDULE_HOOKS``
-  (dissemination: due signed notices) on the same tick; every ``ACCORD_PEER_PULL_INTERVAL``
-  seconds (300) it also queues ``pull_peers()``.
+- ``start_scheduler(interval=1, worker_id=...)``: a daemon thread, started in the worker
+  process by ``accord serve``, that every second queues a pass whenever items are due
+  (retries after back-off, and items claimed more than ``STALE_CLAIM`` ago by a process that
+  cannot be judged) and runs the other apps' ``SCHEDULE_HOOKS`` (dissemination: due signed
+  notices); every 5 seconds it beats the worker's heartbeat and takes back the work of dead
+  processes (:func:`accord.federation.peers.workers.recover`: outbox items they left
+  ``sending``, tasks they left running), every minute it prunes expired nonces, and every
+  ``ACCORD_PEER_PULL_INTERVAL`` seconds (300) it queues ``pull_peers()``.
 - ``pull_peers()``: a django-tasks task: one catch-up pull (``added_after`` the cursor, only
   what the peer's pushes have not delivered yet) from every enabled peer that receives on its
   Accord inbox
@@ -111,9 +111,15 @@ def _due() -> bool:
     return OutboxItem.objects.filter(peer__enabled=True).filter(waiting | stale).exists()
 
 
-def start_scheduler(interval: float = 5.0, *, worker_id: str = "") -> threading.Thread:
+#: Ticks of the schedule between two heartbeats (and recoveries), and between two prunings.
+BEAT_EVERY = 5
+PRUNE_EVERY = 60
+
+
+def start_scheduler(interval: float = 1.0, *, worker_id: str = "") -> threading.Thread:
     """Start the delivery schedule's thread (daemon: it ends with the worker process);
-    ``worker_id``: the worker's identity, whose heartbeat each tick beats."""
+    ``worker_id``: the worker's identity, whose heartbeat it beats. A tick costs a few
+    indexed reads; one a second keeps a retry due after its back-off from waiting longer."""
 
     def loop() -> None:
         from accord.federation.peers.pull import pull_interval
@@ -127,9 +133,10 @@ def start_scheduler(interval: float = 5.0, *, worker_id: str = "") -> threading.
             ticks += 1
             try:
                 close_old_connections()
-                if worker_id:
-                    beat(worker_id)
-                recover()
+                if ticks % BEAT_EVERY == 1:  # the first tick too
+                    if worker_id:
+                        beat(worker_id)
+                    recover()
                 if _due():
                     request_delivery()
                 every = pull_interval()
@@ -141,7 +148,7 @@ def start_scheduler(interval: float = 5.0, *, worker_id: str = "") -> threading.
                         hook()
                     except Exception:
                         log.exception("peers: a schedule hook failed; retrying next tick")
-                if ticks % 12 == 0:
+                if ticks % PRUNE_EVERY == 0:
                     prune_nonces()
             except Exception:
                 log.exception("peers: the delivery tick failed; retrying")
