@@ -14,6 +14,7 @@ against A, then flow 1 (:mod:`accord.cli.demo_federation.check`) and flow 2
 from __future__ import annotations
 
 import argparse
+import signal
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -26,6 +27,7 @@ from accord.cli.demo_federation.nodes import (
     set_up_nodes,
     start_servers,
     stop_servers,
+    supervise,
 )
 
 __all__ = ["AGREEMENTS_FILE", "NODES", "print_table", "run_checks", "run_federation"]
@@ -138,15 +140,24 @@ def run_federation(args: argparse.Namespace, root: Path) -> int:
         print_table(nodes, root)
         if args.check:
             return 0 if run_checks(nodes, seed=args.seed) else 1
-        print("Press Ctrl-C to stop all nodes.", flush=True)
+        print(
+            "Press Ctrl-C to stop all nodes (a node that dies is started again; the others "
+            "keep serving).",
+            flush=True,
+        )
+        previous = signal.signal(signal.SIGTERM, _interrupt)  # SIGTERM stops them all too
         try:
-            while all(n.proc is not None and n.proc.poll() is None for n in nodes):
-                time.sleep(1.0)
+            supervise(nodes, host=args.host)
         except KeyboardInterrupt:
             print("\nStopping the nodes ...", flush=True)
             return 0
-        gone = [n.spec.node_id for n in nodes if n.proc is not None and n.proc.poll() is not None]
-        print(f"accord demo: {', '.join(gone)} stopped; stopping the others.", flush=True)
+        finally:
+            signal.signal(signal.SIGTERM, previous)
+        print("accord demo: no node is running any more.", flush=True)
         return 1
     finally:
         stop_servers(nodes)
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt

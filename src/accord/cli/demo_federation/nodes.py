@@ -12,7 +12,9 @@ Set-up, in order:
    received records), and registers the four other nodes as peers (``accord peer add`` with the
    key ``accord node pubkey`` prints); node A also imports the synthetic data set of the
    single-node demo;
-3. ``accord serve`` (with its worker) per node, on consecutive ports.
+3. ``accord serve`` (with its worker) per node, on consecutive ports; :func:`supervise` then
+   watches them: a node that dies (killed, crashed) is reported and started again on its port
+   and data directory, while the others keep serving; one that keeps dying is left stopped.
 """
 
 from __future__ import annotations
@@ -39,8 +41,10 @@ __all__ = [
     "free_port_block",
     "node_env",
     "set_up_nodes",
+    "start_server",
     "start_servers",
     "stop_servers",
+    "supervise",
 ]
 
 AGREEMENTS_FILE = Path(__file__).with_name("agreements.json")
@@ -288,30 +292,36 @@ def set_up_nodes(
 # -- serving -----------------------------------------------------------------------------------
 
 
+def start_server(node: FederationNode, *, host: str = "127.0.0.1") -> None:
+    """Start ``accord serve`` (with its worker) for ``node``, its output appended to its
+    ``serve.log``; does not wait for it to answer."""
+    log = open(node.data_dir / "serve.log", "ab")  # noqa: SIM115 - the child keeps it
+    node.proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "accord.cli.main",
+            "serve",
+            "--data-dir",
+            str(node.data_dir),
+            "--host",
+            host,
+            "--port",
+            str(node.port),
+        ],
+        env=node_env(node.data_dir),
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    log.close()
+
+
 def start_servers(
     nodes: list[FederationNode], *, host: str = "127.0.0.1", timeout: float = 120.0
 ) -> None:
     """``accord serve`` (with its worker) per node; returns when every node answers."""
     for node in nodes:
-        log = open(node.data_dir / "serve.log", "ab")  # noqa: SIM115 - the child keeps it
-        node.proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "accord.cli.main",
-                "serve",
-                "--data-dir",
-                str(node.data_dir),
-                "--host",
-                host,
-                "--port",
-                str(node.port),
-            ],
-            env=node_env(node.data_dir),
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        log.close()
+        start_server(node, host=host)
         print(f"Starting {node.spec.node_id} on {node.url} ...", flush=True)
     deadline = time.monotonic() + timeout
     waiting = list(nodes)
@@ -340,3 +350,54 @@ def stop_servers(nodes: list[FederationNode]) -> None:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+def _how(code: int) -> str:
+    if code < 0:
+        try:
+            return f"killed by {signal.Signals(-code).name}"
+        except ValueError:
+            return f"killed by signal {-code}"
+    return f"exit status {code}"
+
+
+def supervise(
+    nodes: list[FederationNode],
+    *,
+    host: str = "127.0.0.1",
+    stop: threading.Event | None = None,
+    poll: float = 1.0,
+    max_restarts: int = 3,
+    window: float = 300.0,
+) -> None:
+    """Watch the nodes until ``stop`` is set (or KeyboardInterrupt: Ctrl-C), or until none is
+    left running. A node that dies (killed by a signal, or a non-zero exit) is reported and
+    started again on its port; one that died ``max_restarts`` times within ``window`` seconds,
+    or that stopped cleanly (exit 0: someone stopped it), is reported and left stopped. The
+    other nodes keep serving."""
+    stop = stop or threading.Event()
+    deaths: dict[str, list[float]] = {}
+    left: set[str] = set()
+    while len(left) < len(nodes) and not stop.wait(poll):
+        for node in nodes:
+            name = node.spec.node_id
+            if node.proc is None or name in left or node.proc.poll() is None:
+                continue
+            code = node.proc.returncode
+            log = node.data_dir / "serve.log"
+            now = time.monotonic()
+            recent = [t for t in deaths.get(name, []) if now - t < window] + [now]
+            deaths[name] = recent
+            if code == 0:
+                print(f"accord demo: {name} stopped (exit status 0); left stopped, the other "
+                      f"nodes keep serving (log: {log})", flush=True)  # fmt: skip
+                left.add(name)
+            elif len(recent) > max_restarts:
+                print(f"accord demo: {name} stopped again ({_how(code)}), {len(recent)} times in "
+                      f"{window:.0f} s; left stopped, the other nodes keep serving (log: {log})",
+                      flush=True)  # fmt: skip
+                left.add(name)
+            else:
+                print(f"accord demo: {name} stopped ({_how(code)}); starting it again on "
+                      f"{node.url} (log: {log})", flush=True)  # fmt: skip
+                start_server(node, host=host)
