@@ -27,7 +27,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 __all__ = ["add_arguments", "run"]
 
-BENCHMARKS = ("store", "taxii", "screening", "policy", "federation")
+BENCHMARKS = ("store", "taxii", "screening", "policy", "federation", "faults")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -47,6 +47,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--size", type=int, default=100_000, help="watchlist size (screening)")
     parser.add_argument("--shares", type=int, default=100, help="single-object shares (federation)")
     parser.add_argument("--objects", type=int, default=5000, help="objects pushed (federation)")
+    parser.add_argument("--records", type=int, default=2000, help="records per case (faults)")
+    parser.add_argument("--cases", default="", help="faults: cases to run, comma-separated")
 
 
 def _progress(stage: str, done: int, total: int) -> None:
@@ -141,6 +143,10 @@ def run(args: argparse.Namespace) -> int:
         result = run_bench(shares=args.shares, objects=args.objects, keep=args.keep)
         print(json.dumps(result) if args.json else federation_table(result))
         return 0
+    if args.name == "faults":  # two live nodes on loopback, killed, cut and replayed
+        from accord.cli.bench_faults import main as faults_main
+
+        return faults_main(args)
     if args.child:
         return _child(args)
     try:
