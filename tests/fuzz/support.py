@@ -408,7 +408,7 @@ def _loads(data: bytes) -> bool:
     return True
 
 
-def check_refusal(exc: Exception) -> None:
+def check_refusal(exc: Exception | str) -> None:
     """A refusal is a sentence for a person: not empty, no traceback, no interpreter internals."""
     message = str(exc)
     assert message.strip(), "an empty refusal message"

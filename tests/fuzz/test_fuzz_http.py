@@ -24,6 +24,7 @@ from accord.intel.bench import person_object, synthetic_objects
 from accord.intel.models import Identifier, NameToken, Record, RecordMarking, RecordVersion
 from tests.fuzz.support import (
     HTTP,
+    check_refusal,
     hostile_json,
     mutated,
     serialised,
@@ -52,9 +53,12 @@ def _check_answer(response: Any, before: tuple[int, ...]) -> None:
     after = _rows()
     event(f"HTTP {response.status_code}")
     if response.status_code != 202:
-        assert body["http_status"] == str(response.status_code) and body["description"]
+        assert body["http_status"] == str(response.status_code)
+        check_refusal(body["description"])
         assert after == before, (response.status_code, body)
         return
+    for failure in body.get("failures", []):
+        check_refusal(failure["message"])
     successes = body["success_count"]
     assert body["total_count"] == successes + body["failure_count"] + body["pending_count"]
     event("objects stored" if after != before else "nothing new stored")
@@ -157,14 +161,17 @@ def _signed(obj: Any) -> Any:
 
 @st.composite
 def _peer_envelope(draw: st.DrawFn) -> Any:
-    """Objects of the peer, mutated then signed (correct signatures over hostile content) or
-    signed then mutated (tampered), in an envelope that may itself be mutated."""
+    """Objects of the peer, mutated then signed (correct signatures over hostile content),
+    signed then mutated (tampered) or as signed, in an envelope that may itself be mutated."""
     items = []
     for obj in draw(st.lists(st.sampled_from(PEER_OBJECTS), min_size=1, max_size=3)):
-        if draw(st.booleans()):
+        way = draw(st.integers(0, 2))
+        if way == 0:
             items.append(_signed(draw(tree_mutated([obj], most=2))))
-        else:
+        elif way == 1:
             items.append(draw(tree_mutated([_signed(obj)], most=2)))
+        else:
+            items.append(_signed(obj))
     envelope: Any = {"objects": items}
     if draw(st.integers(0, 5)) == 0:
         envelope = draw(tree_mutated([envelope], most=2))
