@@ -257,4 +257,4 @@ def test_a_good_request_goes_through_the_guard(node):
         status, _, body = _read_response(sock)
     assert status == 202, body
     assert json.loads(body)["success_count"] == 1
-    assert "request refused before its body" in node["log"].read_text()
+    assert "request refused by the request guard" in node["log"].read_text()

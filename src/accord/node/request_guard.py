@@ -32,6 +32,8 @@ audited as ``PeerSignatureMiddleware`` audits it (``peer.request``, denied).
 from __future__ import annotations
 
 import asyncio
+import base64
+import binascii
 import io
 import logging
 import time
@@ -150,9 +152,8 @@ def _presented(route: str, headers: dict[str, str]) -> _Credentials:
 
 
 def _basic_well_formed(encoded: str) -> bool:
-    import base64
-    import binascii
-
+    """Are these Basic credentials base64 of UTF-8 ``user:password``? (Not whether they are
+    right: the TAXII view checks that, counting a failure once.)"""
     try:
         decoded = base64.b64decode(encoded, validate=True).decode("utf-8")
     except (binascii.Error, UnicodeDecodeError):
@@ -216,10 +217,9 @@ def _answer(
 
         headers = {"WWW-Authenticate": _API_REALM} if realm else None
         return problem(_request(scope), status, detail, headers=headers)
-    response = HttpResponse(
+    return HttpResponse(
         f"{status} {title}: {detail}\n", status=status, content_type="text/plain; charset=utf-8"
     )
-    return response
 
 
 @sync_to_async
@@ -354,7 +354,7 @@ class RequestGuard:
     def log_refusal(self, scope: Scope, status: int, reason: str) -> None:
         client = scope.get("client") or ("", 0)
         log.warning(
-            "request refused before its body: %s %s %s from %s: %s",
+            "request refused by the request guard: %s %s %s from %s: %s",
             status, scope.get("method"), str(scope.get("path", ""))[:300], client[0], reason,
         )  # fmt: skip
 

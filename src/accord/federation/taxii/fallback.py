@@ -44,5 +44,5 @@ def unknown_path(request: HttpRequest, path: str = "") -> HttpResponse:
         except Resolver404:
             match = None
         if match is not None and match.func is not unknown_path:
-            return match.func(request, *match.args, **match.kwargs)  # type: ignore[no-any-return]
-    return _not_found(request)  # type: ignore[no-any-return]
+            return match.func(request, *match.args, **match.kwargs)
+    return _not_found(request)
