@@ -130,7 +130,7 @@ def test_pasted_ids_are_added_and_a_hidden_one_is_refused_like_a_missing_one(nam
         },
     )
     html = refused.content.decode()
-    assert refused.status_code == 200 and "Decisions before sending" not in html
+    assert refused.status_code == 400 and "Decisions before sending" not in html
     for sid in (secret["id"], missing):  # the same words for the hidden and the missing id
         assert f"No record you may see has the id &#x27;{sid}&#x27;" in html
     assert _name(secret["id"]) not in html  # the hidden record's name is never shown
@@ -146,7 +146,7 @@ def test_pasted_ids_are_added_and_a_hidden_one_is_refused_like_a_missing_one(nam
             "action": "send",
         },
     )
-    assert sent.status_code == 200 and not Dissemination.objects.exists()
+    assert sent.status_code == 400 and not Dissemination.objects.exists()
     assert f"No record you may see has the id &#x27;{secret['id']}&#x27;" in sent.content.decode()
 
     linked = client.get(URL, {"record": [first, secret["id"]]})
@@ -238,5 +238,5 @@ def test_a_record_restricted_to_other_purposes_is_refused_next_to_the_purpose(na
         },
     )
     text = _text(page)
-    assert page.status_code == 200 and not Dissemination.objects.exists()
+    assert page.status_code == 400 and not Dissemination.objects.exists()
     assert f"The record {obj['id']} may not be used for this purpose" in text

@@ -44,7 +44,7 @@ def test_rest_one_person(api):
         "/api/screenings",
         {"id": "q1", "full_name": "MUHAMMAD ALHADDAD", "date_of_birth": "1981-03-12"},
         content_type="application/json",
-        HTTP_X_ACCORD_PURPOSE="border-control",
+        HTTP_X_ACCORD_PURPOSE="border-security",
     )
     assert response.status_code == 200, response.content
     body = response.json()
@@ -94,7 +94,7 @@ def test_cli_screen(monkeypatch, capsys, tmp_path):
     bad = tmp_path / "bad.csv"
     bad.write_bytes(b"id,gender\n1,M\n")
     code = cli_main.main(
-        ["screen", "--format", "csv", "--purpose", "border-control", str(good), str(bad)]
+        ["screen", "--format", "csv", "--purpose", "border-security", str(good), str(bad)]
     )
     out, err = capsys.readouterr()
     lines = [json.loads(x) for x in out.splitlines()]

@@ -44,6 +44,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "record.export",
             "record.search",
             "record.share",
+            "record.revoke",
         }
     ),
     Role.SUPERVISOR: frozenset(
@@ -54,6 +55,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "record.export",
             "record.search",
             "record.share",
+            "record.revoke",
             "record.lower_protection",
             "disclosure.approve",
         }

@@ -40,7 +40,7 @@ from accord.engine.stix.schemas import IDENTIFIER_PATTERN, TYPE_PATTERN
 from accord.intel.search import MAX_PAGE
 from accord.intel.search import MAX_TEXT_LENGTH as MAX_SEARCH_TEXT
 
-__all__ = ["MAX_PER_PAGE", "STIX_MEDIA_TYPE", "router"]
+__all__ = ["APPROVAL_HEADER", "MAX_PER_PAGE", "STIX_MEDIA_TYPE", "router"]
 
 router = Router(tags=["records"])
 logger = logging.getLogger("accord.api")
@@ -87,6 +87,20 @@ _STIX_BODY = {
 }
 
 
+#: A supervisor's reason for a version that lowers a record's protection.
+APPROVAL_HEADER = "X-Accord-Approval-Reason"
+_APPROVAL_PARAMETER = {
+    "in": "header",
+    "name": APPROVAL_HEADER,
+    "required": False,
+    "schema": {"type": "string", "maxLength": 500},
+    "description": (
+        "A supervisor's reason for writing a version that lowers the record's protection "
+        "(TLP, handling code, purposes, releasability). Without it such a version is refused."
+    ),
+}
+
+
 def _refusal_errors(refusals: Any) -> list[dict[str, str]]:
     return [{"path": r.path or "", "message": r.message} for r in refusals]
 
@@ -127,17 +141,31 @@ def _case_for(user: Any, reference: str) -> Any:
 @router.post(
     "/records",
     response={201: RecordSchema, **_ERRORS},
-    openapi_extra=_STIX_BODY,
+    openapi_extra={**_STIX_BODY, "parameters": [_APPROVAL_PARAMETER]},
     summary="Store one STIX object (a new record, or a new version of one you created)",
 )
 def create(request: HttpRequest) -> Any:
-    from accord.intel.services import RecordRefused, create_record
+    """A new version of a stored record is written only by those who may change it, and never
+    lowers the record's protection unless a supervisor gives the reason in
+    ``X-Accord-Approval-Reason`` (audited as ``record.protection_lowered``)."""
+    from accord.intel.services import ProtectionApproval, RecordRefused, create_record
 
     obj = _read_object(request)
     purpose, case_ref = request_context(request)
+    reason = request.headers.get(APPROVAL_HEADER, "").strip()
+    if len(reason) > 500:
+        raise ProblemError(
+            422,
+            "The approval reason is too long: give it in at most 500 characters.",
+            errors=[{"path": f"header:{APPROVAL_HEADER}", "message": "at most 500 characters"}],
+        )
     try:
         record = create_record(
-            request.auth, obj, purpose=purpose, case=_case_for(request.auth, case_ref)
+            request.auth,
+            obj,
+            purpose=purpose,
+            case=_case_for(request.auth, case_ref),
+            approval=ProtectionApproval(reason) if reason else None,
         )
     except RecordRefused as exc:
         raise ProblemError(

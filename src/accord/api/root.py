@@ -29,7 +29,42 @@ class AccordAPI(NinjaAPI):
     ) -> OpenAPISchema:
         schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
         problem_openapi(schema)
+        context_parameters(schema)
         return schema
+
+
+def context_parameters(schema: Any) -> None:
+    """Declare on every operation the two headers every call may carry: the purpose (one of
+    the purposes the caller's role may declare) and the case (one the caller is a member of);
+    see :func:`accord.api.auth.request_context`."""
+    from accord.engine.stix.markings import PURPOSES
+
+    declared = [
+        {
+            "in": "header",
+            "name": "X-Accord-Purpose",
+            "required": False,
+            "schema": {"type": "string", "enum": list(PURPOSES)},
+            "description": (
+                "Why you read or write (audited); default counter-terrorism. "
+                "oversight-review is for oversight officers only."
+            ),
+        },
+        {
+            "in": "header",
+            "name": "X-Accord-Case",
+            "required": False,
+            "schema": {"type": "string", "maxLength": 64, "pattern": "^[^\\x00-\\x1f\\x7f]*$"},
+            "description": "The case you work on (one you are a member of; audited).",
+        },
+    ]
+    for operations in schema.get("paths", {}).values():
+        for operation in operations.values():
+            if not isinstance(operation, dict):
+                continue
+            params = operation.setdefault("parameters", [])
+            names = {(p.get("in"), p.get("name")) for p in params if isinstance(p, dict)}
+            params.extend(p for p in declared if (p["in"], p["name"]) not in names)
 
 
 api = AccordAPI(

@@ -18,6 +18,7 @@ import sys
 from pathlib import Path
 
 from accord.cli.main import add_data_dir, setup_django
+from accord.engine.stix.markings import PURPOSES
 
 __all__ = ["add_arguments", "run"]
 
@@ -25,7 +26,12 @@ __all__ = ["add_arguments", "run"]
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_data_dir(parser)
     parser.add_argument("--format", required=True, choices=("csv", "json", "paxlst", "pnrgov"))
-    parser.add_argument("--purpose", default="counter-terrorism", help="why (audited)")
+    parser.add_argument(
+        "--purpose",
+        default="counter-terrorism",
+        choices=[p for p in PURPOSES if p != "oversight-review"],
+        help="why (audited)",
+    )
     parser.add_argument("--case", default="", help="case reference (audited)")
     parser.add_argument("--as", dest="as_user", default="", help="screen as this user")
     parser.add_argument("files", nargs="+", metavar="FILE", help="the files to screen")

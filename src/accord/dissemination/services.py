@@ -622,7 +622,7 @@ def revoke(user: Any, stix_id: str, *, purpose: str, delete: bool = False, reaso
     from accord.intel.services import create_record
 
     action = "dissemination.delete_order" if delete else "dissemination.revoke"
-    _require(user, "record.share", action, purpose)
+    _require(user, "record.revoke", action, purpose)
     record = _records(user, [stix_id], purpose)[0]
     me = _me()
     if record.origin_node and record.origin_node != me.node_id:

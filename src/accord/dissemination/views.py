@@ -93,10 +93,12 @@ def share_new(request: HttpRequest) -> HttpResponse:
             )
         except DisseminationError as exc:
             form.add_error(None, str(exc))
+    status = 400 if request.method == "POST" and form.errors else 200
     return render(
         request,
         "dissemination/share.html",
         {"form": form, "groups": groups, "working": ctx},
+        status=status,
     )
 
 
@@ -200,7 +202,9 @@ def dissemination_detail(request: HttpRequest, pk: str) -> HttpResponse:
     except ValueError as exc:
         raise Http404 from exc
     d = get_object_or_404(Dissemination, pk=key)
-    if d.requested_by_id != request.user.pk and not can_approve(request.user):
+    # Its requester, supervisors and the oversight officer (as the API answers).
+    readers = can_approve(request.user) or request.user.can("audit.view")
+    if d.requested_by_id != request.user.pk and not readers:
         raise Http404
     entries = list(d.entries.select_related("peer", "outbox_item"))
     names = _visible_names(request, [e.stix_id for e in entries])
@@ -263,7 +267,7 @@ def revoke_record(request: HttpRequest) -> HttpResponse:
 
     stix_id = request.GET.get("record", "")
     ctx = working_context(request)
-    if not request.user.can("record.share"):
+    if not request.user.can("record.revoke"):
         raise PermissionDenied
     try:
         record = get_record(request.user, stix_id, purpose=ctx.purpose, case=ctx.case)
@@ -271,6 +275,7 @@ def revoke_record(request: HttpRequest) -> HttpResponse:
         raise Http404("no such record") from exc
     initial = {"action": "delete" if request.GET.get("action") == "delete" else "revoke"}
     form = RevokeForm(request.POST or None, initial=initial)
+    status = 400 if request.method == "POST" else 200
     if request.method == "POST" and form.is_valid():
         delete = form.cleaned_data["action"] == "delete"
         try:
@@ -281,14 +286,19 @@ def revoke_record(request: HttpRequest) -> HttpResponse:
                 delete=delete,
                 reason=form.cleaned_data["reason"],
             )
-        except (DisseminationError, RecordNotFound, PermissionDenied) as exc:
+        except PermissionDenied as exc:
+            form.add_error(None, str(exc) or "not allowed")
+            status = 403
+        except (DisseminationError, RecordNotFound) as exc:
             form.add_error(None, str(exc) or "not allowed")
         else:
             told = ", ".join(o.peer.node_id for o in orders) or "no recipient"
             what = "Revoked and deletion ordered" if delete else "Revoked"
             messages.success(request, f"{what}; told: {told}.")
             return redirect("web:record", stix_id=stix_id)
-    return render(request, "dissemination/revoke.html", {"record": record, "form": form})
+    return render(
+        request, "dissemination/revoke.html", {"record": record, "form": form}, status=status
+    )
 
 
 @member_required

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
 from django.db.models import Q
 
@@ -458,11 +459,29 @@ def remove_object(
     """Remove the visible versions of ``stix_id`` selected by ``version_q`` from ``collection``.
 
     Legal effect: the object is no longer offered in this collection; it stays in the node's
-    record store (its records, versions and audit trail are untouched). Audited
-    (``taxii.delete``).
+    record store (its records, versions and audit trail are untouched). Only a user who may
+    change the record removes it (:func:`accord.intel.writes.change_denial`; PermissionDenied
+    otherwise, audited as denied); a record the user may not read answers as a missing one
+    (0). Audited (``taxii.delete``).
     """
+    from accord.intel.writes import change_denial
+
+    qs = visible_entries(user, collection, purpose).filter(record__stix_id=stix_id)
+    record = Record.objects.filter(pk__in=qs.values("record_id")).first()
+    why = change_denial(user, record) if record is not None else ""
+    if record is not None and not why and not user.can("record.create"):
+        why = "your role may not remove records from a collection"
+    if why:
+        audit(
+            user,
+            "taxii.delete",
+            object_ids=[stix_id],
+            purpose=purpose,
+            outcome=Outcome.DENIED,
+            detail={"collection": str(collection.pk), "why": why},
+        )
+        raise PermissionDenied(why)
     with transaction.atomic():
-        qs = visible_entries(user, collection, purpose).filter(record__stix_id=stix_id)
         found = list(qs.filter(version_q).values_list("pk", "record_id"))
         if not found:
             return 0

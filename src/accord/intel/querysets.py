@@ -36,8 +36,6 @@ def restrict_q(user: Any, purpose: str = "", action: str = "view", prefix: str =
 
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return None
-    if getattr(user, "is_locked", False):
-        return None
     permission = "record.export" if action == "export" else "record.view"
     if purpose == OVERSIGHT_PURPOSE and not user.can("record.review"):
         return None  # only reviewers declare a review (it passes purpose restrictions)

@@ -202,7 +202,7 @@ def change_denial(user: Any, record: Any) -> str:
     """Why ``user`` may not change ``record`` (revoke it, order its deletion, remove it from a
     collection), or '' when they may: a user's record by its owner, the owner's agency or a
     write grantee; the node's own record (owner none) on the order of a user whose role
-    discloses records. The caller has already read the record through the restricted
+    revokes records. The caller has already read the record through the restricted
     queryset (a hidden record never gets this far)."""
     from accord.intel.models import RecordGrant
 
@@ -211,8 +211,8 @@ def change_denial(user: Any, record: Any) -> str:
             f"this record was received from node {record.origin_node}: only its originator "
             "changes it"
         )
-    if record.owner_id is None and user is not None and user.can("record.share"):
-        return ""  # the node's own record: revoked on the order of those who disclose it
+    if record.owner_id is None and user is not None and user.can("record.revoke"):
+        return ""  # the node's own record: revoked on the order of those who may revoke
     granted = (
         user is not None
         and RecordGrant.objects.filter(record=record, user=user, can_write=True).exists()

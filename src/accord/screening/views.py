@@ -202,9 +202,9 @@ def hit_detail(request: HttpRequest, pk: int) -> HttpResponse:
         .filter(pk=hit.record_id)
         .exists()
     ):
-        raise PermissionDenied("You may not see the record of this hit under this purpose.")
+        raise Http404("no such hit")  # a hidden hit answers as a missing one (as in the API)
     if not can_review(request.user) and hit.screening.user_id != request.user.pk:
-        raise PermissionDenied("Only supervisors and the screener see a hit.")
+        raise Http404("no such hit")
     form = ReviewForm(request.POST or None)
     status = 200
     if request.method == "POST":

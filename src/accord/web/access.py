@@ -84,7 +84,7 @@ def content_access(user: Any, purpose: str) -> str:
 
 
 def member_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Only signed-in, active, unlocked users; others go to the login page.
+    """Only signed-in, active users; others go to the login page.
 
     An htmx request (a partial) gets 401 with ``HX-Redirect`` so that the whole page moves to
     the login form instead of swapping it into a table.
@@ -93,7 +93,7 @@ def member_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResp
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         user = request.user
-        if user.is_authenticated and user.is_active and not getattr(user, "is_locked", False):
+        if user.is_authenticated and user.is_active:
             return view(request, *args, **kwargs)
         if request.headers.get("HX-Request") == "true":
             response = HttpResponse("Sign in again.", status=401, content_type="text/plain")

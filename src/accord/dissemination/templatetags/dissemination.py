@@ -88,16 +88,18 @@ def peer_label(peer: Any, node_id: str = "") -> str:
 def dissemination_box(context: Any, record: Any) -> dict[str, Any]:
     from accord.dissemination.models import ReceivedDisclosure
     from accord.federation.peers.models import OutboxItem
+    from accord.intel.writes import change_denial, share_denial
     from accord.node.models import NodeIdentity
 
     user = context["request"].user
-    can_share = bool(user.can("record.share"))
+    can_share = bool(user.can("record.share")) and not share_denial(user, record)
     me = NodeIdentity.current()
     own = not record.origin_node or (me is not None and record.origin_node == me.node_id)
     can_revoke = (
-        can_share
+        user.can("record.revoke")
         and own
         and not record.revoked
+        and not change_denial(user, record)
         and OutboxItem.objects.filter(stix_id=record.stix_id).exists()
     )
     return {

@@ -103,7 +103,20 @@ def taxii_user(request: HttpRequest) -> Any:
     raise _unauthorised("authenticate with HTTP Basic or an Accord API token")
 
 
-def request_purpose(request: HttpRequest) -> str:
-    """The declared purpose of a read (``X-Accord-Purpose``, default counter-terrorism)."""
+def request_purpose(request: HttpRequest, user: Any = None) -> str:
+    """The declared purpose of a read (``X-Accord-Purpose``, default counter-terrorism), which
+    must be one that ``user``'s role may declare (403 otherwise: the oversight review, which
+    passes purpose restrictions, is declared only by reviewers)."""
+    from accord.accounts.choices import declarable_purposes, role_may_declare
+
     purpose = request.headers.get("X-Accord-Purpose", "").strip() or DEFAULT_PURPOSE
-    return purpose[:64]
+    user = user if user is not None else getattr(request, "user", None)
+    role = str(getattr(user, "role", ""))
+    if not role_may_declare(role, purpose):
+        raise TaxiiError(
+            403,
+            "Forbidden",
+            f"you may not declare the purpose {purpose[:64]!r}; declare one of: "
+            + (", ".join(declarable_purposes(role)) or "none"),
+        )
+    return purpose

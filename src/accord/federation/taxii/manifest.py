@@ -27,7 +27,7 @@ def manifest(request: HttpRequest, user: Any, api_root: str, collection_id: str)
     visible object version selected by the filters (the same rules as Get Objects)."""
     collection = collection_or_error(user, api_root, collection_id)
     filters = parse_filters(request.GET)
-    purpose = request_purpose(request)
+    purpose = request_purpose(request, user)
     qs = visible_entries(user, collection, purpose).filter(filters.q())
     page = fetch_page(qs, _FIELDS, filters, request.GET, f"manifest:{collection.pk}")
     audit_read(

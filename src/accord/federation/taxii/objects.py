@@ -36,7 +36,7 @@ def _envelope(request: HttpRequest, user: Any, collection: Any, qs: Any, filters
     """One page of ``qs`` as an envelope. ``held``: for Get An Object, the object's visible
     entries in the collection whatever the filters: 404 when it has none, an empty envelope when
     the filters exclude them all (TAXII 2.1 section 5.6)."""
-    purpose = request_purpose(request)
+    purpose = request_purpose(request, user)
     qs = qs.annotate(stored_json=StoredJson("version__data"))
     page = fetch_page(qs, _FIELDS, filters, request.GET, scope)
     if held is not None and not page.rows and not held.exists():
@@ -80,7 +80,7 @@ def _store_envelope(request: HttpRequest, user: Any, collection: Any) -> HttpRes
             422, "Unprocessable Entity", "the envelope has no 'objects' list with an object in it"
         )
     try:
-        result = add_objects(user, collection, objects, purpose=request_purpose(request))
+        result = add_objects(user, collection, objects, purpose=request_purpose(request, user))
     except PermissionDenied as exc:
         raise TaxiiError(403, "Forbidden", str(exc) or "this role may not add records") from None
     return taxii_response(status_resource(result), status=202)
@@ -93,7 +93,7 @@ def objects(request: HttpRequest, user: Any, api_root: str, collection_id: str) 
         return _post(request, user, api_root, collection_id)
     collection = collection_or_error(user, api_root, collection_id)
     filters = parse_filters(request.GET)
-    qs = visible_entries(user, collection, request_purpose(request)).filter(filters.q())
+    qs = visible_entries(user, collection, request_purpose(request, user)).filter(filters.q())
     return _envelope(request, user, collection, qs, filters, f"objects:{collection.pk}", "objects")
 
 
@@ -108,14 +108,17 @@ def object_detail(
     filters = parse_filters(request.GET)
     if request.method == "DELETE":
         collection = collection_or_error(user, api_root, collection_id, write=True)
-        removed = remove_object(
-            user, collection, object_id, filters.q(), purpose=request_purpose(request)
-        )
+        try:
+            removed = remove_object(
+                user, collection, object_id, filters.q(), purpose=request_purpose(request, user)
+            )
+        except PermissionDenied as exc:
+            raise TaxiiError(403, "Forbidden", str(exc)) from None
         if not removed:
             raise TaxiiError(404, "Not Found", "no such object in this collection")
         return taxii_response(b"", status=200)
     collection = collection_or_error(user, api_root, collection_id)
-    held = visible_entries(user, collection, request_purpose(request)).filter(
+    held = visible_entries(user, collection, request_purpose(request, user)).filter(
         record__stix_id=object_id
     )
     scope = f"object:{collection.pk}:{object_id}"

@@ -31,7 +31,7 @@ def versions(
     list)."""
     collection = collection_or_error(user, api_root, collection_id)
     filters = parse_filters(request.GET)
-    purpose = request_purpose(request)
+    purpose = request_purpose(request, user)
     held = visible_entries(user, collection, purpose).filter(record__stix_id=object_id)
     qs = held.filter(filters.q(use_version=False))
     scope = f"versions:{collection.pk}:{object_id}"
