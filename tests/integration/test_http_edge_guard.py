@@ -74,14 +74,14 @@ class BodyClient:
         return {"type": "http.disconnect"}
 
 
-def call(app, method, path, headers, client=None):
+def call(app, method, path, headers, client=None, host="127.0.0.1"):
     """One request through the guard: (status, headers, body as JSON or text, client)."""
     client = client or BodyClient()
     scope = {
         "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": method,
         "scheme": "http", "path": path, "raw_path": path.encode(), "query_string": b"",
         "root_path": "", "client": ("127.0.0.1", 40000), "server": ("127.0.0.1", 8000),
-        "headers": [(b"host", b"127.0.0.1")]
+        "headers": [(b"host", host.encode())]
         + [(k.lower().encode(), v.encode()) for k, v in headers.items()],
     }  # fmt: skip
     sent = []
@@ -254,3 +254,12 @@ def test_good_requests_reach_django(app, ana):
     status, headers, _, _ = call(app, "GET", "/taxii2/", {"accept": TAXII})
     assert status == 401
     assert headers["content-type"] == TAXII
+
+
+def test_unknown_host_is_answered_in_the_format_of_the_url(app, ana):
+    status, headers, body, _ = call(app, "GET", "/taxii2/", {"accept": TAXII}, host="evil.test")
+    assert status == 400
+    assert headers["content-type"] == TAXII
+    assert "Host" in body["description"]
+    status, headers, body, _ = call(app, "GET", "/api/records", {}, host="evil.test")
+    assert (status, headers["content-type"]) == (400, PROBLEM)

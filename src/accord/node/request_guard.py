@@ -23,6 +23,9 @@ wraps the application (``accord.node.asgi``) and the ``receive`` channel:
    after the first ``ACCORD_REQUEST_BODY_GRACE`` seconds, at
    ``ACCORD_REQUEST_BODY_MIN_RATE`` bytes per second on average; otherwise **408**.
 
+Under ``/api/``, ``/taxii2/`` and ``/federation/`` a Host the node does not answer to
+(``ALLOWED_HOSTS``) is **400** here too, so that these URLs never get Django's HTML page.
+
 Refusals are answered in the format of their URL (TAXII 2.1 error message, section 3.6.1, under
 ``/taxii2/`` and ``/federation/``; RFC 9457 problem details under ``/api/``; plain text
 elsewhere) with ``Connection: close``, and logged. A signed peer request refused for its size is
@@ -44,6 +47,7 @@ from typing import Any
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
+from django.core.exceptions import DisallowedHost
 from django.core.handlers.asgi import ASGIRequest
 from django.db import DatabaseError, close_old_connections
 from django.http import HttpResponse, parse_cookie
@@ -201,6 +205,15 @@ def _request(scope: Scope) -> ASGIRequest:
     """A Django request for ``scope`` with an empty body, to build answers with (never
     handed to a view)."""
     return ASGIRequest(scope, io.BytesIO())
+
+
+def _host_allowed(scope: Scope) -> bool:
+    """Is the request's Host one this node answers to (``ALLOWED_HOSTS``, as Django checks it)?"""
+    try:
+        _request(scope).get_host()
+    except DisallowedHost:
+        return False
+    return True
 
 
 def _answer(
@@ -370,8 +383,13 @@ class RequestGuard:
         signed = route in ("taxii", "federation") and (
             "signature" in headers or "signature-input" in headers
         )
-        if raw_length is not None and declared is None:
-            refusal: tuple[HttpResponse, str] | None = (
+        refusal: tuple[HttpResponse, str] | None = None
+        if route != "web" and not _host_allowed(scope):
+            # Django's own answer would be an HTML page; these URLs answer in their format.
+            detail = "this node does not answer to that Host (ACCORD_ALLOWED_HOSTS)"
+            refusal = _answer(scope, route, 400, "Bad Request", detail), "Host not allowed"
+        elif raw_length is not None and declared is None:
+            refusal = (
                 _answer(scope, route, 400, "Bad Request", "Content-Length is not a number"),
                 "malformed Content-Length",
             )
