@@ -49,9 +49,12 @@ def _state(pid: int) -> str:
         return "X"
 
 
-def _until(check, timeout: float, what: str) -> None:
+def _until(check, timeout: float, what: str, demo=None, lines=()) -> None:
+    """Wait for ``check()``; fail after ``timeout`` or as soon as ``demo`` has exited."""
     deadline = time.monotonic() + timeout
     while not check():
+        tail = "".join(list(lines)[-15:])
+        assert demo is None or demo.poll() is None, f"the demo exited waiting for {what}:\n{tail}"
         assert time.monotonic() < deadline, f"timed out after {timeout} s waiting for {what}"
         time.sleep(0.5)
 
@@ -79,14 +82,15 @@ def test_one_node_dies_the_others_keep_serving_and_ctrl_c_stops_all(tmp_path):
     urls = {f"node-{c}": f"http://127.0.0.1:{port + i}/" for i, c in enumerate("abcde")}
     started: dict[str, int] = {}
     try:
-        _until(lambda: any("Press Ctrl-C" in line for line in lines), 900, "the federation")
+        _until(lambda: any("Press Ctrl-C" in line for line in lines), 900, "the federation",
+               demo, lines)  # fmt: skip
         started = _children(demo.pid)
         assert sorted(started) == sorted(urls), started
         os.kill(started["node-b"], signal.SIGKILL)
         _until(lambda: any("node-b stopped (killed by SIGKILL)" in line for line in lines), 30,
-               "the demo to report node-b")  # fmt: skip
+               "the demo to report node-b", demo, lines)  # fmt: skip
         _until(lambda: _children(demo.pid).get("node-b", started["node-b"]) != started["node-b"]
-               and answers(urls["node-b"]), 180, "node-b to serve again")  # fmt: skip
+               and answers(urls["node-b"]), 180, "node-b to serve again", demo, lines)  # fmt: skip
         assert demo.poll() is None, "".join(lines[-20:])
         now = _children(demo.pid)
         for node in ("node-a", "node-c", "node-d", "node-e"):
