@@ -141,3 +141,25 @@ def test_import_in_a_real_transaction(client_for):
     response = upload(ana, bundle(person_object(1)))
     assert response.status_code == 202
     assert ana.get(response["Location"]).json()["status"] == "done"
+
+
+def test_an_import_cannot_rewrite_a_record_its_user_may_not_read(client_for, make_user):
+    """A file import is a write path like any other: a version of another agency's TLP:RED
+    record, stripped of its markings, is refused and the whole file with it."""
+    from accord.intel.services import ingest_objects
+    from accord.intel.writes import NOT_YOURS
+
+    owner = make_user("olivia", role="analyst", agency="alpha")
+    red = person_object(7, tlp="red")
+    assert ingest_objects(owner, [red], source="test").ok
+    stripped = {**red, "modified": "2026-09-01T00:00:00.000Z"}
+    stripped.pop("object_marking_refs")
+    bob = client_for("bob")
+    response = upload(bob, bundle(person_object(8), stripped))
+    assert response.status_code == 202
+    report = bob.get(response["Location"]).json()["report"]
+    assert report["ok"] is False
+    assert [(r["path"], r["message"]) for r in report["refused"]] == [("id", NOT_YOURS)]
+    record = Record.objects.get(stix_id=red["id"])
+    assert (record.tlp, record.version_count) == ("red", 1)
+    assert not Record.objects.filter(stix_id=person_object(8)["id"]).exists()
