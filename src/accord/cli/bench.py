@@ -27,7 +27,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 __all__ = ["add_arguments", "run"]
 
-BENCHMARKS = ("store", "taxii", "screening", "policy", "federation", "faults")
+BENCHMARKS = ("store", "taxii", "screening", "policy", "federation", "faults", "load")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -47,8 +47,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--size", type=int, default=100_000, help="watchlist size (screening)")
     parser.add_argument("--shares", type=int, default=100, help="single-object shares (federation)")
     parser.add_argument("--objects", type=int, default=5000, help="objects pushed (federation)")
-    parser.add_argument("--records", type=int, default=2000, help="records per case (faults)")
+    parser.add_argument(
+        "--records", type=int, help="records per case (faults, 2000); records loaded (load, 20000)"
+    )
     parser.add_argument("--cases", default="", help="faults: cases to run, comma-separated")
+    parser.add_argument("--users", type=int, default=50, help="load: concurrent users")
+    parser.add_argument("--seconds", type=float, default=60.0, help="load: seconds measured")
+    parser.add_argument("--spawn-rate", type=float, default=10.0, help="load: users started/s")
 
 
 def _progress(stage: str, done: int, total: int) -> None:
@@ -146,7 +151,12 @@ def run(args: argparse.Namespace) -> int:
     if args.name == "faults":  # two live nodes on loopback, killed, cut and replayed
         from accord.cli.bench_faults import main as faults_main
 
+        args.records = 2000 if args.records is None else args.records
         return faults_main(args)
+    if args.name == "load":  # one live node, concurrent users (locust)
+        from accord.cli.bench_load import main as load_main
+
+        return load_main(args)
     if args.child:
         return _child(args)
     try:
