@@ -279,3 +279,43 @@ def test_partner_hit_from_an_unknown_originator_is_not_sent(store, analyst, supe
     assert hit.notification == "not sent: node-b is not an enabled peer" and hit.notice is None
     notify = AuditEvent.objects.get(action="screening.notify")
     assert notify.detail["originator"] == "node-b" and notify.outcome == "refused"
+
+
+def test_only_reportable_candidates_are_explained_with_the_same_results(node_identity, analyst):
+    """Candidates are scored on the index's prepared form first and only those that can be
+    listed are explained: the matches (scores, explanations, order) are those of explaining
+    every visible candidate."""
+    from accord.engine.synth import generate_federation_data
+    from accord.screening import services
+
+    objects = [
+        o
+        for o in generate_federation_data(11, 200, created_by_ref=CREATOR)
+        if o["type"] in ("identity", "marking-definition")
+    ]
+    assert ingest_objects(analyst, objects, source="test", purpose=PURPOSE).ok
+    travellers = []
+    for obj in objects:
+        if obj.get("identity_class") != "individual":
+            continue
+        ext = obj["extensions"][PERSON_EXTENSION_ID]
+        birth = (ext.get("birth_dates") or [{}])[0].get("date", "")
+        row = len(travellers) + 1
+        travellers.append(_t(row, obj["name"], birth_date=birth))
+        travellers.append(_t(row + 1, obj["name"][:-1] + "x"))  # a typo, no birth date
+    results = screen(analyst, travellers, purpose=PURPOSE)
+
+    wl = watchlist.current()
+    assert wl.index is not None and len(wl) > 20
+    listed = 0
+    for traveller, result in zip(travellers, results, strict=True):
+        query = services._query(traveller)
+        slots = wl.index.candidates(query, pool=services._POOL)
+        entries = [e for s in slots if (e := wl.entry(s)) is not None]
+        visible = services._visible(analyst, PURPOSE, {e.record_id for e in entries})
+        every = [e for e in entries if e.record_id in visible]
+        expected = services._matches(query, every, wl.index.algorithm)
+        assert [m.as_dict() for m in result.matches] == [m.as_dict() for m in expected]
+        listed += bool(expected)
+    assert sum(r.hit for r in results) > 20
+    assert listed > sum(r.hit for r in results)  # some listed below the threshold too

@@ -134,6 +134,18 @@ def _visible(user: Any, purpose: str, record_ids: set[str]) -> dict[str, int]:
     return out
 
 
+def _reportable(index: Any, query: Person) -> set[int]:
+    """The slots of ``query``'s candidates whose score reaches :data:`REPORT_FLOOR`, scored on
+    the index's prepared form of each entry: the same score ``compare`` gives, without the
+    per-feature explanation, which costs many times more. Only these candidates are explained
+    (:func:`_matches`); the others could not be listed anyway."""
+    return {
+        c.slot
+        for c in index.search(query, limit=_POOL, pool=_POOL)
+        if round(c.score, 4) >= REPORT_FLOOR
+    }
+
+
 def _matches(query: Person, entries: list[Entry], algorithm: Any) -> list[Match]:
     best: dict[str, Match] = {}
     for entry in entries:
@@ -190,7 +202,10 @@ def screen(
         candidates: list[list[Entry]] = []
         for t, q in zip(chunk, queries, strict=True):
             found = [] if t.problem or not t.names else index.candidates(q, pool=_POOL)
-            candidates.append([e for s in found if (e := wl.entry(s)) is not None])
+            reportable = _reportable(index, q) if found else set()
+            candidates.append(
+                [e for s in found if s in reportable and (e := wl.entry(s)) is not None]
+            )
         visible = _visible(user, purpose, {e.record_id for c in candidates for e in c})
         for t, q, entries in zip(chunk, queries, candidates, strict=True):
             matches = _matches(q, [e for e in entries if e.record_id in visible], algorithm)
