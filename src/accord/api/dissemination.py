@@ -20,7 +20,7 @@ from typing import Annotated, Any, Literal
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from accord.api.problems import ProblemError
 from accord.api.schemas import (
@@ -29,6 +29,7 @@ from accord.api.schemas import (
     ProblemSchema,
     stix_id_path,
 )
+from accord.engine.stix.markings import PURPOSES
 
 __all__ = [
     "ApprovalDecisionSchema",
@@ -50,8 +51,21 @@ _LINE = Annotated[str, Field(min_length=1, max_length=300, pattern=NO_CONTROL_CH
 class ShareRequestSchema(Schema):
     records: list[_LINE] = Field(min_length=1, max_length=500)
     recipients: list[_LINE] = Field(min_length=1, max_length=100)
-    purpose: str = Field(min_length=1, max_length=64, pattern=NO_CONTROL_CHARACTERS)
+    purpose: str = Field(
+        min_length=1,
+        max_length=64,
+        pattern=NO_CONTROL_CHARACTERS,
+        json_schema_extra={"enum": list(PURPOSES)},
+        description="The purpose the recipients may use the records for: one of the purposes.",
+    )
     assurance_reference: str = Field(default="", max_length=200, pattern=NO_CONTROL_CHARACTERS)
+
+    @field_validator("purpose")
+    @classmethod
+    def _known_purpose(cls, value: str) -> str:
+        if value not in PURPOSES:
+            raise ValueError(f"unknown purpose; choose one of {', '.join(PURPOSES)}")
+        return value
 
 
 class ApprovalDecisionSchema(Schema):

@@ -53,6 +53,12 @@ def _type_uri(status: int) -> str:
     return f"urn:accord:problem:{_TYPES.get(status, 'http-' + str(status))}"
 
 
+def _utf8(text: str) -> bytes:
+    """``text`` as UTF-8, a lone surrogate (a refused input's undecodable byte quoted in a
+    message) written as U+FFFD: a problem document is always valid UTF-8 JSON."""
+    return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace").encode("utf-8")
+
+
 def problem(
     request: HttpRequest,
     status: int,
@@ -74,7 +80,9 @@ def problem(
     if errors is not None:
         body["errors"] = [{"path": e["path"], "message": e["message"]} for e in errors]
     response = HttpResponse(
-        json.dumps(body, ensure_ascii=False), status=status, content_type=PROBLEM_CONTENT_TYPE
+        _utf8(json.dumps(body, ensure_ascii=False)),
+        status=status,
+        content_type=PROBLEM_CONTENT_TYPE,
     )
     for name, value in (headers or {}).items():
         response[name] = value

@@ -26,7 +26,7 @@ import pydantic
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
-from ninja import Router, Schema, Status
+from ninja import Query, Router, Schema, Status
 from pydantic import ConfigDict, Field, model_validator
 
 from accord.api.auth import request_context
@@ -67,7 +67,9 @@ def _name_required() -> list[dict[str, Any]]:
         {"required": [key], "properties": {key: one}}
         for key in ("full_name", "first_name", "middle_name", "last_name")
     ]
-    branches.append({"required": ["names"], "properties": {"names": {"contains": one}}})
+    branches.append(
+        {"required": ["names"], "properties": {"names": {"type": "array", "contains": one}}}
+    )
     return branches
 
 
@@ -462,7 +464,12 @@ def incoming_out(h: Any) -> dict[str, Any]:
     response={200: dict[str, Any], **_ERRORS},
     summary="Partners' confirmed hits on this node's records (liaison officers)",
 )
-def incoming_view(request: HttpRequest, status: str = "") -> Any:
+def incoming_view(
+    request: HttpRequest,
+    status: Literal["", "new", "answered"] = Query(
+        "", description="new (not yet answered), answered, or empty for both"
+    ),
+) -> Any:
     from accord.screening.notices import incoming_hits
 
     purpose, case = request_context(request)

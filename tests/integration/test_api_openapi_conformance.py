@@ -1,0 +1,106 @@
+"""The REST API answers as its OpenAPI document says: what the property-based suite
+(``tests/fuzz/test_api_schemathesis.py``) found, each as a plain request: a request the document
+calls valid is not refused as invalid input, the document states each limit the server holds a
+request to, and every answer is what the document gives (a problem document in valid UTF-8)."""
+
+from __future__ import annotations
+
+import json
+
+import jsonschema_rs
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+
+from accord.accounts.services import create_token
+from accord.engine.stix.markings import PURPOSES
+
+pytestmark = pytest.mark.django_db
+
+PROBLEM = "application/problem+json"
+
+
+def assert_problem(response, status: int) -> dict:
+    assert response.status_code == status, response.content[:500]
+    assert response["Content-Type"] == PROBLEM
+    body = json.loads(response.content.decode("utf-8"))
+    assert body["status"] == status
+    return body
+
+
+@pytest.fixture
+def openapi() -> dict:
+    return Client().get("/api/openapi.json").json()
+
+
+def client_for(make_user, username: str, role: str) -> Client:
+    raw, _ = create_token(None, make_user(username, role=role), name="t")
+    return Client(HTTP_AUTHORIZATION=f"Bearer {raw}")
+
+
+@pytest.fixture
+def ana(make_user) -> Client:
+    return client_for(make_user, "ana", "analyst")
+
+
+def body_schema(doc: dict, path: str, media: str = "application/json") -> jsonschema_rs.Validator:
+    schema = doc["paths"][path]["post"]["requestBody"]["content"][media]["schema"]
+    if "$ref" in schema:
+        schema = doc["components"]["schemas"][schema["$ref"].rsplit("/", 1)[-1]]
+    return jsonschema_rs.validator_for(schema)
+
+
+# --- problem documents --------------------------------------------------------------------------
+
+
+def test_a_refusal_that_quotes_bytes_that_are_not_utf8_is_a_utf8_problem(ana):
+    """A manifest reader names the segment it refused with its first bytes; bytes that are not
+    UTF-8 become U+FFFD in the problem, never a fault."""
+    png = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01"
+    upload = SimpleUploadedFile("file.png", png, "image/png")
+    body = assert_problem(ana.post("/api/screenings", {"file": upload, "format": "pnrgov"}), 422)
+    assert "\ufffd" in body["detail"]
+    assert body["errors"][0]["path"].startswith("file")
+
+
+# --- dissemination ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", ["/api/disseminations/preview", "/api/disseminations"])
+def test_the_share_purpose_is_one_of_the_purposes_in_the_document(ana, openapi, path):
+    schema = body_schema(openapi, path)
+    request = {"records": ["identity--nope"], "recipients": ["node-b"], "purpose": "0"}
+    assert not schema.is_valid(request)
+    body = assert_problem(ana.post(path, request, content_type="application/json"), 422)
+    assert body["errors"][0]["path"] == "body:purpose"
+    for purpose in PURPOSES:
+        assert schema.is_valid({**request, "purpose": purpose})
+
+
+# --- screening ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "person",
+    [
+        {"names": None},
+        {"names": None, "full_name": None, "document_number": ["P1234567"]},
+    ],
+)
+def test_a_person_whose_names_are_not_a_list_needs_another_name(ana, openapi, person):
+    """``names`` gives a name to screen only as a list holding one; the document said any value
+    that is not a list would do."""
+    assert not body_schema(openapi, "/api/screenings").is_valid(person)
+    body = assert_problem(ana.post("/api/screenings", person, content_type="application/json"), 422)
+    assert body["errors"][0]["path"].startswith("body")
+
+
+def test_the_incoming_hits_status_is_one_the_document_lists(make_user, openapi):
+    leo = client_for(make_user, "leo", "liaison")
+    operation = openapi["paths"]["/api/screenings/incoming"]["get"]
+    status = next(p for p in operation["parameters"] if p["name"] == "status")
+    assert status["schema"]["enum"] == ["", "new", "answered"]
+    for value in status["schema"]["enum"]:
+        assert leo.get(f"/api/screenings/incoming?status={value}").status_code == 200
+    body = assert_problem(leo.get("/api/screenings/incoming?status=GET"), 422)
+    assert body["errors"][0]["path"] == "query:status"
