@@ -25,8 +25,9 @@ answers (the record asked for, a TAXII envelope, a status without failures).
 
 Run by :mod:`accord.cli.bench_load` in a process of its own, since importing locust patches the
 standard library with gevent: ``python -m accord.cli.bench_load_users --spec FILE --host URL
---users N --spawn-rate R --seconds S``. Statistics start once every user is running (sign-in
-and the ramp are not measured); one JSON object goes to stdout.
+--users N --spawn-rate R --seconds S``. The window measured opens once every user has started
+(signed in): the requests started in it are counted, sign-in and the ramp are not (their
+errors are reported apart); one JSON object goes to stdout.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ import csv
 import io
 import itertools
 import json
+import math
 import random
 import re
 import sys
@@ -385,67 +387,101 @@ USER_CLASSES: tuple[type[FastHttpUser], ...] = (
 )
 
 
-def _percentile_ms(entry: Any, q: float) -> float:
-    return float(entry.get_response_time_percentile(q) or 0.0) if entry.num_requests else 0.0
+class _Window:
+    """The requests that started within the measured window, by route: their times (ms) and
+    failures. A request in flight when the window opens (during the ramp) or started after it
+    closes is not counted; one started inside it is counted when it ends, however late."""
+
+    def __init__(self) -> None:
+        self.start = self.end = float("inf")
+        self.times: dict[str, list[float]] = {}
+        self.errors: dict[str, int] = {}
+        self.failures: dict[tuple[str, str], int] = {}
+        self.before: dict[str, int] = {"requests": 0, "errors": 0}
+
+    def on_request(
+        self, name: str, response_time: float, exception: Any = None,
+        start_time: float | None = None, **_: Any,
+    ) -> None:  # fmt: skip
+        started = time.time() if start_time is None else start_time
+        if started < self.start:
+            self.before["requests"] += 1
+            self.before["errors"] += exception is not None
+        elif started < self.end:
+            self.times.setdefault(name, []).append(float(response_time))
+            self.errors.setdefault(name, 0)
+        else:
+            return
+        if exception is not None:
+            if started >= self.start:
+                self.errors[name] += 1
+            key = (name, str(exception)[:300])
+            self.failures[key] = self.failures.get(key, 0) + 1
+
+    def routes(self, seconds: float) -> list[dict[str, Any]]:
+        out = []
+        for name in sorted(self.times):
+            times = sorted(self.times[name])
+            out.append(
+                {
+                    "route": name,
+                    "requests": len(times),
+                    "rps": round(len(times) / seconds, 2),
+                    "p50_ms": _percentile(times, 0.50),
+                    "p95_ms": _percentile(times, 0.95),
+                    "p99_ms": _percentile(times, 0.99),
+                    "max_ms": round(times[-1], 1),
+                    "errors": self.errors[name],
+                }
+            )
+        return out
+
+
+def _percentile(ordered: list[float], q: float) -> float:
+    """The ``q`` quantile of ``ordered`` (nearest rank), in ms to 0.1."""
+    rank = max(1, math.ceil(q * len(ordered)))
+    return round(ordered[rank - 1], 1)
 
 
 def run_load(
     spec: dict[str, Any], host: str, *, users: int, spawn_rate: float, seconds: float
 ) -> dict[str, Any]:
-    """Start ``users`` users at ``spawn_rate`` a second against ``host``, measure ``seconds``
-    once all run; per-route figures (requests, rps, p50/p95/p99 ms, errors) and the errors."""
+    """Start ``users`` users at ``spawn_rate`` a second against ``host``; once every one has
+    started (signed in), measure the requests started in the next ``seconds`` (each user then
+    finishes what it is doing). Per-route figures (requests, rps, p50/p95/p99 and the slowest
+    in ms, errors), the failures, and the requests and errors of the ramp."""
     SPEC.clear()
     SPEC.update(spec)
-    env = Environment(user_classes=list(USER_CLASSES), host=host)
+    env = Environment(user_classes=list(USER_CLASSES), host=host, stop_timeout=120)
+    window = _Window()
+    env.events.request.add_listener(window.on_request)
     runner = env.create_local_runner()
     _ready.clear()
     runner.start(users, spawn_rate=spawn_rate)
     deadline = time.monotonic() + users / spawn_rate + 60
     while len(_ready) < users and time.monotonic() < deadline:
         gevent.sleep(0.1)
-    ramp = {
-        "requests": env.stats.total.num_requests,
-        "errors": env.stats.total.num_failures,
-        "failures": [
-            {"route": e.name, "error": str(e.error)[:300], "occurrences": e.occurrences}
-            for e in env.stats.errors.values()
-        ],
-    }
-    env.stats.reset_all()
-    started = time.monotonic()
+    window.start = time.time()
     gevent.sleep(seconds)
-    measured = time.monotonic() - started
-    runner.quit()
-    routes = []
-    for (name, _method), entry in sorted(env.stats.entries.items()):
-        if not entry.num_requests:
-            continue  # sign-in: only while users started
-        routes.append(
-            {
-                "route": name,
-                "requests": entry.num_requests,
-                "rps": round(entry.num_requests / measured, 2),
-                "p50_ms": _percentile_ms(entry, 0.50),
-                "p95_ms": _percentile_ms(entry, 0.95),
-                "p99_ms": _percentile_ms(entry, 0.99),
-                "max_ms": round(entry.max_response_time or 0.0, 1),
-                "errors": entry.num_failures,
-            }
-        )
-    total = env.stats.total
+    window.end = time.time()
+    runner.quit()  # each user finishes its task: what started in the window is counted
+    measured = window.end - window.start
+    routes = window.routes(measured)
+    count = sum(r["requests"] for r in routes)
     return {
         "users": users,
+        "users_started": len(_ready),
         "user_classes": {cls.__name__: n for cls, n in _class_counts(runner).items()},
         "seconds": round(measured, 1),
-        "requests": total.num_requests,
-        "rps": round(total.num_requests / measured, 1),
-        "errors": total.num_failures,
+        "requests": count,
+        "rps": round(count / measured, 1),
+        "errors": sum(r["errors"] for r in routes),
         "routes": routes,
         "failures": [
-            {"route": e.name, "error": str(e.error)[:300], "occurrences": e.occurrences}
-            for e in env.stats.errors.values()
+            {"route": name, "error": error, "occurrences": n}
+            for (name, error), n in sorted(window.failures.items())
         ],
-        "ramp": ramp,
+        "ramp": window.before,
     }
 
 
