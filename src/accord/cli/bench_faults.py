@@ -124,7 +124,10 @@ from accord.cli.main import setup_django
 setup_django(None)
 from accord.federation.peers.models import Peer
 from accord.federation.peers.pull import pull_from
-report = pull_from(Peer.objects.get(node_id=sys.argv[1]), undelivered_only=True)
+peer = Peer.objects.get(node_id=sys.argv[1])
+print("ready", flush=True)
+sys.stdin.readline()
+report = pull_from(peer, undelivered_only=True)
 print(json.dumps(report.to_dict()))
 """
 
@@ -134,6 +137,20 @@ setup_django(None)
 from accord.federation.peers.delivery import deliver_pending
 deliver_pending(force=True)
 """
+
+
+def _go(proc: subprocess.Popen[str]) -> subprocess.Popen[str]:
+    """Tell a process waiting on its standard input (a puller) to go."""
+    assert proc.stdin is not None
+    proc.stdin.write("go\n")
+    proc.stdin.close()
+    proc.stdin = None  # communicate() only reads from now on
+    return proc
+
+
+def _report(proc: subprocess.Popen[str]) -> dict[str, Any]:
+    out = proc.communicate(timeout=GIVE_UP)[0].strip().splitlines()
+    return dict(json.loads(out[-1])) if out and out[-1].startswith("{") else {}
 
 
 class FaultBench:
@@ -171,6 +188,8 @@ class FaultBench:
         self.proxy = LoopbackProxy(self.b.port)
         self.collection = ""
         self._next = 1_000_000
+        #: Helper processes (pullers) not to leave behind.
+        self.helpers: list[subprocess.Popen[str]] = []
 
     # -- set-up --------------------------------------------------------------------------------
 
@@ -201,6 +220,10 @@ class FaultBench:
             node.start()
 
     def close(self) -> None:
+        for proc in self.helpers:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
         self.proxy.close()
         for node in self.nodes:
             node.stop()
@@ -234,12 +257,10 @@ class FaultBench:
         self,
         case: str,
         ids: list[str],
-        fault_end: float,
-        converged: bool,
+        converge_s: float | None,
         detail: dict[str, Any],
         started: float,
     ) -> dict[str, Any]:
-        converge_s = round(time.monotonic() - fault_end, 1) if converged else None
         present = self.b.db.present(ids)
         duplicated = self.b.db.duplicated(ids)
         sending = self.a.db.outbox(ids).get("sending", 0)
@@ -263,6 +284,15 @@ class FaultBench:
             "detail": detail,
         }
 
+    def _converge(
+        self, check: Callable[[], bool], fault_end: float, timeout: float = GIVE_UP
+    ) -> float | None:
+        """Seconds from ``fault_end`` until ``check()`` held (polled up to ``timeout``), or
+        None when it did not."""
+        if until(check, timeout, interval=0.1) is None and not check():
+            return None
+        return round(time.monotonic() - fault_end, 1)
+
     def _wait_for_stuck_tasks(self, started: float) -> None:
         """Recovery of a dead worker's tasks runs when the new worker starts (or on its next
         tick): give it a few seconds after convergence before counting what is left."""
@@ -279,13 +309,13 @@ class FaultBench:
         first, ids = self._batch()
         detail: dict[str, Any] = {}
         runner = getattr(self, "_" + case.replace("-", "_"))
-        fault_end, converged = runner(first, ids, detail)
-        if converged:
+        converge_s = runner(first, ids, detail)
+        if converge_s is not None:
             self._wait_for_stuck_tasks(started_wall)
-        return self._result(case, ids, fault_end, converged, detail, started_wall)
+        return self._result(case, ids, converge_s, detail, started_wall)
 
     def _kill_receiver_mid_ingest(self, first: int, ids: list[str], detail: dict[str, Any],
-                                  inbox: str = "") -> tuple[float, bool]:  # fmt: skip
+                                  inbox: str = "") -> float | None:  # fmt: skip
         base = self.b.db.nonces("node-a")
         self._enqueue(first, inbox=inbox)
         hit = until(lambda: self.b.db.nonces("node-a") > base and self.b.db.ingesting(), 60)
@@ -294,15 +324,15 @@ class FaultBench:
         self.b.kill()
         detail["restart_s"] = self.b.start()
         fault_end = time.monotonic()  # B answers again (as a supervisor restarts it)
-        converged = bool(until(lambda: self._pushed(ids), GIVE_UP, interval=0.1))
-        return fault_end, converged
+        converged = self._converge(lambda: self._pushed(ids), fault_end)
+        return converged
 
     def _push_receiver_killed(self, first: int, ids: list[str], detail: dict[str, Any]
-                              ) -> tuple[float, bool]:  # fmt: skip
+                              ) -> float | None:  # fmt: skip
         return self._kill_receiver_mid_ingest(first, ids, detail)
 
     def _taxii_receiver_killed(self, first: int, ids: list[str], detail: dict[str, Any]
-                               ) -> tuple[float, bool]:  # fmt: skip
+                               ) -> float | None:  # fmt: skip
         try:
             return self._kill_receiver_mid_ingest(first, ids, detail, inbox=self.collection)
         finally:
@@ -316,18 +346,18 @@ class FaultBench:
         return bool(self.a.db.outbox(ids).get("sending", 0) and self.b.db.nonces("node-a") > base)
 
     def _push_sender_worker_killed(self, first: int, ids: list[str], detail: dict[str, Any]
-                                   ) -> tuple[float, bool]:  # fmt: skip
+                                   ) -> float | None:  # fmt: skip
         base = self.b.db.nonces("node-a")
         self._enqueue(first)
         detail["killed_while_sending"] = bool(until(lambda: self._sending(ids, base), 60))
         detail["killed_worker"] = self.a.kill_worker()
         fault_end = time.monotonic()
-        converged = bool(until(lambda: self._pushed(ids), GIVE_UP, interval=0.1))
+        converged = self._converge(lambda: self._pushed(ids), fault_end)
         detail["worker_restarted"] = bool(self.a.children())
-        return fault_end, converged
+        return converged
 
     def _push_sender_node_killed(self, first: int, ids: list[str], detail: dict[str, Any]
-                                 ) -> tuple[float, bool]:  # fmt: skip
+                                 ) -> float | None:  # fmt: skip
         base = self.b.db.nonces("node-a")
         self._enqueue(first)
         detail["killed_while_sending"] = bool(until(lambda: self._sending(ids, base), 60))
@@ -335,22 +365,22 @@ class FaultBench:
         detail["left_sending"] = self.a.db.outbox(ids).get("sending", 0)
         detail["restart_s"] = self.a.start()
         fault_end = time.monotonic()  # A answers again; its new worker takes back the claims
-        converged = bool(until(lambda: self._pushed(ids), GIVE_UP, interval=0.1))
-        return fault_end, converged
+        converged = self._converge(lambda: self._pushed(ids), fault_end)
+        return converged
 
     def _push_partition(self, first: int, ids: list[str], detail: dict[str, Any]
-                        ) -> tuple[float, bool]:  # fmt: skip
+                        ) -> float | None:  # fmt: skip
         self.proxy.cut()
         self._enqueue(first)
         time.sleep(PARTITION_SECONDS)
         detail["failed_during_partition"] = self.a.db.outbox(ids).get("failed", 0)
         self.proxy.open()
         fault_end = time.monotonic()
-        converged = bool(until(lambda: self._pushed(ids), GIVE_UP, interval=0.1))
-        return fault_end, converged
+        converged = self._converge(lambda: self._pushed(ids), fault_end)
+        return converged
 
     def _push_answers_dropped(self, first: int, ids: list[str], detail: dict[str, Any]
-                              ) -> tuple[float, bool]:  # fmt: skip
+                              ) -> float | None:  # fmt: skip
         self.proxy.drop_answers(2)
         self._enqueue(first)
         until(lambda: self.proxy.pending[0] == 0, 60, interval=0.01)
@@ -358,16 +388,16 @@ class FaultBench:
         detail["answers_dropped"] = self.proxy.dropped
         detail["stored_with_answer_lost"] = self.b.db.present(ids)
         self.proxy.drop_answers(0)
-        converged = bool(until(lambda: self._pushed(ids), GIVE_UP, interval=0.1))
-        return fault_end, converged
+        converged = self._converge(lambda: self._pushed(ids), fault_end)
+        return converged
 
     def _push_replayed(self, first: int, ids: list[str], detail: dict[str, Any]
-                       ) -> tuple[float, bool]:  # fmt: skip
+                       ) -> float | None:  # fmt: skip
         self.proxy.replay_answers.clear()
         self.proxy.replay(1000)
         self._enqueue(first)
         fault_end = time.monotonic()  # queued: the push and its replays follow
-        converged = bool(until(lambda: self._pushed(ids), GIVE_UP, interval=0.1))
+        converged = self._converge(lambda: self._pushed(ids), fault_end)
         time.sleep(1.0)  # the replays go out once the sender closes its connection
         self.proxy.replay(0)
         until(lambda: self.proxy.replay_answers, 15, interval=0.1)
@@ -376,56 +406,64 @@ class FaultBench:
         detail.update(replays=len(answers_), refused_as_replayed=refused)
         detail["replays_accepted"] = sum(1 for r in answers_ if 200 <= r.status < 300)
         if not answers_ or refused != len(answers_):
-            converged = False
+            converged = None
             detail["error"] = f"replays answered {[r.status for r in answers_]}"
-        return fault_end, converged
+        return converged
 
-    def _pull(self) -> subprocess.Popen[str]:
-        """B's catch-up pull from A (as the schedule's: what A's pushes have not delivered)."""
-        return self.b.python(_PULL, "node-a")
+    def _puller(self) -> subprocess.Popen[str]:
+        """A process ready to run B's catch-up pull from A (as the schedule's: what A's pushes
+        have not delivered) once told to (:func:`_go`): started, and Django set up, ahead of
+        time, as the worker that runs the scheduled pull is."""
+        proc = self.b.python(_PULL, "node-a", stdin=None)
+        self.helpers.append(proc)
+        assert proc.stdout is not None
+        if proc.stdout.readline().strip() != "ready":
+            raise RuntimeError(f"B's pull process did not start: {proc.communicate()[1][-500:]}")
+        return proc
 
     def _pull_puller_killed(self, first: int, ids: list[str], detail: dict[str, Any]
-                            ) -> tuple[float, bool]:  # fmt: skip
+                            ) -> float | None:  # fmt: skip
         self.proxy.cut()
         try:
             self._enqueue(first)
             base = self.a.db.nonces("node-b")
-            puller = self._pull()
+            puller, again = self._puller(), self._puller()
+            _go(puller)
             hit = until(lambda: self.a.db.nonces("node-b") > base and self.b.db.ingesting(), 60)
             detail["killed_while_ingesting"] = bool(hit)
             puller.kill()
             puller.communicate()
             fault_end = time.monotonic()  # B pulls again at once
             detail["stored_before_kill"] = self.b.db.present(ids)
-            again = json.loads(self._pull().communicate(timeout=GIVE_UP)[0] or "{}")
-            detail["second_pull"] = {k: again.get(k) for k in ("pages", "stored", "error")}
-            converged = self.b.db.present(ids) == len(ids)
+            second = _report(_go(again))
+            detail["second_pull"] = {k: second.get(k) for k in ("pages", "stored", "error")}
+            converged = self._converge(lambda: self.b.db.present(ids) == len(ids), fault_end, 0)
         finally:
             self.proxy.open()
         self._settle(ids)
-        return fault_end, converged
+        return converged
 
     def _pull_server_killed(self, first: int, ids: list[str], detail: dict[str, Any]
-                            ) -> tuple[float, bool]:  # fmt: skip
+                            ) -> float | None:  # fmt: skip
         self.proxy.cut()
         try:
             self._enqueue(first)
             base = self.a.db.nonces("node-b")
-            puller = self._pull()
+            puller, again = self._puller(), self._puller()
+            _go(puller)
             hit = until(lambda: self.a.db.nonces("node-b") > base, 60)
             detail["killed_while_serving"] = bool(hit)
             self.a.kill()
-            first_pull = json.loads(puller.communicate(timeout=GIVE_UP)[0] or "{}")
-            detail["first_pull_error"] = str(first_pull.get("error", ""))[:200]
+            detail["first_pull_error"] = str(_report(puller).get("error", ""))[:200]
             detail["restart_s"] = self.a.start()
             fault_end = time.monotonic()  # A answers again: B pulls again
-            again = json.loads(self._pull().communicate(timeout=GIVE_UP)[0] or "{}")
-            detail["second_pull"] = {k: again.get(k) for k in ("pages", "stored", "error")}
-            converged = self.b.db.present(ids) == len(ids)
+            second = _report(_go(again))
+            detail["second_pull"] = {k: second.get(k) for k in ("pages", "stored", "error")}
+            converged = self._converge(lambda: self.b.db.present(ids) == len(ids), fault_end, 0)
         finally:
             self.proxy.open()
         self._settle(ids)
-        return fault_end, converged
+        return converged
 
     def verify_audit(self) -> dict[str, bool]:
         out = {}

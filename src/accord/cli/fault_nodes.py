@@ -224,16 +224,18 @@ class FaultNode:
             self.proc.kill()
             self.proc.wait()
 
-    def python(self, code: str, *args: str, stdin: str = "") -> subprocess.Popen[str]:
-        """A Python process on this node's data directory (stdout piped)."""
+    def python(self, code: str, *args: str, stdin: str | None = "") -> subprocess.Popen[str]:
+        """A Python process on this node's data directory (stdout piped), given ``stdin``
+        (None: its standard input stays open, for the caller to write)."""
         proc = subprocess.Popen(
             [sys.executable, "-c", code, *args], env=self.env, stdin=subprocess.PIPE,
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         )  # fmt: skip
-        assert proc.stdin is not None
-        proc.stdin.write(stdin)
-        proc.stdin.close()
-        proc.stdin = None  # written: communicate() only reads
+        if stdin is not None:
+            assert proc.stdin is not None
+            proc.stdin.write(stdin)
+            proc.stdin.close()
+            proc.stdin = None  # written: communicate() only reads
         return proc
 
     def run_python(self, code: str, *args: str, stdin: str = "", timeout: float = 300) -> str:
