@@ -421,15 +421,16 @@ NESTED = b'{"objects": ' + b"[" * 10_000 + b"]" * 10_000 + b"}"
 @pytest.mark.parametrize(
     ("body", "content_type", "status", "words"),
     [
-        (b"\xff\xfe not json", TAXII, 400, "not valid JSON"),
+        (b"\xff\xfe not json", TAXII, 400, "not UTF-8"),
         (b"   ", TAXII, 400, "not valid JSON"),
         (b'{"objects": []}', "application/json", 415, "taxii+json"),
         (b'{"objects": []}', "application/taxii+json;version=2.0", 415, "taxii+json"),
         (b'{"objects": null}', TAXII, 400, "'objects' list"),
         (b'{"more": true}', TAXII, 400, "'objects' list"),
         (b'"objects"', TAXII, 400, "'objects' list"),
-        (NESTED, TAXII, 400, "not valid JSON"),
-        (b'{"objects": [' + b"[" * 10_000 + b"]" * 10_000 + b"]}", TAXII, 400, "not valid JSON"),
+        (NESTED, TAXII, 400, "too deeply"),
+        (b'{"objects": [' + b"[" * 10_000 + b"]" * 10_000 + b"]}", TAXII, 400, "too deeply"),
+        (b'{"objects": [' + b"[" * 100 + b"]" * 100 + b"]}", TAXII, 400, "more than 64 levels"),
     ],
     ids=[
         "binary",
@@ -441,6 +442,7 @@ NESTED = b'{"objects": ' + b"[" * 10_000 + b"]" * 10_000 + b"}"
         "string",
         "nested",
         "nested-object",
+        "nested-past-the-limit",
     ],
 )
 def test_malformed_envelope_is_refused_with_a_taxii_error(nodes, body, content_type, status,

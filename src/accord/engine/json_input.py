@@ -6,9 +6,10 @@ holds everywhere:
 
 - nesting deeper than :data:`MAX_JSON_DEPTH` arrays or objects is refused (Python's own decoder
   raises ``RecursionError`` on deep input, which a server turns into a 500);
-- integers outside the signed 64-bit range are refused (STIX integer properties are far smaller;
-  Python's unbounded integers would otherwise reach its digit limit, a ``ValueError`` with
-  interpreter internals in its message);
+- numbers outside the signed 64-bit range are refused, integers and decimals alike (STIX
+  integer properties are far smaller; Python's unbounded integers would otherwise reach its
+  digit limit, a ``ValueError`` with interpreter internals in its message, and the decoder reads
+  a longer integer literal as a decimal with its digits lost);
 - ``NaN`` and ``Infinity``, which are not JSON (RFC 8259 section 6), are refused;
 - text that is not UTF-8 is refused.
 
@@ -57,8 +58,11 @@ def json_depth(value: Any, limit: int = MAX_JSON_DEPTH) -> int:
     return deepest
 
 
-def _largest_integer(value: Any) -> int:
-    biggest = 0
+def _largest_number(value: Any) -> float:
+    """The largest magnitude of a number in ``value`` (integers and decimals alike: the decoder
+    reads an integer literal beyond 64 bits as a decimal, which would otherwise pass
+    silently with its digits lost)."""
+    biggest: float = 0
     stack: list[Any] = [value]
     while stack:
         item = stack.pop()
@@ -66,7 +70,7 @@ def _largest_integer(value: Any) -> int:
             stack.extend(item.values())
         elif isinstance(item, list):
             stack.extend(item)
-        elif isinstance(item, int) and not isinstance(item, bool):
+        elif isinstance(item, (int, float)) and not isinstance(item, bool):
             biggest = max(biggest, abs(item))
     return biggest
 
@@ -94,7 +98,7 @@ def _describe(exc: orjson.JSONDecodeError, what: str) -> str:
     lineno, colno = getattr(exc, "lineno", None), getattr(exc, "colno", None)
     if lineno is not None and colno is not None:
         where = f" at line {lineno} column {colno}"
-    reason = message.split(":")[0].strip().rstrip(".") or "malformed"
+    reason = message.strip().rstrip(".") or "malformed"
     return f"The {what} is not valid JSON{where}: {reason}."
 
 
@@ -112,8 +116,8 @@ def parse_json(data: bytes | str, *, what: str = "body", max_depth: int = MAX_JS
             raise JsonInputError(
                 f"The {what} nests arrays or objects more than {max_depth} levels deep; refused."
             )
-        if _largest_integer(value) > MAX_JSON_INTEGER:
+        if _largest_number(value) > MAX_JSON_INTEGER:
             raise JsonInputError(
-                f"The {what} holds an integer outside the accepted range (±{MAX_JSON_INTEGER})."
+                f"The {what} holds a number outside the accepted range (±{MAX_JSON_INTEGER})."
             )
     return value

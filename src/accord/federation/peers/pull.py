@@ -450,7 +450,7 @@ def pull_from(
                 status = receive_envelope(peer, fresh, {**envelope, "objects": fresh})
                 report.stored += int(status["success_count"])
                 report.refused += int(status["failure_count"])
-                report.failures.extend(status["failures"])
+                report.failures.extend(status.get("failures", []))
             if last and (
                 not cursor.added_after
                 or _parse_timestamp(last) > _parse_timestamp(cursor.added_after)

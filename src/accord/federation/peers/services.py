@@ -565,18 +565,21 @@ def receive_envelope(
                 "object_ids_sha256": ids_sha256(stored_ids),
             },
         )
-    return {
+    status: dict[str, Any] = {
         "id": str(uuid.uuid4()),
         "status": "complete",
         "request_timestamp": timezone.now().strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
         "total_count": len(objects),
         "success_count": len(successes),
-        "successes": successes,
         "failure_count": len(failed),
-        "failures": failed,
         "pending_count": 0,
-        "pendings": [],
     }
+    # TAXII 2.1 section 4.3.1: the lists are omitted when empty (section 2: no empty lists).
+    if successes:
+        status["successes"] = successes
+    if failed:
+        status["failures"] = failed
+    return status
 
 
 def _id_of(objects: Sequence[Any], index: int) -> str:

@@ -14,6 +14,7 @@ import orjson
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
+from accord.engine.json_input import JsonInputError, parse_json
 from accord.federation.peers.middleware import TAXII, taxii_error
 from accord.federation.peers.services import receive_envelope
 
@@ -34,9 +35,9 @@ def inbox(request: HttpRequest) -> HttpResponse:
     if not kind.startswith("application/taxii+json") or "version=2.1" not in kind:
         return taxii_error(415, "Unsupported Media Type", f"the body must be {TAXII}")
     try:
-        envelope = orjson.loads(request.body)
-    except orjson.JSONDecodeError as exc:
-        return taxii_error(400, "Bad Request", f"the body is not valid JSON: {exc}")
+        envelope = parse_json(request.body, what="envelope")
+    except JsonInputError as exc:
+        return taxii_error(400, "Bad Request", str(exc))
     objects = envelope.get("objects") if isinstance(envelope, dict) else None
     if not isinstance(objects, list):
         return taxii_error(400, "Bad Request", "a TAXII envelope with an 'objects' list")
