@@ -158,6 +158,23 @@ def test_index_kept_current_without_rebuild(store, analyst):
     assert again.matches == [] and watchlist.index is index
 
 
+def test_unchanged_entries_stay_in_place_when_the_store_changes(store, analyst):
+    """The look for changes starts at the last ``updated_at`` seen, which every record of one
+    import shares: those records, unchanged, are not revoked and added again (with thousands
+    of them, screenings waited on the watchlist's lock while it happened)."""
+    screen(analyst, [_t(1, "nobody at all")], purpose=PURPOSE)
+    index = watchlist.index
+    assert index is not None
+    slots = {stix_id: list(s) for stix_id, s in watchlist._slots_of.items()}
+    assert len(slots) >= 3
+    assert ingest_objects(None, [NOT_LISTED | {"id": NOT_LISTED["id"][:-1] + "9"}], source="t").ok
+    screen(analyst, [_t(1, "nobody at all")], purpose=PURPOSE)
+    assert watchlist.index is index and watchlist._slots_of == slots
+    assert len(index) == len(slots)  # nothing revoked
+    (result,) = screen(analyst, [_t(1, "Peter Quietman", birth_date="1970-05-05")], purpose=PURPOSE)
+    assert result.hit
+
+
 def test_batches_in_input_order_with_transliterated_hit(store, analyst):
     for name, fmt in (
         ("batch.csv", "csv"),

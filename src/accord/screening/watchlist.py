@@ -158,6 +158,8 @@ class Watchlist:
         self.index: WatchlistIndex | None = None
         self._entries: dict[int, Entry] = {}
         self._slots_of: dict[str, list[int]] = {}
+        #: stix_id -> the ``updated_at`` of the record as indexed (watch-listed records only).
+        self._indexed: dict[str, datetime] = {}
         self._kinds: frozenset[str] = frozenset()
         self._count = -1
         self._seen: datetime | None = None
@@ -179,10 +181,17 @@ class Watchlist:
 
         return Record.objects.filter(stix_type="identity", data__contains='"watchlist"')
 
-    def _add(self, rows: Iterable[tuple[str, str, str]]) -> None:
+    def _add(self, rows: Iterable[tuple[str, str, str, datetime]]) -> None:
+        """Index these records (stix_id, data, origin node, updated_at) anew, except those
+        already indexed as they are: the look for changes starts at the last ``updated_at``
+        seen, which one import gives to every record it stores, and revoking and adding again
+        thousands of unchanged entries would hold the lock for nothing."""
         assert self.index is not None
-        for stix_id, data, origin in rows:
+        for stix_id, data, origin, updated_at in rows:
+            if self._indexed.get(stix_id) == updated_at:
+                continue
             self._revoke(stix_id)
+            self._indexed[stix_id] = updated_at
             for entry in entries_of(stix_id, data, origin):
                 if entry.kind not in self._kinds:
                     continue
@@ -192,6 +201,7 @@ class Watchlist:
 
     def _revoke(self, stix_id: str) -> None:
         assert self.index is not None
+        self._indexed.pop(stix_id, None)
         for slot in self._slots_of.pop(stix_id, ()):
             entry = self._entries.pop(slot, None)
             if entry is not None:
@@ -215,7 +225,9 @@ class Watchlist:
                     if self._seen
                     else (self._records())
                 )
-                self._add(changed.values_list("stix_id", "data", "origin_node").iterator())
+                self._add(
+                    changed.values_list("stix_id", "data", "origin_node", "updated_at").iterator()
+                )
                 # records that stopped being watch-listed (their new version lost the entry)
                 gone = (
                     Record.objects.filter(stix_type="identity", updated_at__gte=self._seen)
@@ -234,8 +246,9 @@ class Watchlist:
         from django.utils import timezone
 
         self.index = WatchlistIndex()
-        self._entries, self._slots_of, self._kinds = {}, {}, kinds
-        self._add(self._records().values_list("stix_id", "data", "origin_node").iterator())
+        self._entries, self._slots_of, self._indexed, self._kinds = {}, {}, {}, kinds
+        rows = self._records().values_list("stix_id", "data", "origin_node", "updated_at")
+        self._add(rows.iterator())
         self.built_at = timezone.now()
 
 
