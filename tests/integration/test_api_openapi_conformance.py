@@ -44,10 +44,9 @@ def ana(make_user) -> Client:
 
 
 def body_schema(doc: dict, path: str, media: str = "application/json") -> jsonschema_rs.Validator:
+    """The request body's schema, its references resolved against the document."""
     schema = doc["paths"][path]["post"]["requestBody"]["content"][media]["schema"]
-    if "$ref" in schema:
-        schema = doc["components"]["schemas"][schema["$ref"].rsplit("/", 1)[-1]]
-    return jsonschema_rs.validator_for(schema)
+    return jsonschema_rs.validator_for({**schema, "components": doc["components"]})
 
 
 # --- problem documents --------------------------------------------------------------------------
@@ -104,3 +103,49 @@ def test_the_incoming_hits_status_is_one_the_document_lists(make_user, openapi):
         assert leo.get(f"/api/screenings/incoming?status={value}").status_code == 200
     body = assert_problem(leo.get("/api/screenings/incoming?status=GET"), 422)
     assert body["errors"][0]["path"] == "query:status"
+
+
+# --- records ------------------------------------------------------------------------------------
+
+
+def test_the_documented_stix_object_example_is_stored(ana, openapi):
+    """The document's example of ``POST /api/records`` is a valid object: the request a
+    property-based client sends as the one valid STIX object it cannot derive from a JSON
+    schema."""
+    content = openapi["paths"]["/api/records"]["post"]["requestBody"]["content"]
+    for media, body in content.items():
+        assert body_schema(openapi, "/api/records", media).is_valid(body["example"])
+    example = content["application/json"]["example"]
+    response = ana.post("/api/records", example, content_type="application/json")
+    assert response.status_code == 201, response.content
+    assert response.json()["id"] == example["id"]
+
+
+# --- JSON bodies: numbers within 64 bits ---------------------------------------------------------
+
+BIG = 2**63
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        (
+            "/api/records",
+            {"type": "identity", "id": "identity--0c7b5b88-8ff7-4a4d-aa9d-feb398cd0061"},
+        ),
+        ("/api/screenings", {"full_name": "Karim Haddad"}),
+    ],
+)
+@pytest.mark.parametrize("number", [BIG, -BIG, 1e300, -1.7976931348623157e308])
+def test_the_document_states_the_range_of_numbers_a_json_body_may_hold(
+    ana, openapi, path, body, number
+):
+    """Every JSON body is read with numbers within the signed 64-bit range; where the document
+    leaves a value open (a STIX object's properties, what else is known of a person) it says
+    so, as ``JsonValue``."""
+    schema = body_schema(openapi, path)
+    inside = {**body, "x_seen": [{"count": BIG - 1, "ratio": -1.5e18}]}
+    outside = {**body, "x_seen": [{"count": number}]}
+    assert schema.is_valid(inside)
+    assert not schema.is_valid(outside)
+    assert_problem(ana.post(path, outside, content_type="application/json"), 400)

@@ -208,7 +208,7 @@ def request_schema(
     doc: dict, path: str, media: str = "application/json"
 ) -> jsonschema_rs.Validator:
     schema = doc["paths"][path]["post"]["requestBody"]["content"][media]["schema"]
-    return jsonschema_rs.validator_for(schema)
+    return jsonschema_rs.validator_for({**schema, "components": doc["components"]})
 
 
 def test_every_error_response_is_documented_as_a_problem(openapi):

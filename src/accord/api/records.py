@@ -17,6 +17,7 @@ from pydantic import Field, ValidationInfo, field_validator
 from accord.api.auth import request_context
 from accord.api.problems import ProblemError
 from accord.api.schemas import (
+    JSON_VALUE,
     NO_CONTROL_CHARACTERS,
     ProblemSchema,
     RecordSchema,
@@ -35,12 +36,19 @@ from accord.engine.stix.limits import (
     MAX_SHORT_TEXT_LENGTH,
     MAX_TEXT_LENGTH,
 )
-from accord.engine.stix.markings import HANDLING_CODES, TLP_LEVELS
+from accord.engine.stix.markings import HANDLING_CODES, TLP_IDS, TLP_LEVELS
 from accord.engine.stix.schemas import IDENTIFIER_PATTERN, TYPE_PATTERN
 from accord.intel.search import MAX_PAGE
 from accord.intel.search import MAX_TEXT_LENGTH as MAX_SEARCH_TEXT
 
-__all__ = ["APPROVAL_HEADER", "MAX_PER_PAGE", "STIX_MEDIA_TYPE", "router"]
+__all__ = [
+    "APPROVAL_HEADER",
+    "MAX_PER_PAGE",
+    "STIX_MEDIA_TYPE",
+    "STIX_OBJECT_EXAMPLE",
+    "STIX_OBJECT_SCHEMA",
+    "router",
+]
 
 router = Router(tags=["records"])
 logger = logging.getLogger("accord.api")
@@ -72,16 +80,29 @@ STIX_OBJECT_SCHEMA: dict[str, Any] = {
         "type": {"type": "string", "minLength": 3, "maxLength": 250, "pattern": TYPE_PATTERN},
         "id": {"type": "string", "pattern": IDENTIFIER_PATTERN},
         "spec_version": {"const": "2.1"},
-        "name": {"maxLength": MAX_NAME_LENGTH},
-        "description": {"maxLength": MAX_TEXT_LENGTH},
+        "name": {"type": "string", "maxLength": MAX_NAME_LENGTH},
+        "description": {"type": "string", "maxLength": MAX_TEXT_LENGTH},
     },
+    "additionalProperties": JSON_VALUE,
+}
+#: A valid object (an organisation, TLP:GREEN): what a request that the node stores looks like.
+STIX_OBJECT_EXAMPLE: dict[str, Any] = {
+    "type": "identity",
+    "spec_version": "2.1",
+    "id": "identity--0c7b5b88-8ff7-4a4d-aa9d-feb398cd0061",
+    "created": "2026-01-01T00:00:00.000Z",
+    "modified": "2026-01-01T00:00:00.000Z",
+    "name": "Example organisation",
+    "identity_class": "organization",
+    "object_marking_refs": [TLP_IDS["green"]],
 }
 _STIX_BODY = {
     "requestBody": {
         "required": True,
         "description": STIX_OBJECT_SCHEMA["description"],
         "content": {
-            media: {"schema": STIX_OBJECT_SCHEMA} for media in ("application/json", STIX_MEDIA_TYPE)
+            media: {"schema": STIX_OBJECT_SCHEMA, "example": STIX_OBJECT_EXAMPLE}
+            for media in ("application/json", STIX_MEDIA_TYPE)
         },
     }
 }

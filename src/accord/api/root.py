@@ -15,6 +15,7 @@ from accord.api.dissemination import router as dissemination_router
 from accord.api.imports import router as imports_router
 from accord.api.problems import install_problem_handlers, problem_openapi
 from accord.api.records import router as records_router
+from accord.api.schemas import JSON_VALUE_SCHEMA
 from accord.api.screening import router as screening_router
 
 __all__ = ["AccordAPI", "api"]
@@ -22,7 +23,8 @@ __all__ = ["AccordAPI", "api"]
 
 class AccordAPI(NinjaAPI):
     """The NinjaAPI whose OpenAPI document gives every error as ``application/problem+json``,
-    as the problem handlers answer."""
+    as the problem handlers answer, and defines ``JsonValue`` (any JSON value within the limits
+    every JSON body is read under) for the bodies that reference it."""
 
     def get_openapi_schema(
         self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None
@@ -30,6 +32,9 @@ class AccordAPI(NinjaAPI):
         schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
         problem_openapi(schema)
         context_parameters(schema)
+        schema.setdefault("components", {}).setdefault("schemas", {})["JsonValue"] = dict(
+            JSON_VALUE_SCHEMA
+        )
         return schema
 
 

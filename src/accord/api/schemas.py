@@ -8,7 +8,11 @@ from typing import Any
 
 from ninja import Path, Schema
 
+from accord.engine.json_input import MAX_JSON_DEPTH, MAX_JSON_INTEGER
+
 __all__ = [
+    "JSON_VALUE",
+    "JSON_VALUE_SCHEMA",
     "MULTILINE_TEXT",
     "NO_CONTROL_CHARACTERS",
     "STIX_ID_PATH_PATTERN",
@@ -31,6 +35,26 @@ __all__ = [
 NO_CONTROL_CHARACTERS = r"^[^\x00-\x1f\x7f-\x9f]*$"
 #: Text of several lines: tabs and line breaks, no other control character.
 MULTILINE_TEXT = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
+
+
+#: Any JSON value a request body may hold where the document gives no narrower schema (a STIX
+#: object's properties, what else is known of a person to screen): every JSON body is read under
+#: the limits of :mod:`accord.engine.json_input`, so a number is within the signed 64-bit range
+#: (a 400 otherwise) and nesting is at most 64 levels deep.
+JSON_VALUE_SCHEMA: dict[str, Any] = {
+    "description": (
+        f"Any JSON value: numbers within ±{MAX_JSON_INTEGER:,} (integers and decimals), "
+        f"arrays and objects nested at most {MAX_JSON_DEPTH} levels deep."
+    ),
+    "anyOf": [
+        {"type": ["null", "boolean", "string"]},
+        {"type": "number", "minimum": -MAX_JSON_INTEGER, "maximum": MAX_JSON_INTEGER},
+        {"type": "array", "items": {"$ref": "#/components/schemas/JsonValue"}},
+        {"type": "object", "additionalProperties": {"$ref": "#/components/schemas/JsonValue"}},
+    ],
+}
+#: A reference to :data:`JSON_VALUE_SCHEMA` (``components/schemas/JsonValue``).
+JSON_VALUE: dict[str, str] = {"$ref": "#/components/schemas/JsonValue"}
 
 
 #: What a ``{stix_id}`` path parameter must look like: ``<type>--<letters, digits, hyphens>``.

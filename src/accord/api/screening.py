@@ -31,7 +31,7 @@ from pydantic import ConfigDict, Field, model_validator
 
 from accord.api.auth import request_context
 from accord.api.problems import ProblemError
-from accord.api.schemas import MULTILINE_TEXT, ProblemSchema
+from accord.api.schemas import JSON_VALUE, MULTILINE_TEXT, ProblemSchema
 from accord.engine.json_input import JsonInputError, parse_json
 from accord.engine.stix.limits import MAX_NAME_LENGTH
 
@@ -106,7 +106,9 @@ _BODY = {
     "requestBody": {
         "required": True,
         "content": {
-            "application/json": {"schema": PersonSchema.model_json_schema()},
+            "application/json": {
+                "schema": {**PersonSchema.model_json_schema(), "additionalProperties": JSON_VALUE}
+            },
             "multipart/form-data": {
                 "schema": {
                     "type": "object",
