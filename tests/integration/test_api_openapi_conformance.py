@@ -49,6 +49,28 @@ def body_schema(doc: dict, path: str, media: str = "application/json") -> jsonsc
     return jsonschema_rs.validator_for({**schema, "components": doc["components"]})
 
 
+# --- the document ------------------------------------------------------------------------------
+
+
+def test_the_document_names_each_key_once_and_export_answers_stix(ana):
+    """A JSON object's names are unique (RFC 8259 section 4); the export's 200 was given twice,
+    once as JSON and once as STIX, and a reader kept whichever came last."""
+    repeated: list[str] = []
+
+    def pairs(items: list[tuple[str, object]]) -> dict:
+        names = [name for name, _ in items]
+        repeated.extend(name for name in set(names) if names.count(name) > 1)
+        return dict(items)
+
+    doc = json.loads(Client().get("/api/openapi.json").content, object_pairs_hook=pairs)
+    assert repeated == []
+    answer = doc["paths"]["/api/export"]["get"]["responses"]["200"]
+    assert list(answer["content"]) == ["application/stix+json;version=2.1"]
+    response = ana.get("/api/export")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/stix+json;version=2.1"
+
+
 # --- problem documents --------------------------------------------------------------------------
 
 

@@ -337,7 +337,7 @@ def versions(request: HttpRequest, stix_id: str = stix_id_path()) -> Any:
 
 @router.get(
     "/export",
-    response={200: dict[str, Any], **_ERRORS},
+    response=_ERRORS,
     summary="A STIX 2.1 bundle of every record you may export",
     openapi_extra={
         "responses": {
