@@ -5,15 +5,21 @@ request to, and every answer is what the document gives (a problem document in v
 
 from __future__ import annotations
 
+import asyncio
 import json
+import warnings
 
 import jsonschema_rs
 import pytest
+from django.core.asgi import get_asgi_application
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connections
 from django.test import Client
 
 from accord.accounts.services import create_token
 from accord.engine.stix.markings import PURPOSES
+from accord.intel.bench import person_object
+from accord.intel.services import ingest_objects
 
 pytestmark = pytest.mark.django_db
 
@@ -171,3 +177,55 @@ def test_the_document_states_the_range_of_numbers_a_json_body_may_hold(
     assert schema.is_valid(inside)
     assert not schema.is_valid(outside)
     assert_problem(ana.post(path, outside, content_type="application/json"), 400)
+
+
+# --- export over ASGI ----------------------------------------------------------------------------
+
+
+def asgi_get(path: str, token: str) -> tuple[int, dict[str, str], list[bytes]]:
+    """One GET through Django's ASGI handler, as ``accord serve`` runs it: the status, the
+    headers and the body messages in the order they were sent."""
+    scope = {
+        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET",
+        "scheme": "http", "path": path, "raw_path": path.encode(), "query_string": b"",
+        "root_path": "", "client": ("127.0.0.1", 40000), "server": ("127.0.0.1", 8000),
+        "headers": [(b"host", b"127.0.0.1"), (b"authorization", f"Bearer {token}".encode())],
+    }  # fmt: skip
+    sent: list[dict] = []
+    asked = 0
+
+    async def receive() -> dict:
+        nonlocal asked
+        asked += 1
+        if asked == 1:
+            return {"type": "http.request", "body": b"", "more_body": False}
+        await asyncio.sleep(3600)  # the client waits for the answer
+        return {"type": "http.disconnect"}
+
+    async def send(message: dict) -> None:
+        sent.append(message)
+
+    asyncio.run(get_asgi_application()(scope, receive, send))
+    start = next(m for m in sent if m["type"] == "http.response.start")
+    headers = {k.decode().lower(): v.decode() for k, v in start["headers"]}
+    return start["status"], headers, [m["body"] for m in sent if m.get("body")]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_export_streams_over_asgi_without_reading_the_bundle_into_memory(
+    make_user, monkeypatch
+):
+    """Under ASGI Django reads a synchronous iterator whole into memory (and warns) before it
+    sends a byte; the export gives it an asynchronous one, read a batch at a time."""
+    monkeypatch.setitem(connections.settings["default"], "CONN_MAX_AGE", 0)
+    user = make_user("ana")
+    raw, _ = create_token(None, user, name="t")
+    objects = [person_object(n) for n in range(1, 4)]
+    assert ingest_objects(user, objects, source="test", purpose="counter-terrorism").ok
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        status, headers, body = asgi_get("/api/export", raw)
+    assert [str(w.message) for w in caught if "synchronous iterators" in str(w.message)] == []
+    assert (status, headers["content-type"]) == (200, "application/stix+json;version=2.1")
+    bundle = json.loads(b"".join(body))
+    assert sorted(o["id"] for o in bundle["objects"]) == sorted(o["id"] for o in objects)

@@ -8,8 +8,12 @@ from __future__ import annotations
 import json
 import logging
 import re
+from collections.abc import AsyncIterator, Iterator
+from itertools import islice
 from typing import Any, Literal
 
+from asgiref.sync import sync_to_async
+from django.core.handlers.asgi import ASGIRequest
 from django.http import HttpRequest, StreamingHttpResponse
 from ninja import Query, Router, Schema, Status
 from pydantic import Field, ValidationInfo, field_validator
@@ -335,6 +339,28 @@ def versions(request: HttpRequest, stix_id: str = stix_id_path()) -> Any:
     ]
 
 
+#: Pieces of the bundle read from the database in one step when served over ASGI.
+_ASGI_BATCH = 256
+
+
+def _streamed(
+    request: HttpRequest, chunks: Iterator[bytes]
+) -> Iterator[bytes] | AsyncIterator[bytes]:
+    """The bundle as the server streams it: under ASGI (``accord serve``) an asynchronous
+    iterator that reads a batch of pieces at a time on the request's thread (Django reads a
+    synchronous iterator whole into memory before it sends a byte); under WSGI the pieces as
+    they come."""
+    if not isinstance(request, ASGIRequest):
+        return chunks
+    take = sync_to_async(lambda: list(islice(chunks, _ASGI_BATCH)), thread_sensitive=True)
+
+    async def pieces() -> AsyncIterator[bytes]:
+        while batch := await take():
+            yield b"".join(batch)
+
+    return pieces()
+
+
 @router.get(
     "/export",
     response=_ERRORS,
@@ -353,6 +379,6 @@ def export(request: HttpRequest, format: Literal["stix"] = "stix") -> Any:
 
     purpose, _case = request_context(request)
     chunks = iter_export(request.auth, purpose=purpose)
-    response = StreamingHttpResponse(chunks, content_type=STIX_MEDIA_TYPE)
+    response = StreamingHttpResponse(_streamed(request, chunks), content_type=STIX_MEDIA_TYPE)
     response["Content-Disposition"] = 'attachment; filename="accord-export.json"'
     return response
