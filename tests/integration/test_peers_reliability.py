@@ -144,6 +144,32 @@ def test_a_peer_that_answers_again_gets_what_waits_in_back_off_at_once(peer):  #
     assert set(OutboxItem.objects.values_list("status", flat=True)) == {"delivered"}
 
 
+def test_a_peer_that_goes_down_mid_pass_is_not_tried_again_in_that_pass(
+    peer,  # noqa: F811
+    monkeypatch,
+):
+    items = _queued(peer, 60, 9)
+    OutboxItem.objects.filter(pk__in=[i.pk for i in items[6:]]).update(
+        status="failed", attempts=1, next_attempt_at=timezone.now() + timedelta(hours=1)
+    )
+    monkeypatch.setattr(delivery, "ENVELOPE_SIZE", 3)
+    calls: list[int] = []
+
+    def first_then_down(request: httpx.Request) -> httpx.Response:
+        calls.append(1)
+        if len(calls) == 1:
+            return _accept(request)
+        raise httpx.ConnectError("connection refused", request=request)
+
+    with httpx.Client(transport=httpx.MockTransport(first_then_down)) as client:
+        report = delivery.deliver_pending(client=client)
+    # One envelope delivered, then the peer went down: the items in back-off wait for it.
+    assert (report.delivered, report.failed, report.attempted) == (3, 3, 6)
+    statuses = dict(OutboxItem.objects.values_list("pk", "status"))
+    assert [statuses[i.pk] for i in items[6:]] == ["failed"] * 3
+    assert OutboxItem.objects.get(pk=items[6].pk).attempts == 1
+
+
 def test_liveness_on_this_host_and_by_heartbeat_elsewhere(db, dead_process):
     assert workers.liveness(workers.process_id()) is workers.Liveness.ALIVE
     assert workers.liveness(dead_process) is workers.Liveness.DEAD

@@ -141,7 +141,9 @@ def signed_post(
     return client.post(url, content=body, headers=headers)
 
 
-def _claim(peer: Peer, now: datetime, force: bool, limit: int) -> list[OutboxItem]:
+def _claim(
+    peer: Peer, now: datetime, force: bool, limit: int, exclude: frozenset[int] = frozenset()
+) -> list[OutboxItem]:
     due = Q(status=OutboxItem.Status.QUEUED) | Q(status=OutboxItem.Status.FAILED)
     if not force:
         due &= Q(next_attempt_at__lte=now)
@@ -151,6 +153,7 @@ def _claim(peer: Peer, now: datetime, force: bool, limit: int) -> list[OutboxIte
         ids = list(
             OutboxItem.objects.filter(peer=peer)
             .filter(due | stale)
+            .exclude(pk__in=exclude)
             .order_by("next_attempt_at", "pk")
             .values_list("pk", flat=True)[:limit]
         )
@@ -447,9 +450,13 @@ def _deliver_to(
     unreachable), its items still waiting out a back-off go at once too: the back-off spares a
     peer that is down, not one that answers."""
     before = report.delivered
-    _deliver_claimed(target, me, key, http, sender, force, batch, report, progress)
-    if not force and report.delivered > before:
-        _deliver_claimed(target, me, key, http, sender, True, batch, report, progress)
+    tried, answered = _deliver_claimed(
+        target, me, key, http, sender, force, batch, report, progress
+    )
+    if not force and answered and report.delivered > before:
+        _deliver_claimed(
+            target, me, key, http, sender, True, batch, report, progress, exclude=tried
+        )
 
 
 def _deliver_claimed(
@@ -462,11 +469,13 @@ def _deliver_claimed(
     batch: int,
     report: DeliveryReport,
     progress: Callable[[str], None] | None,
-) -> None:
-    """Claim ``target``'s due items (``force``: also those in back-off) and send them:
-    envelope *n* is POSTed by the ``sender`` thread while this thread prepares envelope
-    *n + 1*; when the peer is unreachable the rest wait for the next pass."""
-    items = _claim(target, timezone.now(), force, batch)
+    exclude: frozenset[int] = frozenset(),
+) -> tuple[frozenset[int], bool]:
+    """Claim ``target``'s due items (``force``: also those in back-off; never ``exclude``) and
+    send them: envelope *n* is POSTed by the ``sender`` thread while this thread prepares
+    envelope *n + 1*; when the peer is unreachable the rest wait for the next pass. Returns the
+    items claimed and whether the peer answered every envelope."""
+    items = _claim(target, timezone.now(), force, batch, exclude)
     settled: set[int] = set()
     in_flight: tuple[_Envelope, Future[httpx.Response]] | None = None
     prepared = _envelopes(target, items, me, key)
@@ -540,10 +549,11 @@ def _deliver_claimed(
         if not reachable:
             break
     if in_flight is not None:
-        finish(*in_flight)
+        reachable = finish(*in_flight) and reachable
     rest = [i for i in items if i.pk not in settled and i.status == OutboxItem.Status.SENDING]
     if rest:
         # The peer is unreachable: leave the rest for the next pass.
         error = report.errors.get(target.node_id, f"{target.node_id} unreachable")
         _fail(rest, error, timezone.now())
         report.failed += len(rest)
+    return frozenset(i.pk for i in items), reachable and not rest
