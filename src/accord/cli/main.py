@@ -27,7 +27,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "screen": ("accord.cli.screen", "screen a batch (csv, json, paxlst, pnrgov), JSON lines out"),
     "agreement": ("accord.cli.agreement", "agreements: load FILE.json, list, policies (Cedar)"),
     "profile": ("accord.cli.profile", "jurisdiction profiles: list, load-defaults"),
-    "peer": ("accord.cli.peer", "peer nodes: add, list, outbox, deliver (signed transport)"),
+    "peer": ("accord.cli.peer", "peer nodes: add, update, list, outbox, deliver, pull"),
     "node": ("accord.cli.node", "this node: pubkey (its Ed25519 public key, PEM)"),
     "retention": ("accord.cli.retention", "erase personal data past its retention (apply)"),
 }
