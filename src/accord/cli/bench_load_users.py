@@ -278,8 +278,9 @@ class SupervisorWebUser(_BrowserUser):
     @task(3)
     def queue(self) -> None:
         r = self.page("/screening/hits/", "GET /screening/hits/", "Hits")
-        if r.status_code == 200:
-            self.pending = [int(pk) for pk in _HIT_LINK.findall(r.text or "")]
+        if r.status_code == 200:  # the first table holds the pending hits, the second decided
+            pending = (r.text or "").split("Decided recently", 1)[0]
+            self.pending = [int(pk) for pk in _HIT_LINK.findall(pending)]
 
     @task(2)
     def queue_api(self) -> None:
