@@ -302,3 +302,26 @@ def test_a_peers_url_and_key_change_is_audited_with_fingerprints(peer):  # noqa:
     assert refused is None and result.reason.startswith("bad signature")
     accepted, _ = verify_peer_request("POST", *_signed_by(KEY_OTHER))
     assert accepted is not None and accepted.node_id == "node-peer"
+
+
+def test_the_job_of_a_dead_workers_task_is_failed_with_the_reason(db, dead_process, make_user):
+    """An import or screening job whose worker died mid-run ends failed, saying why, instead
+    of showing "running" for ever."""
+    from accord.intel.models import ImportJob
+    from accord.screening.models import ScreeningJob
+
+    ana = make_user("ana")
+    job = ImportJob.objects.create(user=ana, format="stix", filename="x.json", status="running")
+    batch = ScreeningJob.objects.create(user=ana, purpose="counter-terrorism", format="csv",
+                                        status="running")  # fmt: skip
+    for path, pk in ((IMPORT, job.pk), ("accord.screening.tasks.run_screening_job", batch.pk)):
+        row = _running(path, dead_process)
+        row.args_kwargs = {"args": [pk], "kwargs": {}}
+        row.save(update_fields=["args_kwargs"])
+    assert workers.recover().tasks_failed == 2
+    job.refresh_from_db()
+    batch.refresh_from_db()
+    assert job.status == "failed" and job.finished_at is not None
+    assert "The import stopped: the worker" in job.report["error"]
+    assert "import it again" in job.report["error"]
+    assert batch.status == "failed" and "The screening stopped" in batch.report["error"]

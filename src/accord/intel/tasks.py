@@ -132,6 +132,24 @@ def import_bytes(
     return import_report_json(report, parsed)
 
 
+def fail_import_job(args_kwargs: dict[str, Any], reason: str) -> None:
+    """Settle an import job whose worker died while running it: failed, with the reason in
+    words (nothing of it was stored: an import is all or nothing, in one transaction)."""
+    args = args_kwargs.get("args") or []
+    job_id = args[0] if args else (args_kwargs.get("kwargs") or {}).get("job_id")
+    ImportJob.objects.filter(
+        pk=job_id, status__in=(ImportJob.Status.QUEUED, ImportJob.Status.RUNNING)
+    ).update(
+        status=ImportJob.Status.FAILED,
+        report=import_report_json(
+            None,
+            None,
+            error=f"The import stopped: {reason}. Nothing of the file was stored; import it again.",
+        ),
+        finished_at=timezone.now(),
+    )
+
+
 @task()
 def run_import_job(job_id: int) -> str:
     """Run one queued import job: parse, ingest (all or nothing), store the report.

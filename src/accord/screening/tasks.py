@@ -87,6 +87,22 @@ def start_screening_job(
     return job
 
 
+def fail_screening_job(args_kwargs: dict[str, Any], reason: str) -> None:
+    """Settle a screening job whose worker died while running it: failed, with the reason in
+    words (the screening is stored in one transaction at its end, so nothing of it was)."""
+    args = args_kwargs.get("args") or []
+    job_id = args[0] if args else (args_kwargs.get("kwargs") or {}).get("job_id")
+    ScreeningJob.objects.filter(
+        pk=job_id, status__in=(ScreeningJob.Status.QUEUED, ScreeningJob.Status.RUNNING)
+    ).update(
+        status=ScreeningJob.Status.FAILED,
+        report={
+            "error": f"The screening stopped: {reason}. Nothing was stored; send the file again."
+        },
+        finished_at=timezone.now(),
+    )
+
+
 @task()
 def run_screening_job(job_id: int) -> str:
     """Screen one queued batch; progress on the job row, then the report."""

@@ -31,7 +31,7 @@ import hashlib
 import logging
 import os
 import socket
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import Enum
@@ -55,6 +55,7 @@ __all__ = [
     "register_worker",
     "retry_after_worker_death",
     "unregister_worker",
+    "when_worker_dies",
 ]
 
 log = logging.getLogger(__name__)
@@ -68,6 +69,8 @@ WORKER_DIED = "accord.federation.peers.workers.WorkerDied"
 
 #: Task paths (``module.function``) that may run again after their worker died mid-run.
 _RETRYABLE: set[str] = set()
+#: Task path -> what settles the task's own record (a job row) when its worker died mid-run.
+_SETTLERS: dict[str, Callable[[dict[str, Any], str], None]] = {}
 
 
 class Liveness(Enum):
@@ -81,6 +84,13 @@ def retry_after_worker_death(task: Any) -> None:
     running it: it must be idempotent (delivery passes and pulls are: what a peer stored is
     applied once). Called from an app's ``ready``."""
     _RETRYABLE.add(str(task.module_path))
+
+
+def when_worker_dies(task: Any, settle: Callable[[dict[str, Any], str], None]) -> None:
+    """Declare what settles ``task``'s own record (an import or screening job left
+    ``running``) when its worker died while running it: ``settle(args_kwargs, reason)`` is
+    called in the transaction that fails the task. Called from an app's ``ready``."""
+    _SETTLERS[str(task.module_path)] = settle
 
 
 def _read(path: str) -> str:
@@ -262,6 +272,9 @@ def _fail_tasks(
             elif task_path in _RETRYABLE:
                 reason += f"; not queued again: its worker died {deaths + 1} times within the hour"
                 log.error("workers: %s (%s): %s", task_path, pk, reason)
+            settle = _SETTLERS.get(task_path)
+            if settle is not None:
+                settle(row.args_kwargs if isinstance(row.args_kwargs, dict) else {}, reason)
             row.status = "FAILED"
             row.finished_at = now
             row.exception_class_path = WORKER_DIED
