@@ -54,6 +54,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--users", type=int, default=50, help="load: concurrent users")
     parser.add_argument("--seconds", type=float, default=60.0, help="load: seconds measured")
     parser.add_argument("--spawn-rate", type=float, default=10.0, help="load: users started/s")
+    parser.add_argument(
+        "--workers", type=int, help="load: accord serve --workers (default: the CPUs, up to 4)"
+    )
 
 
 def _progress(stage: str, done: int, total: int) -> None:

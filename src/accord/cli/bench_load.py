@@ -48,6 +48,7 @@ __all__ = [
     "SUPERVISORS",
     "TARGET_P99_MS",
     "TAXII_CLIENTS",
+    "default_workers",
     "main",
     "prepare",
     "run_load_bench",
@@ -214,6 +215,11 @@ def prepare_main() -> None:
     sys.stdout.write(json.dumps(spec) + "\n")
 
 
+def default_workers() -> int:
+    """Server processes for the node: one per CPU, at most 4 (``accord serve --workers``)."""
+    return max(1, min(4, os.cpu_count() or 1))
+
+
 def _cpu_seconds(pid: int) -> float:
     """CPU time (user and system) of process ``pid`` and its children so far."""
     import psutil
@@ -248,6 +254,7 @@ def run_load_bench(
     seconds: float = 60.0,
     spawn_rate: float = 10.0,
     records: int = DEFAULT_RECORDS,
+    workers: int = 1,
     database_url: str = "",
     keep: bool = False,
     progress: Callable[[str], None] = lambda line: print(line, file=sys.stderr, flush=True),
@@ -288,12 +295,13 @@ def run_load_bench(
         url = f"http://127.0.0.1:{port}"
         log = open(root / "serve.log", "ab")  # noqa: SIM115 - closed with the server
         command = [sys.executable, "-m", "accord.cli.main", "serve", "--data-dir",
-                   str(data_dir), "--port", str(port)]  # fmt: skip
+                   str(data_dir), "--port", str(port), "--workers", str(workers)]  # fmt: skip
         server = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
         log.close()
         wait_until_answering(url + "/", server, timeout=90)
         progress(
-            f"  {spec['records']:,} records ({setup_seconds:.0f} s); serving at {url}; "
+            f"  {spec['records']:,} records ({setup_seconds:.0f} s); serving at {url} "
+            f"({workers} server process{'es' if workers > 1 else ''}); "
             f"{users} users at {spawn_rate:g}/s, then {seconds:g} s measured ..."
         )
         load_before = os.getloadavg()
@@ -338,6 +346,7 @@ def run_load_bench(
         database="postgresql" if database_url else "sqlite",
         records=spec["records"],
         spawn_rate=spawn_rate,
+        workers=workers,
         p99_ms_max=p99_max,
         target_p99_ms=TARGET_P99_MS,
         ok=bool(result["routes"])
@@ -349,6 +358,9 @@ def run_load_bench(
             1 for line in server_log.splitlines() if " ERROR " in line or "Traceback" in line
         ),
         cpu_seconds={"node": round(node_cpu, 1), "generator": round(generator, 1)},
+        node_cpu_ms_per_request=round(
+            1000 * node_cpu / max(1, result["requests"] + result["ramp"]["requests"]), 1
+        ),
         wall_seconds=round(wall, 1),
         cpus=os.cpu_count(),
         load_average={"before": round(load_before[0], 2), "after": round(load_after[0], 2)},
@@ -360,8 +372,9 @@ def table(result: dict[str, Any]) -> str:
     head = f"{'route':<38} {'requests':>8} {'rps':>7} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} "
     lines = [
         f"accord bench load: {result['users']} users for {result['seconds']:g} s against one "
-        f"node ({result['database']}, {result['records']:,} records), load generator on the "
-        f"same machine; target: no errors, p99 under {result['target_p99_ms']:g} ms per route",
+        f"node ({result['database']}, {result['records']:,} records, {result['workers']} server "
+        f"processes), load generator on the same machine; target: no errors, p99 under "
+        f"{result['target_p99_ms']:g} ms per route",
         head + f"{'errors':>6}",
     ]
     for r in result["routes"]:
@@ -376,7 +389,8 @@ def table(result: dict[str, Any]) -> str:
     )
     lines.append(
         f"CPU during the run ({result['wall_seconds']:g} s, {result['cpus']} CPUs): node "
-        f"{cpu['node']:g} s, load generator {cpu['generator']:g} s; load average "
+        f"{cpu['node']:g} s ({result['node_cpu_ms_per_request']:g} ms a request), load "
+        f"generator {cpu['generator']:g} s; load average "
         f"{result['load_average']['before']:g} before, {result['load_average']['after']:g} after"
     )
     if result["ramp"]["errors"] or result["users_started"] != result["users"]:
@@ -392,10 +406,11 @@ def table(result: dict[str, Any]) -> str:
 def main(args: argparse.Namespace) -> int:
     """``accord bench load``: the arguments of ``accord bench``."""
     records = DEFAULT_RECORDS if args.records is None else args.records
-    if args.users < 1 or args.seconds <= 0 or args.spawn_rate <= 0 or records < 100:
+    workers = default_workers() if args.workers is None else args.workers
+    if min(args.users, workers) < 1 or args.seconds <= 0 or args.spawn_rate <= 0 or records < 100:
         print(
-            "accord bench load: --users and --records (at least 100) are whole numbers, "
-            "--seconds and --spawn-rate positive",
+            "accord bench load: --users, --workers and --records (at least 100) are whole "
+            "numbers, --seconds and --spawn-rate positive",
             file=sys.stderr,
         )
         return 2
@@ -410,6 +425,7 @@ def main(args: argparse.Namespace) -> int:
         seconds=args.seconds,
         spawn_rate=args.spawn_rate,
         records=records,
+        workers=workers,
         database_url=args.database_url or "",
         keep=args.keep,
     )

@@ -1,7 +1,11 @@
-"""``accord serve --data-dir DIR [--host 127.0.0.1] [--port 8000] [--no-worker]``.
+"""``accord serve --data-dir DIR [--host 127.0.0.1] [--port 8000] [--workers N] [--no-worker]``.
 
 Runs the node's ASGI application under uvicorn and, unless ``--no-worker``, the django-tasks
-database worker as a child process (so that imports run in the background). The worker is
+database worker as a child process (so that imports run in the background). ``--workers N``
+(default ``ACCORD_WEB_WORKERS``, else 1) serves with N uvicorn processes sharing the port:
+Django runs a process's requests under one interpreter lock, so one process uses at most one
+core; each process holds its own copy of the screening watchlist. The server processes exit
+with ``accord serve``, however it ends (:func:`accord.node.process.exit_with_parent`). The worker is
 stopped when the server stops (SIGINT or SIGTERM), and stops itself if the server dies. A
 worker that dies (killed, crashed) is started again at once, then after 2, 4 ... up to 60
 seconds while it keeps dying within a minute of its start; the new worker takes back at once
@@ -31,6 +35,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_data_dir(parser)
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (loopback)")
     parser.add_argument("--port", type=int, default=8000, help="TCP port (default 8000)")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=int(os.environ.get("ACCORD_WEB_WORKERS", "1") or 1),
+        help="server processes (default ACCORD_WEB_WORKERS, else 1; up to the number of cores)",
+    )
     parser.add_argument(
         "--no-worker", action="store_true", help="do not start the background task worker"
     )
@@ -180,10 +190,15 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
+    if args.workers < 1:
+        print("accord serve: --workers must be at least 1", file=sys.stderr)
+        return 2
     os.environ["ACCORD_DATA_DIR"] = str(data_dir)
     os.environ["DJANGO_SETTINGS_MODULE"] = os.environ.get(
         "ACCORD_SETTINGS_MODULE", "accord.node.settings"
     )
+    if args.workers > 1:  # the server processes exit with this one (accord.node.asgi)
+        os.environ["ACCORD_SERVE_PID"] = str(os.getpid())
 
     import uvicorn
 
@@ -206,6 +221,7 @@ def run(args: argparse.Namespace) -> int:
             server_header=False,
             log_level="warning",
             lifespan="off",
+            workers=args.workers,
         )
     finally:
         if worker is not None:

@@ -12,6 +12,11 @@ __all__ = ["application", "django_application"]
 os.environ["DJANGO_SETTINGS_MODULE"] = os.environ.get(
     "ACCORD_SETTINGS_MODULE", "accord.node.settings"
 )
+if os.environ.get("ACCORD_SERVE_PID", "") == str(os.getppid()):
+    # A server process of ``accord serve --workers N``: it ends with ``accord serve``.
+    from accord.node.process import exit_with_parent
+
+    exit_with_parent(os.getppid())
 django_application = get_asgi_application()
 
 from accord.node.request_guard import RequestGuard  # noqa: E402 - needs the settings above

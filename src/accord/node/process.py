@@ -1,15 +1,48 @@
 """Starting node processes on loopback: a free port, and waiting until ``accord serve``
-answers. Used by ``accord demo``, the benchmarks and the tests that start real nodes."""
+answers. Used by ``accord demo``, the benchmarks and the tests that start real nodes. And
+:func:`exit_with_parent`, which ties a server process of ``accord serve --workers N`` to it."""
 
 from __future__ import annotations
 
+import ctypes
+import os
+import signal
 import socket
 import subprocess
+import sys
+import threading
 import time
 import urllib.error
 import urllib.request
 
-__all__ = ["answers", "free_port", "wait_until_answering"]
+__all__ = ["answers", "exit_with_parent", "free_port", "wait_until_answering"]
+
+_PR_SET_PDEATHSIG = 1  # prctl(2), Linux
+
+
+def exit_with_parent(parent: int) -> None:
+    """End this process (SIGKILL) as soon as its parent, process ``parent``, is gone, however
+    the parent ended: a server process of ``accord serve --workers N`` must not keep the port
+    and the database once ``accord serve`` was killed, as one process would not. On Linux the
+    kernel sends the signal (``PR_SET_PDEATHSIG``); elsewhere a thread checks every half
+    second."""
+    armed = False
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            armed = libc.prctl(_PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0) == 0
+        except (OSError, AttributeError):
+            armed = False
+    if os.getppid() != parent:  # gone already, before the signal was asked for
+        os._exit(1)
+    if not armed:
+        threading.Thread(target=_watch, args=(parent,), name="accord-parent", daemon=True).start()
+
+
+def _watch(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    os._exit(1)
 
 
 def free_port() -> int:
