@@ -267,6 +267,7 @@ def _config(world: World, caller: Caller) -> Any:
                 "mode": "positive",
                 "max-examples": FUZZING_EXAMPLES,
                 "deterministic": PROFILE == "ci",
+                "database": "none",
             },
             "phases": {"stateful": {"enabled": False}},
             "dictionaries": dictionaries,
