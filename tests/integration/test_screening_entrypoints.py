@@ -8,11 +8,12 @@ from pathlib import Path
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
-from tests.integration.test_screening_service import HADDAD, PUBLIC
+from tests.integration.test_screening_service import HADDAD, PUBLIC, RED
 
 from accord.accounts.services import create_token
 from accord.intel.services import ingest_objects
 from accord.screening.models import Hit
+from accord.screening.services import screen
 from accord.screening.watchlist import watchlist
 
 pytestmark = pytest.mark.django_db
@@ -142,3 +143,27 @@ def test_web_pages(analyst, make_user):
     assert "off" in client.get("/screening/sources/").content.decode()
     Client().get("/screening/")  # anonymous: redirected by member_required
     assert Client().get("/screening/hits/").status_code == 302
+
+
+def test_review_queues_list_only_hits_on_records_the_reviewer_may_see(analyst, make_user):
+    """A hit on a TLP:RED record of the analyst's (not granted to the supervisor) is in neither
+    of the supervisor's queues, the page and the API; a hit on a record both see is in both."""
+    from accord.engine.manifests import Traveller
+
+    assert ingest_objects(analyst, [RED], source="test").ok
+    travellers = [
+        Traveller(row=1, id="t1", names=("MUHAMMAD ALHADDAD",), birth_date="1981-03-12"),
+        Traveller(row=2, id="t2", names=("Anna Maria Tester",), birth_date="1990-01-01"),
+    ]
+    results = screen(analyst, travellers, purpose="counter-terrorism")
+    seen, hidden = results[0].hit_ids[0], results[1].hit_ids[0]
+    assert Hit.objects.get(pk=hidden).record_stix_id == RED["id"]
+    boss = make_user("boss", role="supervisor")
+    raw, _ = create_token(None, boss, name="t")
+    listed = Client(HTTP_AUTHORIZATION=f"Bearer {raw}").get("/api/screenings/hits").json()
+    assert [h["id"] for h in listed["hits"]] == [seen]
+    client = Client()
+    client.force_login(boss)
+    page = client.get("/screening/hits/").content.decode()
+    assert f'href="/screening/hits/{seen}/"' in page
+    assert f'href="/screening/hits/{hidden}/"' not in page

@@ -11,6 +11,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
@@ -174,8 +175,13 @@ def hit_list(request: HttpRequest) -> HttpResponse:
     from accord.intel.models import Record
 
     ctx = working_context(request)
-    visible = Record.objects.restrict(request.user, purpose=ctx.purpose).values("pk")
-    base = Hit.objects.filter(record__in=visible).select_related("screening", "reviewer", "notice")
+    # Checked hit by hit as the queue is read (not by building the set of every visible record).
+    visible = Record.objects.restrict(request.user, purpose=ctx.purpose)
+    base = (
+        Hit.objects.filter(Exists(visible.filter(pk=OuterRef("record_id"))))
+        .select_related("screening", "reviewer", "notice")
+        .defer("explanation")
+    )
     if not can_review(request.user):
         base = base.filter(screening__user=request.user)
     return render(
