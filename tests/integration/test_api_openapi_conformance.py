@@ -229,3 +229,47 @@ def test_the_export_streams_over_asgi_without_reading_the_bundle_into_memory(
     assert (status, headers["content-type"]) == (200, "application/stix+json;version=2.1")
     bundle = json.loads(b"".join(body))
     assert sorted(o["id"] for o in bundle["objects"]) == sorted(o["id"] for o in objects)
+
+
+def test_the_consents_status_is_one_the_document_lists(make_user):
+    from accord.accounts.services import create_token
+
+    leo = make_user("leo", role="liaison")
+    raw, _ = create_token(None, leo, name="t")
+    client = Client()
+    headers = {"Authorization": f"Bearer {raw}"}
+    assert client.get("/api/consents?status=granted", headers=headers).status_code == 200
+    refused = client.get("/api/consents?status=whatever", headers=headers)
+    assert refused.status_code == 422
+    assert refused["Content-Type"] == "application/problem+json"
+
+
+def test_an_approval_reason_in_utf8_is_audited_as_written(make_user, node_identity):
+    """Header values arrive as ISO 8859-1; a supervisor's reason written in UTF-8 is kept."""
+    import copy
+
+    from accord.accounts.services import create_token
+    from accord.engine.stix.markings import TLP_IDS
+    from accord.intel.bench import person_object
+    from accord.oversight.models import AuditEvent
+
+    sam = make_user("sam", role="supervisor", agency="alpha")
+    raw, _ = create_token(None, sam, name="t")
+    client = Client()
+    headers = {"Authorization": f"Bearer {raw}"}
+    obj = person_object(3, tlp="red")
+    assert client.post("/api/records", obj, content_type="application/json",
+                       headers=headers).status_code == 201  # fmt: skip
+    lowered = copy.deepcopy(obj)
+    lowered["modified"] = "2026-09-01T00:00:00.000Z"
+    lowered["object_marking_refs"] = [TLP_IDS["amber"]]
+    reason = "Déclassifié — ordre n° 12"
+    response = client.post(
+        "/api/records",
+        lowered,
+        content_type="application/json",
+        headers={**headers, "X-Accord-Approval-Reason": reason.encode().decode("latin-1")},
+    )
+    assert response.status_code == 201, response.content
+    event = AuditEvent.objects.get(action="record.protection_lowered")
+    assert event.detail["reason"] == reason

@@ -363,7 +363,9 @@ def _liaison(request: HttpRequest) -> None:
     response={200: dict, **_ERRORS},
     summary="Consent requests from recipients that want to pass this node's records on",
 )
-def consents_view(request: HttpRequest, status: str = "pending") -> Any:
+def consents_view(
+    request: HttpRequest, status: Literal["pending", "granted", "refused", "all"] = "pending"
+) -> Any:
     from accord.dissemination.models import ConsentRequest
 
     _liaison(request)

@@ -177,7 +177,13 @@ def create(request: HttpRequest) -> Any:
 
     obj = _read_object(request)
     purpose, case_ref = request_context(request)
-    reason = request.headers.get(APPROVAL_HEADER, "").strip()
+    # HTTP header values arrive as ISO 8859-1 (RFC 9110 section 5.5); a reason written in
+    # UTF-8 is read back as such, so that the audit trail keeps the supervisor's words.
+    raw = request.headers.get(APPROVAL_HEADER, "")
+    try:
+        reason = raw.encode("latin-1").decode("utf-8").strip()
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        reason = raw.strip()
     if len(reason) > 500:
         raise ProblemError(
             422,
