@@ -164,3 +164,15 @@ def test_interchanges_in_a_row_are_all_read():
     travellers = read_paxlst(data)
     assert [t.names for t in travellers] == [("JOHN DOE",), ("RICHARD ROE",)]
     assert [t.id for t in travellers] == ["1/1", "2/1"]
+
+
+def test_a_refusal_quotes_the_segment_as_text():
+    """Bytes that are not UTF-8 and control characters in a refused segment's tag are quoted as
+    text (ISO 8859-1, U+FFFD), so the message can be printed, logged and sent as JSON."""
+    from accord.engine.manifests import ManifestError, read_manifest
+
+    with pytest.raises(ManifestError) as caught:
+        read_manifest(b"\xff\xfe\x00garbage\xff", "paxlst", max_bytes=10**6)
+    message = str(caught.value)
+    message.encode("utf-8")  # no lone surrogate left
+    assert "segment 1 (\u00ff\u00fe\ufffdgarba)" in message

@@ -223,8 +223,11 @@ def _split(text: str, i: int, seps: _Separators) -> Iterator[tuple[int, int, str
 
 
 def _tag_of(text: str, seps: _Separators) -> str:
+    """The segment's tag as an error message may quote it: at most 8 characters, a byte that
+    is not UTF-8 read as ISO 8859-1 and a control character shown as U+FFFD (a message is
+    printed, logged and sent as JSON; it must be text)."""
     head = text.split(seps.data, 1)[0].split(seps.component, 1)[0].rstrip(" ")
-    return head[:8] if head else "?"
+    return _CONTROL.sub("\ufffd", _text(head[:8])) if head else "?"
 
 
 def _text(value: str) -> str:
