@@ -93,7 +93,8 @@ def share_new(request: HttpRequest) -> HttpResponse:
             )
         except DisseminationError as exc:
             form.add_error(None, str(exc))
-    status = 400 if request.method == "POST" and form.errors else 200
+    # A send refused is a 400; adding ids or previewing re-shows the form to go on working.
+    status = 400 if request.method == "POST" and action == "send" and form.errors else 200
     return render(
         request,
         "dissemination/share.html",
