@@ -175,6 +175,28 @@ def test_unchanged_entries_stay_in_place_when_the_store_changes(store, analyst):
     assert result.hit
 
 
+def test_the_look_for_changes_reads_an_index_not_the_records(store, analyst):
+    """Every screening first reads the store's fingerprint (identity records: count, latest
+    updated_at), and after a change the records changed since: on SQLite both are searches of
+    the (stix_type, updated_at) index, not scans of the records' rows."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite's query plans")
+    screen(analyst, [_t(1, "nobody at all")], purpose=PURPOSE)
+    assert ingest_objects(None, [NOT_LISTED | {"id": NOT_LISTED["id"][:-1] + "8"}], source="t").ok
+    with CaptureQueriesContext(connection) as queries:
+        screen(analyst, [_t(1, "nobody at all")], purpose=PURPOSE)
+    looks = [q["sql"] for q in queries if '"updated_at"' in q["sql"] and "intel_record" in q["sql"]]
+    assert len(looks) >= 2  # the fingerprint and the records changed since
+    with connection.cursor() as cursor:
+        for sql in looks:
+            cursor.execute("EXPLAIN QUERY PLAN " + sql)
+            plan = " ".join(str(row[-1]) for row in cursor.fetchall())
+            assert "record_type_updated" in plan, (sql, plan)
+
+
 def test_batches_in_input_order_with_transliterated_hit(store, analyst):
     for name, fmt in (
         ("batch.csv", "csv"),

@@ -88,6 +88,8 @@ class Record(models.Model):
         indexes = [
             models.Index(fields=["stix_type", "modified"], name="record_type_modified"),
             models.Index(fields=["birth_year_min", "birth_year_max"], name="record_birth_years"),
+            # The screening watchlist's look for changed persons (accord.screening.watchlist).
+            models.Index(fields=["stix_type", "updated_at"], name="record_type_updated"),
         ]
 
     def __str__(self) -> str:
