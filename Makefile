@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 UV_VERSION := 0.13.9
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-fast lint typecheck lock bench clean native fuzz
+.PHONY: demo test test-fast lint typecheck lock bench clean native fuzz diagram
 
 $(STAMP): requirements/lock.txt pyproject.toml
 	@sh scripts/system-deps.sh
@@ -24,12 +24,14 @@ native:
 demo: $(STAMP)
 	$(BIN)/accord demo
 
-## The whole test suite: lint, strict types on the engine, unit, integration, functional and browser tests.
+## The whole test suite: lint, types (all of src/, --strict on the engine), unit, integration, functional and browser tests,
+## one pytest-xdist worker per CPU (TEST_WORKERS=0 runs them in this process), each test file on one worker.
+TEST_WORKERS ?= auto
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile
 
 ## Fuzz every parser and input endpoint for minutes each (random inputs; `make test` runs a short,
 ## repeatable pass). ACCORD_FUZZ_EXAMPLES=N sets the inputs per parser.
@@ -49,6 +51,10 @@ lock: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/accord bench store
+
+## Redraw the generated part of docs/architecture.md from the code (the unit tests check it).
+diagram: $(STAMP)
+	$(BIN)/python scripts/architecture_diagram.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

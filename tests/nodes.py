@@ -75,9 +75,11 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def process_env(data_dir: str | os.PathLike[str], *, sqlite: bool = False) -> dict[str, str]:
-    """:func:`node_env` plus the repository on PYTHONPATH (for scripts that import tests)."""
+    """:func:`node_env` plus the repository on PYTHONPATH (for scripts that import tests), ahead
+    of the caller's PYTHONPATH, which stays (a checkout run with ``PYTHONPATH=src`` and another
+    checkout's virtualenv: the node processes run the code under test, not the installed one)."""
     env = node_env(data_dir, sqlite=sqlite)
-    env["PYTHONPATH"] = str(REPO)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO), env.get("PYTHONPATH", "")) if p)
     return env
 
 

@@ -116,8 +116,12 @@ def node(tmp_path_factory) -> Iterator[dict[str, object]]:
         print((data_dir / "serve.log").read_text(errors="replace")[-3000:])
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
+    """Chromium, for one test file: Playwright's sync API keeps an event loop running in this
+    thread while it is open, and Django refuses database calls from a thread with a running
+    loop, so it must be closed before the next file's tests (pytest-xdist gives each worker
+    whole files, browser and database tests alike)."""
     if not Path(CHROMIUM).exists():
         if os.environ.get("ACCORD_REQUIRE_BROWSER") == "1":
             pytest.fail(f"{CHROMIUM} is missing and ACCORD_REQUIRE_BROWSER=1")

@@ -27,6 +27,7 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from playwright.sync_api import expect
 
 from accord.engine.stix.person import PERSON_EXTENSION_ID
 from tests.browser.samples import CREATOR, SUSPECT_ID, SUSPECT_NAME, sign_in, suspect_bundle
@@ -155,7 +156,7 @@ def test_flow1_share_preview_send_and_supervisor_approval(browser, node_a, scree
         analyst.goto(url + f"records/{SUSPECT_ID}/")
         banner = analyst.locator(".marking-banner").inner_text()
         assert "TLP:AMBER" in banner and "H2" in banner
-        assert analyst.get_by_role("cell", name="يوسف الراشدي").is_visible()
+        expect(analyst.get_by_role("cell", name="يوسف الراشدي")).to_be_visible()
         analyst.get_by_role("link", name="Share…").click()
         analyst.wait_for_url(re.compile(r"/disseminations/new/"))
         records = analyst.get_by_role("group", name="Records to share")
@@ -229,7 +230,7 @@ def test_flow1_share_preview_send_and_supervisor_approval(browser, node_a, scree
             card.get_by_label("Decision").select_option("approve")
             card.get_by_label("Reason").fill("Assurance received from the US DOJ; approved")
             card.get_by_role("button", name="Record decision").click()
-            assert "Decision recorded." in supervisor.locator(".messages").inner_text()
+            expect(supervisor.locator(".messages")).to_contain_text("Decision recorded.")
         assert supervisor.locator("section.card").filter(has_text=_label("E")).count() == 0
         supervisor.goto(detail_url)
         after = _rows_by_record_and_recipient(supervisor)
@@ -266,7 +267,7 @@ def test_flow1_starts_from_the_record_a_person_form(browser, node_a, screenshots
         purposes = analyst.get_by_role("group", name="May be used only for")
         assert purposes.get_by_label(re.compile("terrorist offences")).is_checked()
         analyst.get_by_role("button", name="Record the person").click()
-        assert "Use the two-letter country code" in analyst.get_by_role("alert").inner_text()
+        expect(analyst.get_by_role("alert")).to_contain_text("Use the two-letter country code")
         assert analyst.get_by_label("Passport number").input_value() == "P01234567"
         analyst.get_by_label("Nationality").fill("SD")
         analyst.get_by_role("button", name="Record the person").click()

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.samples import sign_in
 from tests.nodes import NodeServer, accord_cli, free_port
@@ -158,9 +159,10 @@ def test_oversight_reads_the_history_without_edit_controls(browser, legal_node):
     page = sign_in(browser, legal_node.url, OVERSIGHT, PASSWORD)
     try:
         page.get_by_role("link", name="Agreements and profiles").click()
-        assert "Read only" in page.locator("main").inner_text()
+        # the click starts a navigation; wait for the new page's text, not the first parse of <main>
+        expect(page.locator("main")).to_contain_text("Read only")
         page.goto(legal_node.url + "legal/profiles/DE/")
-        assert page.get_by_role("heading", name="History").is_visible()
+        expect(page.get_by_role("heading", name="History")).to_be_visible()
         assert page.get_by_role("link", name="Edit this profile").count() == 0
         response = page.goto(legal_node.url + "legal/profiles/DE/edit/")
         assert response is not None and response.status == 403

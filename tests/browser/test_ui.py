@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.samples import HOSTILE_ID, PERSON_ID, upload_bundle
 
@@ -26,11 +27,11 @@ def test_login_page_and_failed_login(page, node, screenshots):
 
 def test_dashboard_after_login(signed_in, node, screenshots):
     page = signed_in
-    assert page.get_by_role("heading", name="Dashboard").is_visible()
+    expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
     top = page.locator("header.topbar").inner_text()
     assert "BKA Test Node" in top and "DE" in top and "analyst1" in top and "Analyst" in top
     assert page.locator("#ctx-purpose").input_value() == "counter-terrorism"
-    assert page.get_by_role("link", name="identity").is_visible()
+    expect(page.get_by_role("link", name="identity")).to_be_visible()
     page.screenshot(path=str(screenshots / "02-dashboard.png"), full_page=True)
     assert page.console_errors == []
 
@@ -49,7 +50,7 @@ def test_live_search_by_name_swaps_in_results(signed_in, node, screenshots):
         "() => !document.querySelector('#results').innerText.includes('Mallory')"
     )
     link = results.get_by_role("link", name="Karim Haddad")
-    assert link.is_visible()
+    expect(link).to_be_visible()
     assert "1 record found" in results.inner_text()
     page.screenshot(path=str(screenshots / "03-search.png"), full_page=True)
     # Keyboard use: focus the result link and open it with Enter.
@@ -67,9 +68,9 @@ def test_record_page_shows_banner_names_and_escaped_hostile_name(signed_in, node
     assert "H2" in banner.inner_text()
     colour = banner.locator(".banner-tlp strong").evaluate("e => getComputedStyle(e).color")
     assert colour == "rgb(255, 192, 0)"  # FIRST TLP 2.0 amber
-    assert page.get_by_role("cell", name="Karim Haddad").is_visible()
-    assert page.get_by_role("cell", name="كريم حداد").is_visible()
-    assert page.get_by_text("about 1975").is_visible()
+    expect(page.get_by_role("cell", name="Karim Haddad")).to_be_visible()
+    expect(page.get_by_role("cell", name="كريم حداد")).to_be_visible()
+    expect(page.get_by_text("about 1975")).to_be_visible()
     page.screenshot(path=str(screenshots / "04-record.png"), full_page=True)
     # The related person's name is hostile markup: it must show as text, and run nothing.
     dialogs: list[str] = []

@@ -14,7 +14,7 @@ import sys
 
 import pytest
 
-from accord.cli.bench import _with_database
+from accord.cli.bench import postgres_url
 
 pytestmark = [pytest.mark.functional, pytest.mark.slow]
 
@@ -40,8 +40,10 @@ ROUTES = {
 def _databases(server: str) -> set[str]:
     import psycopg
 
-    with psycopg.connect(_with_database(server, "postgres"), autocommit=True) as conn:
-        return {row[0] for row in conn.execute("SELECT datname FROM pg_database")}
+    with psycopg.connect(postgres_url(server, "postgres"), autocommit=True) as conn:
+        names = conn.execute("SELECT datname FROM pg_database").fetchall()
+    # Only the benchmark's own: tests on other pytest-xdist workers create and drop theirs.
+    return {name for (name,) in names if name.startswith("accord_bench_load_")}
 
 
 def test_a_short_load_has_no_errors_and_reports_every_route() -> None:
@@ -49,7 +51,7 @@ def test_a_short_load_has_no_errors_and_reports_every_route() -> None:
     command = [sys.executable, "-m", "accord.cli.main", "bench", "load", "--users", "10",
                "--seconds", "10", "--spawn-rate", "10", "--records", "1000", "--json"]  # fmt: skip
     if server:
-        command += ["--database-url", _with_database(server, "")]
+        command += ["--database-url", postgres_url(server, "")]
         before = _databases(server)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("ACCORD_", "DJANGO_"))}
     done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)

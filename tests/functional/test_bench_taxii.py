@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 
 import pytest
 
-from accord.cli.bench import _with_database
+from accord.cli.bench import postgres_url
 
 pytestmark = pytest.mark.functional
 
@@ -20,8 +21,11 @@ pytestmark = pytest.mark.functional
 def _databases(server: str) -> set[str]:
     import psycopg
 
-    with psycopg.connect(_with_database(server, "postgres"), autocommit=True) as conn:
-        return {row[0] for row in conn.execute("SELECT datname FROM pg_database")}
+    with psycopg.connect(postgres_url(server, "postgres"), autocommit=True) as conn:
+        names = conn.execute("SELECT datname FROM pg_database").fetchall()
+    # Only the benchmark's own (accord_bench_<size>_<tag>): tests on other pytest-xdist workers
+    # create and drop theirs.
+    return {name for (name,) in names if re.fullmatch(r"accord_bench_\d+_[0-9a-f]+", name)}
 
 
 def test_the_benchmark_runs_and_reports_every_figure() -> None:
@@ -29,7 +33,7 @@ def test_the_benchmark_runs_and_reports_every_figure() -> None:
     command = [sys.executable, "-m", "accord.cli.main", "bench", "taxii", "--sizes", "1000",
                "--json"]  # fmt: skip
     if server:
-        command += ["--database-url", _with_database(server, "")]
+        command += ["--database-url", postgres_url(server, "")]
         before = _databases(server)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("ACCORD_", "DJANGO_"))}
     done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)

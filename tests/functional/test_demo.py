@@ -69,3 +69,28 @@ def test_demo_refuses_a_directory_that_holds_a_node(tmp_path):
     )
     assert result.returncode == 2
     assert "already holds a node" in result.stderr
+
+
+def test_demo_serves_until_interrupted(tmp_path):
+    """``make demo``'s command as a person runs it: it sets the node up, serves it (with its
+    worker) until Ctrl+C, and then stops cleanly."""
+    import signal
+    import urllib.request
+
+    from accord.node.process import free_port, wait_until_answering
+
+    port = free_port()
+    command = [sys.executable, "-m", "accord.cli.main", "demo", "--nodes", "1", "--persons",
+               "100", "--port", str(port), "--data-dir", str(tmp_path / "demo-node")]  # fmt: skip
+    proc = subprocess.Popen(
+        command, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    try:
+        wait_until_answering(f"http://127.0.0.1:{port}/", proc, timeout=300)
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/login/") as answer:
+            assert answer.status == 200
+    finally:
+        proc.send_signal(signal.SIGINT)
+        out, _ = proc.communicate(timeout=60)
+    assert proc.returncode in (0, 130, -signal.SIGINT), out[-4000:]
+    assert "Traceback" not in out, out[-4000:]

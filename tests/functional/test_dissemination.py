@@ -24,8 +24,8 @@ from tests.agreements import bilateral
 from tests.functional.test_peer_transport import Server, _accord, _free_port, _python
 
 from accord.engine.stix.markings import HandlingMarking, handling_marking_definition
-from accord.federation.peers.models import peer_identity_id
-from accord.intel.bench import person_object
+from accord.federation.models import peer_identity_id
+from accord.intel.factories import person_object
 
 pytestmark = [pytest.mark.functional, pytest.mark.slow]
 

@@ -20,23 +20,40 @@ pytestmark = [pytest.mark.functional, pytest.mark.slow]
 BOUNDED = ["push-receiver-killed", "push-sender-worker-killed", "push-replayed"]
 
 
-def test_bounded_fault_run_loses_and_duplicates_nothing():
-    results = run_faults(
+def _run(cases: list[str]) -> list[dict]:
+    return run_faults(
         records=300,
-        cases=BOUNDED,
+        cases=cases,
         database_url=os.environ.get("ACCORD_DATABASE_URL", ""),
         progress=lambda line: None,
     )
+
+
+def _check(result: dict) -> None:
+    assert {"case", "records", "lost", "duplicated", "converge_s", "ok"} <= set(result)
+    assert (result["records"], result["lost"], result["duplicated"]) == (300, 0, 0), result
+    assert result["converge_s"] is not None and result["converge_s"] < TARGET_SECONDS, result
+    assert result["detail"]["stuck_tasks"] == 0 and result["detail"]["sending_left"] == 0
+    assert result["detail"]["audit_verified"] == {"node-a": True, "node-b": True}
+    assert result["ok"], result
+
+
+def test_bounded_fault_run_loses_and_duplicates_nothing():
+    results = _run(BOUNDED)
     json.dumps(results)  # the --json output
     assert [r["case"] for r in results] == BOUNDED
     for result in results:
-        assert {"case", "records", "lost", "duplicated", "converge_s", "ok"} <= set(result)
-        assert (result["records"], result["lost"], result["duplicated"]) == (300, 0, 0), result
-        assert result["converge_s"] is not None and result["converge_s"] < TARGET_SECONDS, result
-        assert result["detail"]["stuck_tasks"] == 0 and result["detail"]["sending_left"] == 0
-        assert result["detail"]["audit_verified"] == {"node-a": True, "node-b": True}
-        assert result["ok"], result
+        _check(result)
     by_case = {r["case"]: r["detail"] for r in results}
+    # The kill is aimed at B's ingest, watched from outside; on a busy machine (CI runs other
+    # tests beside it) B may store 300 records before the kill lands. Then the case runs again,
+    # at most twice more, and must lose and duplicate nothing each time.
+    for _ in range(2):
+        if by_case["push-receiver-killed"]["killed_while_ingesting"]:
+            break
+        (again,) = _run(["push-receiver-killed"])
+        _check(again)
+        by_case["push-receiver-killed"] = again["detail"]
     assert by_case["push-receiver-killed"]["killed_while_ingesting"]
     assert by_case["push-sender-worker-killed"]["worker_restarted"]
     replayed = by_case["push-replayed"]

@@ -47,9 +47,9 @@ from tests.agreements import bilateral
 from tests.nodes import NodeServer, accord_cli, free_port, node_env, process_env, run_python
 
 from accord.engine.signing import sign_object, sign_request
-from accord.federation.peers.delivery import ENVELOPE_SIZE
-from accord.federation.peers.models import peer_identity_id
-from accord.intel.bench import person_object
+from accord.federation.delivery import ENVELOPE_SIZE
+from accord.federation.models import peer_identity_id
+from accord.intel.factories import person_object
 
 pytestmark = [pytest.mark.functional, pytest.mark.slow]
 
@@ -68,7 +68,7 @@ from accord.cli.main import setup_django
 setup_django(None)
 from accord.dissemination.models import ReceivedDisclosure
 from accord.engine.stix.markings import summarise_markings
-from accord.federation.models import CollectionEntry
+from accord.taxii.models import CollectionEntry
 from accord.intel.indexing import index_object
 from accord.intel.models import Identifier, NameToken, Record, RecordMarking, RecordVersion
 
@@ -138,8 +138,8 @@ ENQUEUE = """
 import json, sys
 from accord.cli.main import setup_django
 setup_django(None)
-from accord.federation.peers.models import Peer
-from accord.federation.peers.services import enqueue
+from accord.federation.models import Peer
+from accord.federation.services import enqueue
 from accord.intel.models import Record
 from accord.intel.services import ingest_objects
 objects = json.loads(sys.stdin.read())
@@ -219,13 +219,13 @@ class StoreProbe:
         return bool(self._query("SELECT 1 FROM intel_record WHERE stix_id = ?", (stix_id,)))
 
     def nonce_seen(self, nonce: str) -> bool:
-        return bool(self._query("SELECT 1 FROM peers_seennonce WHERE nonce = ?", (nonce,)))
+        return bool(self._query("SELECT 1 FROM federation_seennonce WHERE nonce = ?", (nonce,)))
 
     def counts(self, node: str) -> tuple[int, int]:
         """(records originated by ``node``, nonces ``node`` has used)."""
         sql = (
             "SELECT (SELECT COUNT(*) FROM intel_record WHERE origin_node = ?),"
-            " (SELECT COUNT(*) FROM peers_seennonce WHERE keyid = ?)"
+            " (SELECT COUNT(*) FROM federation_seennonce WHERE keyid = ?)"
         )
         records, nonces = self._query(sql, (node, node))[0]
         return int(records), int(nonces)

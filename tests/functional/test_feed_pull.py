@@ -20,7 +20,7 @@ from tests.nodes import NodeServer, accord_cli, free_port, process_env
 
 from accord.engine.stix.canonical import canonical_json
 from accord.engine.stix.markings import summarise_markings
-from accord.intel.bench import synthetic_objects
+from accord.intel.factories import synthetic_objects
 
 pytestmark = [pytest.mark.functional, pytest.mark.slow]
 

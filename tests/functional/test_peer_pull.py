@@ -32,8 +32,8 @@ ENQUEUE_IDS = """
 import json, sys
 from accord.cli.main import setup_django
 setup_django(None)
-from accord.federation.peers.models import Peer
-from accord.federation.peers.services import enqueue
+from accord.federation.models import Peer
+from accord.federation.services import enqueue
 from accord.intel.models import Record
 ids = json.loads(sys.stdin.read())
 print(len(enqueue(Record.objects.filter(stix_id__in=ids), Peer.objects.get(node_id=sys.argv[1]),

@@ -22,8 +22,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from tests.nodes import NodeServer, accord_cli, free_port, run_python
 
 from accord.engine.signing import sign_object, sign_request, verify_object
-from accord.federation.peers.models import peer_identity_id
-from accord.intel.bench import person_object
+from accord.federation.models import peer_identity_id
+from accord.intel.factories import person_object
 
 pytestmark = [pytest.mark.functional, pytest.mark.slow]
 
@@ -34,8 +34,8 @@ ENQUEUE = """
 import json, sys
 from accord.cli.main import setup_django
 setup_django(None)
-from accord.federation.peers.models import Peer
-from accord.federation.peers.services import enqueue
+from accord.federation.models import Peer
+from accord.federation.services import enqueue
 from accord.intel.models import Record
 from accord.intel.services import ingest_objects
 objects = json.loads(sys.stdin.read())

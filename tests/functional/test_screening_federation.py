@@ -23,7 +23,7 @@ from tests.nodes import NodeServer, accord_cli, free_port
 from accord.engine.signing import sign_request
 from accord.engine.stix.markings import TLP_IDS
 from accord.engine.stix.person import PERSON_EXTENSION_ID
-from accord.federation.peers.models import peer_identity_id
+from accord.federation.models import peer_identity_id
 
 pytestmark = [pytest.mark.functional, pytest.mark.slow]
 

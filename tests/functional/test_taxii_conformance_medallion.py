@@ -213,8 +213,8 @@ import json, sys
 from accord.cli.main import setup_django
 setup_django(None)
 from accord.accounts.models import User
-from accord.federation.models import Collection
-from accord.federation.services import add_entries
+from accord.taxii.models import Collection
+from accord.taxii.services import add_entries
 from accord.intel.services import ingest_objects
 user = User.objects.get(username=sys.argv[1])
 collection = Collection.objects.get(alias="hv")

@@ -26,9 +26,9 @@ OPTIONS = ValidationOptions(version="2.1", strict=False)
 SEED = """
 from accord.cli.main import setup_django
 setup_django(None)
-from accord.federation.services import add_entries
-from accord.federation.models import Collection
-from accord.intel.bench import synthetic_objects
+from accord.taxii.services import add_entries
+from accord.taxii.models import Collection
+from accord.intel.factories import synthetic_objects
 from accord.intel.services import ingest_objects
 objects = list(synthetic_objects(120, start=5000))
 assert ingest_objects(None, objects, source="interop fixture").ok
@@ -129,7 +129,7 @@ def test_discovery_api_root_and_collections(node):
 
 
 def test_add_objects_and_status(node):
-    from accord.intel.bench import person_object, synthetic_objects
+    from accord.intel.factories import person_object, synthetic_objects
 
     objects = list(synthetic_objects(30, start=9000))
     bad = {**person_object(9999), "identity_class": 42}
@@ -193,7 +193,7 @@ def test_pagination_with_as_pages(node):
 
 
 def test_object_versions_and_manifest(node):
-    from accord.intel.bench import person_object
+    from accord.intel.factories import person_object
 
     coll = _collection(node)
     v1 = person_object(7777, modified="2026-01-02T03:04:05.000Z")
@@ -216,7 +216,7 @@ def test_object_versions_and_manifest(node):
 
 
 def test_delete_object(node):
-    from accord.intel.bench import person_object
+    from accord.intel.factories import person_object
 
     coll = _collection(node)
     obj = person_object(8888)

@@ -281,7 +281,7 @@ APP: Final = RequestGuard(get_asgi_application())
 
 
 def _caller(world: World, role: str) -> Caller:
-    from accord.federation.peers.models import Peer
+    from accord.federation.models import Peer
     from accord.intel.models import Case
 
     user = world.users[CALLERS[role]]

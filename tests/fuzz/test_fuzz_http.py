@@ -17,11 +17,11 @@ from hypothesis import event, given
 from hypothesis import strategies as st
 
 from accord.engine.signing import sign_object, sign_request
-from accord.federation.models import CollectionEntry
-from accord.federation.peers.models import peer_identity_id
-from accord.federation.taxii.auth import clear_basic_cache
-from accord.intel.bench import person_object, synthetic_objects
+from accord.federation.models import peer_identity_id
+from accord.intel.factories import person_object, synthetic_objects
 from accord.intel.models import Identifier, NameToken, Record, RecordMarking, RecordVersion
+from accord.taxii.auth import clear_basic_cache
+from accord.taxii.models import CollectionEntry
 from tests.fuzz.support import (
     HTTP,
     check_refusal,
@@ -127,7 +127,7 @@ def _pem(key: Ed25519PrivateKey) -> str:
 @pytest.fixture
 def peer(db):
     """This node's identity and one registered peer with a known key."""
-    from accord.federation.peers.services import add_peer
+    from accord.federation.services import add_peer
     from accord.node.models import NodeIdentity
 
     NodeIdentity.objects.create(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import json
 
-from accord.federation.services import create_collection, grant_access
+from accord.taxii.services import create_collection, grant_access
 
 __all__ = ["PASSWORD", "TAXII", "TaxiiClient", "make_collection"]
 

@@ -12,8 +12,8 @@ from django.utils import timezone
 
 from accord.accounts.models import User
 from accord.accounts.services import create_token, revoke_token
-from accord.api.problems import server_error
-from accord.intel.bench import person_object
+from accord.http.problems import server_error
+from accord.intel.factories import person_object
 
 pytestmark = pytest.mark.django_db
 

@@ -10,7 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from accord.accounts.services import create_token
-from accord.intel.bench import person_object
+from accord.intel.factories import person_object
 from accord.intel.models import ImportJob, Record
 
 pytestmark = pytest.mark.django_db

@@ -18,7 +18,7 @@ from django.test import Client
 
 from accord.accounts.services import create_token
 from accord.engine.stix.markings import PURPOSES
-from accord.intel.bench import person_object
+from accord.intel.factories import person_object
 from accord.intel.services import ingest_objects
 
 pytestmark = pytest.mark.django_db
@@ -250,7 +250,7 @@ def test_an_approval_reason_in_utf8_is_audited_as_written(make_user, node_identi
 
     from accord.accounts.services import create_token
     from accord.engine.stix.markings import TLP_IDS
-    from accord.intel.bench import person_object
+    from accord.intel.factories import person_object
     from accord.oversight.models import AuditEvent
 
     sam = make_user("sam", role="supervisor", agency="alpha")

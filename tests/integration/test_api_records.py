@@ -9,7 +9,7 @@ import pytest
 from django.test import Client
 
 from accord.accounts.services import create_token
-from accord.intel.bench import person_object
+from accord.intel.factories import person_object
 from accord.intel.models import Record
 from accord.oversight.models import AuditEvent
 

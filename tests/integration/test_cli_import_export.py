@@ -8,7 +8,7 @@ import pytest
 
 from accord.cli.main import main
 from accord.engine.stix.canonical import canonical_json
-from accord.intel.bench import person_object, synthetic_objects
+from accord.intel.factories import person_object, synthetic_objects
 from accord.intel.models import Record
 from accord.oversight.models import AuditEvent
 

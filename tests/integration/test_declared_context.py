@@ -9,7 +9,7 @@ from django.test import Client
 
 from accord.accounts.services import create_token
 from accord.engine.stix.markings import TLP_IDS, HandlingMarking, handling_marking_definition
-from accord.intel.bench import person_object
+from accord.intel.factories import person_object
 from accord.intel.models import Case, CaseMembership, Record
 from accord.intel.services import ingest_objects
 from accord.oversight.models import AuditEvent
@@ -158,7 +158,7 @@ def test_oversight_officer_declares_the_review(make_user, restricted):
 
 
 def test_taxii_refuses_the_oversight_purpose_to_an_analyst(restricted):
-    from accord.federation.services import add_entries, create_collection, grant_access
+    from accord.taxii.services import add_entries, create_collection, grant_access
 
     ana, obj = restricted
     collection = create_collection(None, title="Shared", alias="shared")

@@ -18,10 +18,10 @@ from django.conf import settings
 from django.test import Client
 
 from accord.dissemination.models import FederationNotice
-from accord.dissemination.transport import NOTICE_PATH, deliver_notices, queue_notice
+from accord.dissemination.notices import NOTICE_PATH, deliver_notices, queue_notice
 from accord.engine.signing import sign_request
-from accord.federation.peers.models import Peer, peer_identity_id
-from accord.federation.peers.services import add_peer
+from accord.federation.models import Peer, peer_identity_id
+from accord.federation.services import add_peer
 from accord.oversight.models import AuditEvent
 
 pytestmark = pytest.mark.django_db

@@ -18,7 +18,7 @@ from tests.integration import test_dissemination_service as base
 from accord.dissemination.person_records import PersonEntry, record_person
 from accord.dissemination.services import preview
 from accord.engine.stix.person import PERSON_EXTENSION_ID
-from accord.federation.peers.models import peer_identity_id
+from accord.federation.models import peer_identity_id
 from accord.intel.models import Record
 from accord.intel.services import RecordRefused
 from accord.oversight.models import AuditEvent

@@ -24,16 +24,17 @@ from accord.dissemination.models import (
     FederationNotice,
     RevocationOrder,
 )
+from accord.dissemination.notices import notices_tick
 from accord.dissemination.services import answer_consent, share
-from accord.dissemination.transport import notices_tick
 from accord.engine.signing import sign_request
 from accord.engine.stix.markings import HandlingMarking, handling_marking_definition
-from accord.federation.peers import tasks
-from accord.federation.peers.models import OutboxItem, Peer
-from accord.federation.peers.services import add_peer
-from accord.intel.bench import person_object
+from accord.federation.models import OutboxItem, Peer
+from accord.federation.services import add_peer
+from accord.intel.factories import person_object
 from accord.intel.models import Record
 from accord.intel.services import ingest_objects
+from accord.node.extensions import SCHEDULE, lookup
+from accord.node.schedule import run_now
 from accord.oversight.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
@@ -109,7 +110,7 @@ def test_rest_revoke_and_delete_order(flow1, people):
 
 
 def _own_identity() -> str:
-    from accord.federation.peers.models import peer_identity_id
+    from accord.federation.models import peer_identity_id
 
     return peer_identity_id("node-a")
 
@@ -169,25 +170,23 @@ def test_record_page_offers_no_revoke_to_a_recipient(flow1, people):
 
 
 def test_notices_are_sent_by_the_peers_schedule(flow1, monkeypatch):
-    assert notices_tick in tasks.SCHEDULE_HOOKS
+    entry = lookup(SCHEDULE, "dissemination.notices")
+    assert entry is not None and entry.run is notices_tick and entry.interval() == 1.0
     b = Peer.objects.get(node_id="node-b")
     later = timezone.now() + timedelta(hours=1)
     notice = FederationNotice.objects.create(
         direction="out", peer=b, kind="ack", body={"id": "x"}, status="queued",
         next_attempt_at=later,
     )  # fmt: skip
-    for hook in tasks.SCHEDULE_HOOKS:  # a tick before it is due: nothing is sent
-        hook()
+    run_now("dissemination.notices")  # a tick before it is due: nothing is sent
     notice.refresh_from_db()
     assert (notice.status, notice.attempts) == ("queued", 0)
     FederationNotice.objects.filter(pk=notice.pk).update(next_attempt_at=timezone.now())
-    for hook in tasks.SCHEDULE_HOOKS:  # due; the peer is unreachable: failed, back-off
-        hook()
+    run_now("dissemination.notices")  # due; the peer is unreachable: failed, back-off
     notice.refresh_from_db()
     assert (notice.status, notice.attempts) == ("failed", 1)
     assert notice.next_attempt_at > timezone.now() and "cannot reach node-b" in notice.last_error
-    for hook in tasks.SCHEDULE_HOOKS:  # still backing off
-        hook()
+    run_now("dissemination.notices")  # still backing off
     notice.refresh_from_db()
     assert notice.attempts == 1
     sent = []
@@ -196,10 +195,9 @@ def test_notices_are_sent_by_the_peers_schedule(flow1, monkeypatch):
         sent.append((url, json.loads(body)))
         return httpx.Response(202, json={"status": "received"})
 
-    monkeypatch.setattr("accord.federation.peers.delivery.signed_post", fake_post)
+    monkeypatch.setattr("accord.federation.delivery.signed_post", fake_post)
     FederationNotice.objects.filter(pk=notice.pk).update(next_attempt_at=timezone.now())
-    for hook in tasks.SCHEDULE_HOOKS:
-        hook()
+    run_now("dissemination.notices")
     notice.refresh_from_db()
     assert notice.status == "delivered" and notice.delivered_at
     assert sent == [(b.url + "federation/dissemination/notices/",

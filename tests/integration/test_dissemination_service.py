@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 from tests.agreements import bilateral
 
 from accord.agreement.services import save_agreement
+from accord.dissemination.handlers import envelope_disclosures, on_received
 from accord.dissemination.models import (
     ApprovalRequest,
     DisseminationEntry,
@@ -28,10 +29,9 @@ from accord.dissemination.models import (
     RevocationOrder,
 )
 from accord.dissemination.services import decide_approval, preview, revoke, share
-from accord.dissemination.transport import envelope_disclosures, on_received
-from accord.federation.peers.models import OutboxItem, peer_identity_id
-from accord.federation.peers.services import add_peer
-from accord.intel.bench import person_object
+from accord.federation.models import OutboxItem, peer_identity_id
+from accord.federation.services import add_peer
+from accord.intel.factories import person_object
 from accord.intel.models import Record
 from accord.intel.services import RecordNotFound, ingest_objects
 from accord.oversight.models import AuditEvent
@@ -270,7 +270,7 @@ def test_recipient_keeps_provenance_then_revocation_and_deletion(flow1, people):
     """The receiving hook: provenance from the envelope, then a deletion order purges the
     content, keeps a tombstone and queues a signed acknowledgement."""
     from accord.dissemination.models import FederationNotice
-    from accord.federation.peers.models import Peer
+    from accord.federation.models import Peer
 
     sender = Peer.objects.get(node_id="node-b")
     sid = person_object(3, created_by_ref=sender.identity_id)["id"]

@@ -17,8 +17,8 @@ from tests.integration import test_dissemination_service as base
 
 from accord.dissemination.models import Dissemination, DisseminationEntry
 from accord.dissemination.services import UNSIGNABLE_CODE, preview, share
-from accord.federation.peers.models import OutboxItem, Peer, peer_identity_id
-from accord.intel.bench import person_object
+from accord.federation.models import OutboxItem, Peer, peer_identity_id
+from accord.intel.factories import person_object
 from accord.intel.models import Record
 from accord.intel.services import ingest_objects
 from accord.oversight.models import AuditEvent

@@ -27,10 +27,10 @@ from django.test import Client, override_settings
 from tests.agreements import bilateral
 
 from accord.engine.signing import sign_object, sign_request
-from accord.federation.peers.delivery import deliver_pending
-from accord.federation.peers.models import OutboxItem, Peer, peer_identity_id
-from accord.federation.peers.services import add_peer, enqueue
-from accord.intel.bench import person_object
+from accord.federation.delivery import deliver_pending
+from accord.federation.models import OutboxItem, Peer, peer_identity_id
+from accord.federation.services import add_peer, enqueue
+from accord.intel.factories import person_object
 from accord.intel.models import Record
 from accord.intel.services import ingest_objects
 from accord.oversight.models import AuditEvent

@@ -23,16 +23,16 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 
-from accord.federation.feeds.models import Feed, FeedRun
-from accord.federation.feeds.secrets import decrypt_secret
-from accord.federation.feeds.services import (
+from accord.feeds.models import Feed, FeedRun
+from accord.feeds.secrets import decrypt_secret
+from accord.feeds.services import (
     create_feed,
     enqueue_due_feeds,
     pull_feed,
     start_pull,
     update_feed,
 )
-from accord.intel.bench import synthetic_objects
+from accord.intel.factories import synthetic_objects
 from accord.intel.models import Record, RecordVersion
 from accord.oversight.models import AuditEvent
 

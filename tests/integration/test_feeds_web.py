@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 from tests.integration.test_feeds_pull import COLLECTION, PASSWORD, USER, TaxiiServer
 
-from accord.federation.feeds.models import Feed, FeedRun
-from accord.federation.feeds.secrets import decrypt_secret
-from accord.intel.bench import synthetic_objects
+from accord.feeds.models import Feed, FeedRun
+from accord.feeds.secrets import decrypt_secret
+from accord.intel.factories import synthetic_objects
 from accord.intel.models import RecordVersion
 from accord.oversight.models import AuditEvent
 

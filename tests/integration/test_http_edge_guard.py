@@ -19,9 +19,9 @@ from django.test import Client, override_settings
 
 from accord.accounts.models import ApiToken
 from accord.accounts.services import create_token, revoke_token
-from accord.federation.services import create_collection, grant_access
 from accord.node.request_guard import RequestGuard, body_limit
 from accord.oversight.models import AuditEvent
+from accord.taxii.services import create_collection, grant_access
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -14,7 +14,7 @@ from django.test import Client
 
 from accord.accounts.services import create_token
 from accord.engine.stix.limits import MAX_NAME_LENGTH
-from accord.intel.bench import person_object
+from accord.intel.factories import person_object
 from accord.intel.models import ImportJob, Record
 from accord.intel.search import MAX_PAGE
 from accord.screening.models import Screening

@@ -10,8 +10,8 @@ import pytest
 from tests.integration.test_feeds_pull import _feed, _objects, taxii  # noqa: F401 (fixture)
 from tests.integration.test_input_limits_api import records_refused_by_the_database  # noqa: F401
 
-from accord.federation.feeds.models import FeedRun
-from accord.federation.feeds.services import pull_feed
+from accord.feeds.models import FeedRun
+from accord.feeds.services import pull_feed
 from accord.intel.models import Record
 
 pytestmark = pytest.mark.django_db
@@ -30,7 +30,7 @@ def _without_content_type(h, status, body, headers=None):
 def test_an_answer_without_content_type_is_named(taxii, caplog):  # noqa: F811
     taxii.add(_objects(3))
     taxii._send = _without_content_type
-    with caplog.at_level(logging.WARNING, "accord.federation.feeds"):
+    with caplog.at_level(logging.WARNING, "accord.feeds"):
         run = pull_feed(_feed(taxii))
     assert run.status == FeedRun.Status.FAILED
     assert "content-type" in run.error.lower() and "TAXII 2.1" in run.error

@@ -9,7 +9,7 @@ import re
 import pytest
 from django.test import Client
 
-from accord.intel.bench import person_object
+from accord.intel.factories import person_object
 from accord.intel.models import Record
 from accord.intel.search import MAX_PAGE
 

@@ -18,8 +18,8 @@ from django.test import Client
 from django.utils import timezone
 
 from accord.accounts.services import create_token
-from accord.federation.taxii.auth import clear_basic_cache
 from accord.oversight.models import AuditEvent
+from accord.taxii.auth import clear_basic_cache
 
 pytestmark = pytest.mark.django_db
 

@@ -14,10 +14,10 @@ from tests.integration.test_peers_transport import KEY_OTHER, KEY_PEER, KEY_SELF
 from tests.integration.test_peers_transport import peer as peer
 
 from accord.engine.signing import sign_request, verify_object, verify_request
-from accord.federation.peers import delivery
-from accord.federation.peers.models import OutboxItem, PullCursor
-from accord.federation.peers.pull import disclosed_page, pull_from
-from accord.federation.peers.services import add_peer, enqueue
+from accord.federation import delivery
+from accord.federation.models import OutboxItem, PullCursor
+from accord.federation.pull import disclosed_page, pull_from
+from accord.federation.services import add_peer, enqueue
 from accord.intel.models import Record
 from accord.intel.services import ingest_objects
 from accord.oversight.models import AuditEvent

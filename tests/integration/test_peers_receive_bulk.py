@@ -12,13 +12,13 @@ import pytest
 from tests.agreements import bilateral
 from tests.integration.test_peers_transport import KEY_PEER, _own, me, peer  # noqa: F401
 
+from accord.dissemination.handlers import on_received
 from accord.dissemination.models import ReceivedDisclosure
-from accord.dissemination.transport import on_received
 from accord.engine.signing import sign_object
-from accord.federation.peers import delivery
-from accord.federation.peers.models import OutboxItem, peer_identity_id
-from accord.federation.peers.services import enqueue, receive_envelope
-from accord.intel.bench import person_object
+from accord.federation import delivery
+from accord.federation.models import OutboxItem, peer_identity_id
+from accord.federation.services import enqueue, receive_envelope
+from accord.intel.factories import person_object
 from accord.intel.models import Record
 from accord.intel.services import ingest_objects
 from accord.oversight.models import AuditEvent
@@ -29,7 +29,8 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(autouse=True)
 def nl_de_agreement(db):
     """The agreement the disclosure facts name: received facts are checked against this
-    node's agreements before anything is stored (accord.dissemination.admission)."""
+    node's agreements before anything is stored
+    (accord.dissemination.handlers.check_disclosures)."""
     from accord.agreement.services import save_agreement
 
     save_agreement(

@@ -31,9 +31,9 @@ from tests.integration.test_peers_transport import (  # noqa: F401
 
 from accord.dissemination.models import ReceivedDisclosure
 from accord.engine.signing import sign_request
-from accord.federation.peers import delivery, tasks, workers
-from accord.federation.peers.models import OutboxItem, WorkerBeat
-from accord.federation.peers.services import (
+from accord.federation import delivery, tasks, workers
+from accord.federation.models import OutboxItem, WorkerBeat
+from accord.federation.services import (
     enqueue,
     key_fingerprint,
     receive_envelope,
@@ -91,9 +91,9 @@ def test_the_schedule_takes_back_a_stale_claim(peer):  # noqa: F811
     items = _queued(peer, 1, 2)
     OutboxItem.objects.update(next_attempt_at=timezone.now() + timedelta(hours=1))
     _claim_as(items, "", ago=timedelta(minutes=1))
-    assert not tasks._due()  # a recent claim, its claimer unknown: left to it
+    assert not tasks.delivery_due()  # a recent claim, its claimer unknown: left to it
     _claim_as(items, "", ago=delivery.STALE_CLAIM + timedelta(minutes=1))
-    assert tasks._due()  # taken back by the next pass the schedule queues
+    assert tasks.delivery_due()  # taken back by the next pass the schedule queues
 
 
 def test_a_pass_takes_back_at_once_what_a_dead_process_left_sending(
@@ -122,7 +122,7 @@ def test_recover_makes_a_dead_processs_items_due_and_says_why(peer, dead_process
     for item in OutboxItem.objects.all():
         assert item.status == "failed" and item.next_attempt_at <= timezone.now()
         assert "stopped before the peer's answer was recorded" in item.last_error
-    assert tasks._due()
+    assert tasks.delivery_due()
 
 
 def _down(request: httpx.Request) -> httpx.Response:
@@ -200,7 +200,7 @@ def _running(task_path: str, worker: str) -> DBTaskResult:
     )
 
 
-DELIVER = "accord.federation.peers.tasks.deliver_outbox"
+DELIVER = "accord.federation.tasks.deliver_outbox"
 IMPORT = "accord.intel.tasks.run_import_job"
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from accord.federation.peers import tasks
+from accord.federation import tasks
 
 pytestmark = pytest.mark.django_db
 

@@ -22,9 +22,9 @@ from django.test import Client
 from django.utils import timezone
 
 from accord.engine.signing import sign_object, sign_request, verify_object, verify_request
-from accord.federation.peers.delivery import backoff_seconds, deliver_pending
-from accord.federation.peers.models import OutboxItem, Peer, SeenNonce, peer_identity_id
-from accord.federation.peers.services import (
+from accord.federation.delivery import backoff_seconds, deliver_pending
+from accord.federation.models import OutboxItem, Peer, SeenNonce, peer_identity_id
+from accord.federation.services import (
     PeerError,
     add_peer,
     enqueue,
@@ -32,7 +32,7 @@ from accord.federation.peers.services import (
     remember_nonce,
     update_peer,
 )
-from accord.intel.bench import person_object
+from accord.intel.factories import person_object
 from accord.intel.models import Record
 from accord.intel.services import ingest_objects
 from accord.oversight.models import AuditEvent

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from accord.engine.stix.markings import HandlingMarking, handling_marking_definition
-from accord.intel.bench import person_object
+from accord.intel.factories import person_object
 from accord.intel.models import Case, CaseMembership, Record, RecordGrant
 from accord.intel.services import (
     RecordNotFound,

@@ -115,7 +115,7 @@ def test_web_pages(analyst, make_user):
     )
     assert response.status_code == 200
     page = response.content.decode()
-    assert "Possible match" in page and "name_query_coverage" in page and "محمد الحداد" in page
+    assert "Possible match" in page and "name_best_coverage" in page and "محمد الحداد" in page
     upload = SimpleUploadedFile("b.edi", (FIXTURES / "paxlst_malformed.edi").read_bytes())
     response = client.post("/screening/batch/", {"file": upload, "format": "paxlst"})
     assert response.status_code == 400 and "segment 7 (N@D)" in response.content.decode()

@@ -25,13 +25,13 @@ from accord.dissemination.models import FederationNotice
 from accord.dissemination.services import share
 from accord.engine.manifests import Traveller
 from accord.engine.signing import sign_request
-from accord.federation.peers.models import OutboxItem, Peer
+from accord.federation.models import OutboxItem, Peer
 from accord.intel.models import Record
 from accord.intel.services import ingest_objects
 from accord.oversight.models import AuditEvent
 from accord.screening.models import Hit, IncomingHit
-from accord.screening.notices import answer_incoming_hit, incoming_hit, incoming_hits
-from accord.screening.services import review_hit, screen
+from accord.screening.notices import answer_incoming_hit
+from accord.screening.services import incoming_hit, incoming_hits, review_hit, screen
 from accord.screening.watchlist import watchlist
 
 pytestmark = pytest.mark.django_db

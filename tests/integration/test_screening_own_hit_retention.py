@@ -35,16 +35,15 @@ from accord.accounts.services import create_token
 from accord.cli.retention import apply
 from accord.engine.manifests import Traveller
 from accord.engine.manifests.traveller import Document
+from accord.node.schedule import run_now
 from accord.oversight.models import AuditEvent
 from accord.oversight.services import verify_trail
-from accord.screening import retention
 from accord.screening.models import Hit, Screening, ScreeningJob
 from accord.screening.retention import (
     apply_hit_retention,
     apply_own_retention,
     delete_own,
     depersonalise_own,
-    retention_tick,
 )
 from accord.screening.services import review_hit, screen
 
@@ -359,15 +358,13 @@ def test_command_json_text_dry_run_and_the_worker(store, analyst):  # noqa: F811
     # The worker's schedule queues the task when an own hit is due (the test backend runs it
     # at once); the task also counts them.
     other = _hit(analyst)
-    retention._last_tick.clear()
-    retention_tick()
+    assert not run_now("screening.retention")
     other.refresh_from_db()
     assert other.depersonalised_at is None  # not due: nothing queued
     Hit.objects.filter(pk=other.pk).update(
         depersonalise_after=timezone.now() - timedelta(seconds=1)
     )
-    retention._last_tick.clear()
-    retention_tick()
+    assert run_now("screening.retention")
     other.refresh_from_db()
     assert other.depersonalised_at is not None and other.traveller == {
         "row": 1,

@@ -31,13 +31,13 @@ from tests.integration.test_screening_notices import (
 
 from accord.accounts.services import create_token
 from accord.cli.retention import apply
-from accord.federation.peers.tasks import SCHEDULE_HOOKS
+from accord.node.extensions import SCHEDULE, lookup
+from accord.node.schedule import run_now
 from accord.oversight.models import AuditEvent
 from accord.oversight.services import verify_trail
-from accord.screening import retention
 from accord.screening.models import IncomingHit
 from accord.screening.notices import answer_incoming_hit
-from accord.screening.retention import apply_hit_retention, erase_expired, retention_tick
+from accord.screening.retention import apply_hit_retention, erase_expired
 
 pytestmark = pytest.mark.django_db
 
@@ -159,12 +159,12 @@ def test_without_an_agreement_the_node_setting_counts_from_the_answer(flow1, peo
 
     # The worker's schedule queues the erasure when a hit is past its date (the test backend
     # runs the task at once).
-    assert retention_tick in SCHEDULE_HOOKS
+    entry = lookup(SCHEDULE, "screening.retention")
+    assert entry is not None and entry.task is apply_hit_retention
     IncomingHit.objects.filter(pk=kept.pk).update(
         retain_until=timezone.now() - timedelta(seconds=1)
     )
-    retention._last_tick.clear()
-    retention_tick()
+    assert run_now("screening.retention")
     kept.refresh_from_db()
     assert kept.erased_at is not None and kept.traveller == {} and kept.where == ""
     assert AuditEvent.objects.filter(action="screening.hit_erased").count() == 2

@@ -99,7 +99,8 @@ def test_transliterated_hit_with_every_name_and_explanation(store, analyst):
     best = result.matches[0]
     assert best.record_id == store["محمد الحداد"]
     assert set(best.names) == {"محمد الحداد", "Mohammed al-Haddad"}
-    assert "name_query_coverage" in best.explanation
+    # the explanation names the parts it aligned
+    assert "hadad~hadad" in best.explanation["name_best_coverage"]["reason"]
     assert best.action == "arrest" and best.source == "own"
     assert result.hit_ids and Hit.objects.get(pk=result.hit_ids[0]).status == "pending"
 
@@ -324,7 +325,7 @@ def test_only_reportable_candidates_are_explained_with_the_same_results(node_ide
     """Candidates are scored on the index's prepared form first and only those that can be
     listed are explained: the matches (scores, explanations, order) are those of explaining
     every visible candidate."""
-    from accord.engine.synth import generate_federation_data
+    from accord.engine.synth.federation import generate_federation_data
     from accord.screening import services
 
     objects = [

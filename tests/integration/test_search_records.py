@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from accord.engine.stix.person import PERSON_EXTENSION_ID
-from accord.intel.bench import person_object, synthetic_objects
+from accord.intel.factories import person_object, synthetic_objects
 from accord.intel.models import Record
 from accord.intel.services import SearchError, SearchQuery, ingest_objects, search_records
 from accord.oversight.models import AuditEvent

@@ -9,7 +9,7 @@ import pytest
 from django.conf import settings
 
 from accord.engine.stix.canonical import canonical_json
-from accord.intel.bench import person_object, synthetic_objects
+from accord.intel.factories import person_object, synthetic_objects
 from accord.intel.models import ImportJob, Record
 from accord.intel.search import SearchQuery
 from accord.intel.services import export_bundle, ingest_objects, iter_export

@@ -11,7 +11,7 @@ from accord.engine.stix.markings import (
     HandlingMarking,
     handling_marking_definition,
 )
-from accord.intel.bench import BENCH_CREATOR, person_object, synthetic_objects
+from accord.intel.factories import BENCH_CREATOR, person_object, synthetic_objects
 from accord.intel.models import Identifier, NameToken, Record, RecordMarking, RecordVersion
 from accord.intel.services import RecordRefused, create_record, ingest_objects
 from accord.oversight.models import AuditEvent
@@ -249,7 +249,7 @@ def test_nul_characters_are_refused_with_their_path():
 
 @pytest.mark.django_db
 def test_received_records_are_read_only_for_local_writers():
-    from accord.intel.bench import person_object
+    from accord.intel.factories import person_object
     from accord.intel.services import ingest_objects
 
     received = person_object(42)

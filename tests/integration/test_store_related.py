@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from accord.engine.stix.markings import TLP_IDS
-from accord.intel.bench import person_object
+from accord.intel.factories import person_object
 from accord.intel.services import ingest_objects, related_records
 from accord.oversight.models import AuditEvent
 

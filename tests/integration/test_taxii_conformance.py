@@ -8,9 +8,9 @@ from __future__ import annotations
 import pytest
 from tests.integration.taxii_helpers import TAXII, TaxiiClient, make_collection
 
-from accord.federation.taxii.auth import clear_basic_cache
-from accord.intel.bench import person_object, synthetic_objects
+from accord.intel.factories import person_object, synthetic_objects
 from accord.intel.models import Record
+from accord.taxii.auth import clear_basic_cache
 
 pytestmark = pytest.mark.django_db
 

@@ -11,8 +11,8 @@ from django.test import override_settings
 from tests.integration.taxii_helpers import TAXII, TaxiiClient, make_collection
 
 from accord.accounts.services import create_token
-from accord.federation.taxii.auth import clear_basic_cache
-from accord.intel.bench import person_object, synthetic_objects
+from accord.intel.factories import person_object, synthetic_objects
+from accord.taxii.auth import clear_basic_cache
 
 pytestmark = pytest.mark.django_db
 
@@ -82,11 +82,31 @@ def test_acceptable_accept(s, accept):
 
 @pytest.mark.parametrize(
     "content_type",
-    ["application/json", "application/taxii+json", "application/stix+json;version=2.1", ""],
+    [
+        "application/json",
+        "application/taxii+json;version=2.0",
+        "application/taxii+jsonx;version=2.1",
+        "application/stix+json;version=2.1",
+        "",
+    ],
 )
 def test_wrong_content_type_is_415(s, content_type):
     body = {"objects": [person_object(50)]}
     _error(s["w"].post(s["objects"], body, content_type=content_type), 415)
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    [
+        TAXII,
+        "application/taxii+json",  # TAXII 2.1 section 1.6.8: no version is the latest, 2.1
+        "Application/TAXII+JSON; Version=2.1",
+        'application/taxii+json; charset=utf-8; version="2.1"',
+    ],
+)
+def test_taxii_content_type_is_accepted(s, content_type):
+    body = {"objects": [person_object(51)]}
+    assert s["w"].post(s["objects"], body, content_type=content_type).status_code == 202
 
 
 def test_invalid_json_is_400_and_json_that_is_no_envelope_422(s):
@@ -189,8 +209,8 @@ def test_unauthorised_is_403_or_404(s):
 
 
 def test_role_that_may_not_add_records_is_403(make_user, client, s):
-    from accord.federation.models import Collection
-    from accord.federation.services import grant_access
+    from accord.taxii.models import Collection
+    from accord.taxii.services import grant_access
 
     commander = make_user("cmd", role="commander")
     grant_access(None, Collection.objects.get(), commander, can_read=True, can_write=True)

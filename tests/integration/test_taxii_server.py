@@ -9,13 +9,13 @@ import pytest
 from tests.integration.taxii_helpers import TAXII, TaxiiClient, make_collection
 
 from accord.engine.stix.markings import HandlingMarking, handling_marking_definition
-from accord.federation.models import CollectionEntry
-from accord.federation.services import add_entries
-from accord.federation.taxii.auth import clear_basic_cache
-from accord.intel.bench import person_object, synthetic_objects
+from accord.intel.factories import person_object, synthetic_objects
 from accord.intel.models import Case, CaseMembership, Record, RecordGrant
 from accord.intel.services import ingest_objects
 from accord.oversight.models import AuditEvent
+from accord.taxii.auth import clear_basic_cache
+from accord.taxii.models import CollectionEntry
+from accord.taxii.services import add_entries
 
 pytestmark = pytest.mark.django_db
 
@@ -406,8 +406,8 @@ def test_page_queries_walk_the_indexes(setup):
     from django.db import connection
     from django.http import QueryDict
 
-    from accord.federation.services import visible_entries
-    from accord.federation.taxii.filters import parse_filters
+    from accord.taxii.filters import parse_filters
+    from accord.taxii.services import visible_entries
 
     if connection.vendor != "sqlite":
         pytest.skip("SQLite query plans")
@@ -427,10 +427,10 @@ def test_page_queries_walk_the_indexes(setup):
         )
 
     walk = _plan(page(""))
-    assert "federation_collectionentry USING INDEX" in walk
+    assert "taxii_collectionentry USING INDEX" in walk
     assert "date_added_us>?" in walk
     assert "TEMP B-TREE" not in walk
-    assert "SCAN federation_collectionentry" not in walk
+    assert "SCAN taxii_collectionentry" not in walk
     by_id = _plan(page(f"match[id]={objects[0]['id']}"))
     assert "taxii_entry_record" in by_id
-    assert "SCAN federation_collectionentry" not in by_id
+    assert "SCAN taxii_collectionentry" not in by_id

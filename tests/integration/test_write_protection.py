@@ -15,7 +15,7 @@ from django.test import Client
 
 from accord.accounts.services import create_token
 from accord.engine.stix.markings import TLP_IDS
-from accord.intel.bench import person_object
+from accord.intel.factories import person_object
 from accord.intel.models import Record, RecordGrant, RecordVersion
 from accord.intel.services import ProtectionApproval, RecordRefused, create_record, ingest_objects
 from accord.intel.writes import NOT_YOURS
@@ -139,7 +139,7 @@ def test_identical_copy_of_a_hidden_record_is_refused_too(api, red):
 
 
 def test_hidden_red_record_cannot_be_versioned_through_taxii(api, red, people):
-    from accord.federation.services import create_collection, grant_access
+    from accord.taxii.services import create_collection, grant_access
 
     collection = create_collection(None, title="Inbox", alias="inbox")
     grant_access(None, collection, people["bob"], can_read=True, can_write=True)
@@ -337,7 +337,7 @@ def test_create_record_refuses_with_reasons(people, red):
 
 
 def test_taxii_delete_needs_the_right_to_change(api, people):
-    from accord.federation.services import add_entries, create_collection, grant_access
+    from accord.taxii.services import add_entries, create_collection, grant_access
 
     obj = _watchlisted(8, "green")
     assert api["alice"].post("/api/records", obj).status_code == 201
@@ -358,7 +358,7 @@ def test_share_of_someone_elses_record_is_refused(people, api):
     from django.core.exceptions import PermissionDenied
 
     from accord.dissemination.services import share
-    from accord.federation.peers.services import add_peer
+    from accord.federation.services import add_peer
 
     pem = (
         Ed25519PrivateKey.generate()

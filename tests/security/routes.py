@@ -68,7 +68,7 @@ def _reason(world: World, obj: dict[str, Any]) -> dict[str, Any]:
 
 
 def _new_person(world: World, obj: dict[str, Any]) -> dict[str, Any]:
-    from accord.intel.bench import person_object
+    from accord.intel.factories import person_object
 
     return person_object(900, tlp="amber")
 
@@ -164,14 +164,14 @@ ROUTES: tuple[Route, ...] = (
     Route("taxii:object-versions", "GET", _T + "/objects/{record}/versions/", "record_read"),
     # ---------------------------------------------------------------- federation (signed)
     Route(
-        "peers:inbox",
+        "federation:inbox",
         "POST",
         "/federation/inbox/",
         "signed_peer",
         lambda w, o: {"objects": []},
         TAXII,
     ),
-    Route("peers:outbox-objects", "GET", "/federation/outbox/objects/", "signed_peer"),
+    Route("federation:outbox-objects", "GET", "/federation/outbox/objects/", "signed_peer"),
     Route(
         "dissemination-federation:notices",
         "POST",

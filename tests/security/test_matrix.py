@@ -249,7 +249,7 @@ def _family(prefix: str) -> tuple[Route, ...]:
 
 @pytest.mark.parametrize(
     "family",
-    ["api:", "taxii:", "web:", ("peers:", "dissemination-federation:", "extension-schema")],
+    ["api:", "taxii:", "web:", ("federation:", "dissemination-federation:", "extension-schema")],
     ids=["rest", "taxii", "web", "federation"],
 )
 def test_matrix(world, family):

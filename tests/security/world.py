@@ -97,7 +97,7 @@ class World:
 
 
 def _person(n: int, tlp: str) -> dict[str, Any]:
-    from accord.intel.bench import person_object
+    from accord.intel.factories import person_object
 
     obj = person_object(n, tlp=tlp)
     ext = next(iter(obj["extensions"].values()))
@@ -106,7 +106,7 @@ def _person(n: int, tlp: str) -> dict[str, Any]:
 
 
 def _node(data_dir: Path) -> Any:
-    from accord.federation.peers.models import peer_identity_id
+    from accord.federation.models import peer_identity_id
     from accord.node.models import NodeIdentity
 
     (data_dir / "node_ed25519.pem").write_bytes(
@@ -132,7 +132,7 @@ def _records(world: World) -> None:
         HandlingMarking,
         handling_marking_definition,
     )
-    from accord.federation.peers.models import peer_identity_id
+    from accord.federation.models import peer_identity_id
     from accord.intel.models import Case, CaseMembership, RecordGrant
     from accord.intel.services import ingest_objects
 
@@ -192,7 +192,7 @@ def _records(world: World) -> None:
 
 
 def _collection(world: World) -> None:
-    from accord.federation.services import add_entries, create_collection, grant_access
+    from accord.taxii.services import add_entries, create_collection, grant_access
 
     collection = create_collection(None, title="Matrix", alias="matrix")
     for name in (*USERS, "peer"):
@@ -213,10 +213,10 @@ def _objects(world: World) -> None:
         Dissemination,
         DisseminationEntry,
     )
-    from accord.federation.feeds.models import Feed, FeedRun
-    from accord.federation.models import TaxiiStatus
+    from accord.feeds.models import Feed, FeedRun
     from accord.intel.models import ImportJob, Record
     from accord.screening.models import Hit, IncomingHit, Screening, ScreeningJob
+    from accord.taxii.models import TaxiiStatus
     from tests.agreements import bilateral
 
     load_default_profiles()
@@ -292,7 +292,7 @@ def _objects(world: World) -> None:
 def build_world(make_user: Any) -> World:
     """Users, tokens, the peer, the records of every protection and the addressed objects."""
     from accord.accounts.services import add_user, create_token
-    from accord.federation.peers.services import add_peer
+    from accord.federation.services import add_peer
 
     world = World()
     _node(Path(settings.DATA_DIR))

@@ -14,7 +14,7 @@ import gc, json, sys
 import accord.node.asgi
 print(json.dumps({
     "frozen": gc.get_freeze_count(),
-    "views": "accord.federation.taxii.objects" in sys.modules,
+    "views": "accord.taxii.objects" in sys.modules,
     "tracked_after": len(gc.get_objects()),
 }))
 """

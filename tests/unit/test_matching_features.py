@@ -16,9 +16,11 @@ def test_birth_dates() -> None:
     p = lambda a, b: pair(Person(("x",), a), Person(("x",), b))  # noqa: E731
     assert f.birth_date_match(p("1980-03-04", "1980-03-04")).score == 1.0
     assert f.birth_date_match(p("1980-03-04", "1980-04-03")).score == 0.8
-    assert f.birth_date_match(p("1980", "1980-04-03")).score == 0.5
-    assert f.birth_date_match(p("1978..1982", "1980-04-03")).score == 0.5
-    assert f.birth_date_match(p("~1981", "1980-04-03")).score == 0.5
+    # a year or a range that holds the date is as much evidence as the same year, no more
+    assert f.birth_date_match(p("1980-01-30", "1980-04-03")).score == 0.3
+    assert f.birth_date_match(p("1980", "1980-04-03")).score == 0.3
+    assert f.birth_date_match(p("1978..1982", "1980-04-03")).score == 0.3
+    assert f.birth_date_match(p("~1981", "1980-04-03")).score == 0.3
     assert f.birth_date_mismatch(p("1970-01-01", "1980-04-03")).score == 1.0
     assert f.birth_date_match(p("garbage", "1980")).score == 0.0
 

@@ -81,8 +81,10 @@ def test_engine_values_pickle_and_copy() -> None:
     person = Person(("Ali Hassan", "علي حسن"), "1980-02-03", ("IQ",), "m", ("A123",), "id-1")
     birth = parse_birth_date("1980-02-03")
     assert isinstance(birth, BirthDate)
+    company = Person(("Acme Trading GmbH",), schema="Company")
     values = [
         person,
+        company,
         birth,
         FeatureResult(0.5, "why"),
         Candidate(7, person, 0.9),

@@ -9,7 +9,7 @@ import pytest
 
 from accord.engine.matching import DEFAULT, Person, WatchlistIndex
 from accord.engine.matching import features as f
-from accord.engine.matching.algorithm import V1, V2_FEATURES, Algorithm, Weighted
+from accord.engine.matching.algorithm import V1, V2_FEATURES, V3, Algorithm, Weighted
 from accord.engine.matching.normalize import name_form
 from accord.engine.matching.prepared import FAST_FEATURES, feature_values, prepare
 from accord.engine.matching.synthetic import generate, queries
@@ -107,4 +107,9 @@ def test_an_algorithm_with_other_features_falls_back_to_pairs() -> None:
 
 
 def test_feature_order_of_v2_is_the_fast_order() -> None:
-    assert tuple(fn for _, fn in V2_FEATURES) == FAST_FEATURES
+    assert tuple(fn for _, fn in V2_FEATURES) == FAST_FEATURES[: len(V2_FEATURES)]
+
+
+def test_v3_is_scored_from_prepared_entries_in_the_fast_order() -> None:
+    assert V3.supports_prepared
+    assert V3._fast_weights is not None  # its features follow FAST_FEATURES' order

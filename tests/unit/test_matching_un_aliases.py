@@ -44,7 +44,7 @@ from rapidfuzz.distance import Levenshtein
 from accord.engine.imports.un_xml import parse_un_xml
 from accord.engine.matching import Person, WatchlistIndex
 from accord.engine.matching.normalize import name_form
-from accord.engine.stix.person import PERSON_EXTENSION_ID
+from accord.engine.stix.person import PERSON_EXTENSION_ID, matching_birth_dates
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "matching" / "un_aliases.xml"
 NODE = "identity--5a1c8f0e-2b7d-4c3e-9f1a-6d2e8b4c7a90"
@@ -60,20 +60,6 @@ class Case:
     category: str  # alias | weak_alias | former | original_script
     subject: str  # individual | organization
     exclusion: str  # "" (asserted), "different name", "one part", "one word"
-
-
-def _birth_date(ext: dict[str, Any]) -> str:
-    """The first birth date of an entry in the matcher's form (exact, year, ~year, range)."""
-    for d in ext.get("birth_dates", ()):
-        if d["precision"] == "exact":
-            return str(d["date"])
-        if d["precision"] == "year":
-            return str(d["year"])
-        if d["precision"] == "approximate":
-            return str(d["date"])[:4] if "date" in d else f"~{d['year']}"
-        if d["precision"] == "between":
-            return f"{d['from_year']}..{d['to_year']}"
-    return ""
 
 
 def _shared_parts(alias: str, primary: str) -> int:
@@ -112,7 +98,7 @@ def load(path: Path) -> tuple[WatchlistIndex, list[Case]]:
         index.add(
             Person(
                 (primary,),
-                _birth_date(ext),
+                next(iter(matching_birth_dates(ext)), ""),
                 tuple(ext.get("nationalities", ())),
                 ext.get("gender") or "",
                 id=obj["id"],
@@ -213,11 +199,12 @@ def test_un_list_aliases_find_their_entry(shared_data: Path) -> None:
     assert alerted >= ALERT_FLOOR
 
 
-#: Measured with accord-name-v2 (threshold 0.375) and normalize.respell (docs/matching.md). The
-#: real list, individual aliases sharing two parts or more with the primary name (1,274 of 2,497
-#: individual names): 0.966 in the top 5, 0.331 at the threshold (name-only queries against
-#: longer primary names: the v2 weights punish dropped parts hard). The fixture: 1.0 and 0.462
-#: (12 of 26). The floors keep a small margin.
+#: Measured with accord-name-v3 (calibrated threshold 0.9073; docs/matching.md). The real list,
+#: individual aliases sharing two parts or more with the primary name: 0.974 in the top 5, 0.654
+#: at the threshold (accord-name-v2: 0.966 and 0.331: its weights punished dropped parts hard;
+#: v3's first fit, threshold 0.936: 0.966 and 0.696, with more false alerts on travellers whose
+#: names are in other scripts, docs/matching.md). The fixture: 1.0 and 1.0 (v2: 0.462). The
+#: floors keep a small margin.
 TOP5_FLOOR = 0.95
-ALERT_FLOOR = 0.32
-ALERT_FLOOR_FIXTURE = 0.44
+ALERT_FLOOR = 0.65
+ALERT_FLOOR_FIXTURE = 0.9

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from accord.engine.stix.canonical import _fast_path_applies, canonical_json
-from accord.intel.bench import person_object
+from accord.intel.factories import person_object
 
 _INT_MAX = 2**53 - 1
 

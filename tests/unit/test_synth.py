@@ -10,7 +10,7 @@ import pytest
 
 from accord.engine.stix.markings import ACCORD_HANDLING_EXTENSION_ID, TLP_BY_ID, TLP_IDS
 from accord.engine.stix.person import PERSON_EXTENSION_ID
-from accord.engine.synth import (
+from accord.engine.synth.federation import (
     HANDLING_MARKINGS,
     federation_bundle,
     generate_federation_data,

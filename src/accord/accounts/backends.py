@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.backends import ModelBackend
 from django.http import HttpRequest
+
+if TYPE_CHECKING:
+    from accord.accounts.models import User
 
 __all__ = ["ThrottledModelBackend"]
 
@@ -26,7 +29,7 @@ class ThrottledModelBackend(ModelBackend):
         username: str | None = None,
         password: str | None = None,
         **kwargs: Any,
-    ) -> Any:
+    ) -> User | None:
         from accord.accounts.models import User
         from accord.accounts.throttle import (
             account_key,

@@ -35,31 +35,21 @@ class Role(models.TextChoices):
 #: Deny by default: a role may do only what is listed here. ``record.view`` is reading record
 #: content; oversight officers read content only in a declared review (purpose
 #: ``oversight-review``), and node administrators never do.
+_ANALYST: frozenset[str] = frozenset(
+    {
+        "record.view",
+        "record.create",
+        "record.import",
+        "record.export",
+        "record.search",
+        "record.share",
+        "record.revoke",
+    }
+)
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
-    Role.ANALYST: frozenset(
-        {
-            "record.view",
-            "record.create",
-            "record.import",
-            "record.export",
-            "record.search",
-            "record.share",
-            "record.revoke",
-        }
-    ),
-    Role.SUPERVISOR: frozenset(
-        {
-            "record.view",
-            "record.create",
-            "record.import",
-            "record.export",
-            "record.search",
-            "record.share",
-            "record.revoke",
-            "record.lower_protection",
-            "disclosure.approve",
-        }
-    ),
+    Role.ANALYST: _ANALYST,
+    # What an analyst may do, and approve: disclosures, and versions that lower a protection.
+    Role.SUPERVISOR: _ANALYST | {"record.lower_protection", "disclosure.approve"},
     Role.LIAISON: frozenset(
         {"record.view", "record.search", "record.export", "record.share", "consent.answer"}
     ),

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
+if TYPE_CHECKING:
+    from accord.accounts.models import User
+    from accord.http.requests import TokenRequest
+
 __all__ = ["ApiTokenMiddleware", "user_for_token"]
 
 
-def user_for_token(raw: str):  # type: ignore[no-untyped-def]
+def user_for_token(raw: str) -> User | None:
     """The active user of an active token, or None. A paused password sign-in (see
     :mod:`accord.accounts.throttle`) does not matter here: a token is a separate credential."""
     from accord.accounts.models import ApiToken
@@ -32,12 +37,12 @@ class ApiTokenMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request: HttpRequest) -> HttpResponse:
+    def __call__(self, request: TokenRequest) -> HttpResponse:
         header = request.META.get("HTTP_AUTHORIZATION", "")
         if header.startswith("Bearer "):
             user = user_for_token(header[7:].strip())
             if user is not None:
                 request.user = user
-                request._dont_enforce_csrf_checks = True  # type: ignore[attr-defined]
-                request.auth_method = "token"  # type: ignore[attr-defined]
+                request._dont_enforce_csrf_checks = True
+                request.auth_method = "token"
         return self.get_response(request)

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from typing import TypeAlias
 
-from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import AbstractUser, AnonymousUser
 from django.db import models
 from django.utils import timezone
 
 from accord.accounts.choices import Role, role_can
 
-__all__ = ["ApiToken", "LoginThrottle", "SignInSource", "User"]
+__all__ = ["ApiToken", "LoginThrottle", "RequestUser", "SignInSource", "User"]
 
 
 class User(AbstractUser):
@@ -24,6 +25,11 @@ class User(AbstractUser):
 
     def can(self, permission: str) -> bool:
         return bool(self.is_active and role_can(self.role, permission))
+
+
+#: Whoever a request carries: a user of this node or, before sign-in, Django's anonymous user.
+#: What restricts reads at the source takes either (the anonymous user sees nothing).
+RequestUser: TypeAlias = User | AnonymousUser
 
 
 class ApiTokenQuerySet(models.QuerySet["ApiToken"]):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from django.contrib.auth.password_validation import validate_password
 from django.db import transaction
@@ -11,7 +10,7 @@ from django.utils import timezone
 
 from accord.accounts.choices import Role
 from accord.accounts.models import ApiToken, User
-from accord.oversight.services import audit
+from accord.oversight.services import Actor, audit
 
 __all__ = ["UserError", "add_user", "create_token", "revoke_token"]
 
@@ -21,7 +20,7 @@ class UserError(Exception):
 
 
 def add_user(
-    actor: Any, username: str, *, role: str, password: str | None, agency: str = ""
+    actor: Actor, username: str, *, role: str, password: str | None, agency: str = ""
 ) -> User:
     """Create a user with one role. Legal effect: grants that role's access to this node."""
     if role not in Role.values:
@@ -43,7 +42,7 @@ def add_user(
 
 
 def create_token(
-    actor: Any, user: User, *, name: str, expires_at: datetime | None = None
+    actor: Actor, user: User, *, name: str, expires_at: datetime | None = None
 ) -> tuple[str, ApiToken]:
     """Create an API token for ``user``; returns the raw token (shown once) and its row."""
     raw = ApiToken.generate()
@@ -59,7 +58,7 @@ def create_token(
     return raw, token
 
 
-def revoke_token(actor: Any, token: ApiToken) -> None:
+def revoke_token(actor: Actor, token: ApiToken) -> None:
     with transaction.atomic():
         ApiToken.objects.filter(pk=token.pk).update(revoked_at=timezone.now())
         audit(actor, "token.revoke", object_ids=[f"user:{token.user.username}"])

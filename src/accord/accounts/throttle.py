@@ -40,8 +40,8 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
-from accord.accounts.models import LoginThrottle, SignInSource
-from accord.oversight.services import audit
+from accord.accounts.models import LoginThrottle, SignInSource, User
+from accord.oversight.services import Actor, audit
 
 __all__ = [
     "ACCOUNT_MAX_PAUSE_SECONDS",
@@ -237,7 +237,7 @@ def record_failure(address: str, username: str, *, count_account: bool = True) -
             _fail(LoginThrottle.Scope.ACCOUNT, name, now, address=address, username=name)
 
 
-def record_success(address: str, user: Any) -> None:
+def record_success(address: str, user: User) -> None:
     """Remember ``address`` as one ``user`` signs in from (exempt from the account's pauses)."""
     if not address:
         return
@@ -253,7 +253,7 @@ def record_success(address: str, user: Any) -> None:
             ).delete()
 
 
-def lift_pause(actor: Any, *, username: str = "", address: str = "") -> dict[str, bool]:
+def lift_pause(actor: Actor, *, username: str = "", address: str = "") -> dict[str, bool]:
     """Lift the sign-in pause of the account ``username`` and/or the source ``address``, and
     forget their failed attempts. Returns, for each, whether it was paused.
 

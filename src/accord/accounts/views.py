@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.forms import AuthenticationForm
 from django.http import HttpResponse
 from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
@@ -10,7 +11,7 @@ from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 
 from accord.accounts.forms import LoginForm
-from accord.web.access import member_required
+from accord.http.access import member_required
 
 __all__ = ["LoginView", "LogoutView"]
 
@@ -27,9 +28,9 @@ class LoginView(auth_views.LoginView):
     authentication_form = LoginForm
     redirect_authenticated_user = True
 
-    def form_invalid(self, form: LoginForm) -> HttpResponse:
+    def form_invalid(self, form: AuthenticationForm) -> HttpResponse:
         response = super().form_invalid(form)
-        if form.retry_after:
+        if isinstance(form, LoginForm) and form.retry_after:  # always a LoginForm here
             response.status_code = 429
             response["Retry-After"] = str(form.retry_after)
         return response

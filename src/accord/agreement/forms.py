@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
+from django.http import QueryDict
 
 from accord.engine.policy.profiles import CT_INSTRUMENTS, JurisdictionProfile
 
@@ -126,8 +127,10 @@ class ProfileForm(_LegalForm):
 
     def rebase(self, version: int) -> None:
         """After a conflict: the next save starts from ``version`` (the editor has been told)."""
-        self.data = self.data.copy()
-        self.data["based_on"] = str(version)
+        # A bound form's data is a QueryDict (or a dict): its copy may be changed.
+        data = cast(QueryDict, self.data).copy()
+        data["based_on"] = str(version)
+        self.data = data
 
 
 class NewProfileForm(ProfileForm):

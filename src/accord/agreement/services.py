@@ -21,16 +21,16 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Max
 
 from accord.accounts.choices import role_can
-from accord.agreement.contradictions import Contradiction, find_contradictions
 from accord.agreement.models import AgreementVersion, JurisdictionProfileRecord
 from accord.engine.policy.agreements import Agreement, AgreementError, load_agreement
+from accord.engine.policy.contradictions import Contradiction, find_contradictions
 from accord.engine.policy.engine import PolicyEngine
 from accord.engine.policy.profiles import (
     ProfileError,
@@ -39,6 +39,10 @@ from accord.engine.policy.profiles import (
     profile_from_dict,
 )
 from accord.oversight.services import Outcome, audit
+
+if TYPE_CHECKING:
+    from accord.accounts.models import User
+    from accord.engine.policy.profiles import JurisdictionProfile
 
 __all__ = [
     "SHIPPED_NOTE",
@@ -66,7 +70,7 @@ __all__ = [
 SHIPPED_NOTE = "shipped default"
 
 
-def _allowed(user: Any, permission: str, action: str) -> None:
+def _allowed(user: User | None, permission: str, action: str) -> None:
     if user is None:
         return
     if not role_can(getattr(user, "role", ""), permission):
@@ -74,14 +78,14 @@ def _allowed(user: Any, permission: str, action: str) -> None:
         raise PermissionDenied(f"only the legal officer may do this ({permission})")
 
 
-def check_permission(user: Any, permission: str, action: str) -> None:
+def check_permission(user: User | None, permission: str, action: str) -> None:
     """Refuse (``PermissionDenied``, audited as denied ``action``) a user whose role lacks
     ``permission``: for a page that must refuse before it calls the service (deny by
     default)."""
     _allowed(user, permission, action)
 
 
-def refuse_form(user: Any, action: str, object_id: str, errors: dict[str, Any]) -> None:
+def refuse_form(user: User | None, action: str, object_id: str, errors: dict[str, Any]) -> None:
     """Audit a form refused before the service was reached (``profile.update`` without a change
     note or with a value outside the lists, ``agreement.save`` with no text or a file that is
     not UTF-8): bad input is recorded even though nothing is stored."""
@@ -94,7 +98,7 @@ def refuse_form(user: Any, action: str, object_id: str, errors: dict[str, Any]) 
     )
 
 
-def load_default_profiles(user: Any = None) -> int:
+def load_default_profiles(user: User | None = None) -> int:
     """Store the shipped profiles (``accord/engine/policy/data/profiles.json``) as version 1 of
     every jurisdiction that has none yet; returns how many were stored.
 
@@ -122,7 +126,7 @@ class _Conflict(ProfileError):
 
 
 def update_profile(
-    user: Any, data: dict[str, Any], note: str = "", *, expected_version: int | None = None
+    user: User | None, data: dict[str, Any], note: str = "", *, expected_version: int | None = None
 ) -> JurisdictionProfileRecord:
     """Store a new version of one jurisdiction's profile.
 
@@ -164,7 +168,7 @@ def update_profile(
 
 
 def _store_profile(
-    user: Any, profile: Any, note: str, expected_version: int | None
+    user: User | None, profile: JurisdictionProfile, note: str, expected_version: int | None
 ) -> JurisdictionProfileRecord:
     with transaction.atomic():
         latest = (
@@ -182,8 +186,8 @@ def _store_profile(
                 f"{by} is now current; read it in the history, then save again"
             )
         if latest is None and shipped is not None:
-            # The engine decided with the shipped profile until now: keep it as version 1 so
-            # that the history shows what the legal officer changed.
+            # Before this first stored edit the engine decided with the shipped profile: keep
+            # it as version 1 so that the history shows what the legal officer changed.
             latest = JurisdictionProfileRecord.objects.create(
                 code=profile.code,
                 version=1,
@@ -209,7 +213,7 @@ def _store_profile(
     return row
 
 
-def _refuse_agreement(user: Any, data: Any, exc: AgreementError) -> None:
+def _refuse_agreement(user: User | None, data: Any, exc: AgreementError) -> None:
     ident = data.get("id") if isinstance(data, dict) else None
     audit(
         user,
@@ -221,7 +225,7 @@ def _refuse_agreement(user: Any, data: Any, exc: AgreementError) -> None:
 
 
 def save_agreement(
-    user: Any, data: Any, *, expected_id: str | None = None, new: bool = False
+    user: User | None, data: Any, *, expected_id: str | None = None, new: bool = False
 ) -> AgreementVersion:
     """Validate an agreement's JSON and store it as a new version.
 
@@ -290,7 +294,7 @@ MAX_AGREEMENT_TEXT = 256 * 1024
 
 
 def save_agreement_text(
-    user: Any, text: str, *, expected_id: str | None = None, new: bool = False
+    user: User | None, text: str, *, expected_id: str | None = None, new: bool = False
 ) -> AgreementVersion:
     """:func:`save_agreement` from the text of a JSON document (one agreement object).
 
@@ -365,7 +369,7 @@ def policy_engine() -> PolicyEngine:
 
 def contradictions() -> list[Contradiction]:
     """Agreements in force (latest versions) that overlap and disagree; the engine lets the
-    stricter clause win in each (see :mod:`accord.agreement.contradictions`)."""
+    stricter clause win in each (see :mod:`accord.engine.policy.contradictions`)."""
     return find_contradictions(current_agreements(), current_profiles())
 
 

@@ -10,11 +10,11 @@ refusal and stores nothing that is refused.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -28,7 +28,12 @@ from accord.agreement.forms import (
 from accord.engine.policy.agreements import AgreementError
 from accord.engine.policy.cedar import build_policies
 from accord.engine.policy.profiles import CT_INSTRUMENTS, ProfileError
-from accord.web.access import member_required
+from accord.http.access import member_required
+from accord.http.requests import MemberRequest
+
+if TYPE_CHECKING:
+    from accord.agreement.models import AgreementVersion
+    from accord.engine.policy.profiles import JurisdictionProfile
 
 __all__ = [
     "READ_PERMISSIONS",
@@ -48,12 +53,12 @@ __all__ = [
 READ_PERMISSIONS = ("agreement.manage", "profile.manage", "audit.view")
 
 
-def _require_reader(request: HttpRequest) -> None:
+def _require_reader(request: MemberRequest) -> None:
     if not any(request.user.can(p) for p in READ_PERMISSIONS):
         raise PermissionDenied("only the legal officer and oversight read agreements and profiles")
 
 
-def _require_editor(request: HttpRequest, permission: str, action: str) -> None:
+def _require_editor(request: MemberRequest, permission: str, action: str) -> None:
     """Only the legal officer edits; a refused POST is audited as denied by the service."""
     if request.method == "POST":
         services.check_permission(request.user, permission, action)
@@ -61,7 +66,7 @@ def _require_editor(request: HttpRequest, permission: str, action: str) -> None:
         raise PermissionDenied("only the legal officer edits agreements and profiles")
 
 
-def _base(request: HttpRequest, **extra: Any) -> dict[str, Any]:
+def _base(request: MemberRequest, **extra: Any) -> dict[str, Any]:
     return {
         "can_edit_profiles": request.user.can("profile.manage"),
         "can_edit_agreements": request.user.can("agreement.manage"),
@@ -72,7 +77,7 @@ def _base(request: HttpRequest, **extra: Any) -> dict[str, Any]:
 # -- jurisdiction profiles ---------------------------------------------------------------------
 
 
-def _profile_row(profile: Any, version: int, stored: bool) -> dict[str, Any]:
+def _profile_row(profile: JurisdictionProfile, version: int, stored: bool) -> dict[str, Any]:
     return {
         "profile": profile,
         "death_penalty": DEATH_PENALTY_LABELS.get(profile.death_penalty, profile.death_penalty),
@@ -85,7 +90,7 @@ def _profile_row(profile: Any, version: int, stored: bool) -> dict[str, Any]:
 
 @member_required
 @require_GET
-def profile_list(request: HttpRequest) -> HttpResponse:
+def profile_list(request: MemberRequest) -> HttpResponse:
     """GET /legal/profiles/: every jurisdiction the engine knows, with its current death-penalty
     status, instruments, torture risk and version (shipped defaults show as version 1)."""
     from accord.agreement.models import JurisdictionProfileRecord
@@ -112,7 +117,7 @@ def profile_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _current_profile(code: str) -> Any:
+def _current_profile(code: str) -> JurisdictionProfile:
     profile = services.current_profiles().get(code)
     if profile is None:
         raise Http404("no profile for this jurisdiction")
@@ -121,7 +126,7 @@ def _current_profile(code: str) -> Any:
 
 @member_required
 @require_GET
-def profile_detail(request: HttpRequest, code: str) -> HttpResponse:
+def profile_detail(request: MemberRequest, code: str) -> HttpResponse:
     """GET /legal/profiles/<code>/: the current profile and every version (who, when, why,
     what changed)."""
     _require_reader(request)
@@ -139,9 +144,40 @@ def profile_detail(request: HttpRequest, code: str) -> HttpResponse:
     )
 
 
+def _save_profile(
+    request: MemberRequest, form: ProfileForm, code: str, expected_version: int
+) -> Any:
+    """Store the form's profile of ``code`` as the version after ``expected_version``
+    (``update_profile``, which audits it, or its refusal); the stored row, or None when it was
+    refused, the refusal then shown on the form."""
+    try:
+        return services.update_profile(
+            request.user,
+            form.profile_data(code),
+            note=form.cleaned_data["change_note"],
+            expected_version=expected_version,
+        )
+    except ProfileError as exc:
+        form.add_profile_error(str(exc))
+        return None
+
+
+def _profile_form(
+    request: MemberRequest, form: ProfileForm, profile: JurisdictionProfile | None
+) -> HttpResponse:
+    """The profile form (``profile`` None: a new one); after a POST that stored nothing, with
+    its errors and status 400."""
+    return render(
+        request,
+        "agreement/profile_form.html",
+        _base(request, profile=profile, form=form),
+        status=400 if request.method == "POST" else 200,
+    )
+
+
 @member_required
 @require_http_methods(["GET", "POST"])
-def profile_edit(request: HttpRequest, code: str) -> HttpResponse:
+def profile_edit(request: MemberRequest, code: str) -> HttpResponse:
     """GET/POST /legal/profiles/<code>/edit/: the legal officer's form; a valid one stores a
     new version (``update_profile``), an invalid one shows each error next to its field, is
     audited and stores nothing."""
@@ -149,36 +185,21 @@ def profile_edit(request: HttpRequest, code: str) -> HttpResponse:
     profile = _current_profile(code)
     version = services.profile_history(code)[0].version
     form = ProfileForm(request.POST or None, initial=ProfileForm.initial_from(profile, version))
-    status = 200
     if request.method == "POST":
         if form.is_valid():
-            try:
-                row = services.update_profile(
-                    request.user,
-                    form.profile_data(code),
-                    note=form.cleaned_data["change_note"],
-                    expected_version=form.cleaned_data["based_on"],
-                )
-            except ProfileError as exc:
-                form.add_profile_error(str(exc))
-                form.rebase(version)
-            else:
+            row = _save_profile(request, form, code, form.cleaned_data["based_on"])
+            if row is not None:
                 messages.success(request, f"Profile {code} saved as version {row.version}.")
                 return redirect("web:legal:profile", code=code)
+            form.rebase(version)
         else:
             services.refuse_form(request.user, "profile.update", code, form.errors.get_json_data())
-        status = 400
-    return render(
-        request,
-        "agreement/profile_form.html",
-        _base(request, profile=profile, form=form),
-        status=status,
-    )
+    return _profile_form(request, form, profile)
 
 
 @member_required
 @require_http_methods(["GET", "POST"])
-def profile_new(request: HttpRequest) -> HttpResponse:
+def profile_new(request: MemberRequest) -> HttpResponse:
     """GET/POST /legal/profiles/new/: a profile for a jurisdiction without one (an agreement may
     name only jurisdictions with a profile); stored as its version 1, audited."""
     _require_editor(request, "profile.manage", "profile.update")
@@ -186,36 +207,20 @@ def profile_new(request: HttpRequest) -> HttpResponse:
         request.POST or None,
         initial={"based_on": 0, "death_penalty": "abolitionist", "torture_risk": "elevated"},
     )
-    status = 200
     if request.method == "POST":
         code = str(request.POST.get("code", ""))[:16]
         if form.is_valid():
             code = form.cleaned_data["code"]
-            try:
-                if services.current_profiles().get(code) is not None:
-                    error = f"$.code: {code} has a profile already; edit it from its page"
-                    services.refuse_form(request.user, "profile.update", code, {"code": error})
-                    raise ProfileError(error)
-                services.update_profile(  # audits its own refusals
-                    request.user,
-                    form.profile_data(code),
-                    note=form.cleaned_data["change_note"],
-                    expected_version=0,
-                )
-            except ProfileError as exc:
-                form.add_profile_error(str(exc))
-            else:
+            if services.current_profiles().get(code) is not None:
+                error = f"$.code: {code} has a profile already; edit it from its page"
+                services.refuse_form(request.user, "profile.update", code, {"code": error})
+                form.add_profile_error(error)
+            elif _save_profile(request, form, code, 0) is not None:
                 messages.success(request, f"Profile {code} saved as version 1.")
                 return redirect("web:legal:profile", code=code)
         else:
             services.refuse_form(request.user, "profile.update", code, form.errors.get_json_data())
-        status = 400
-    return render(
-        request,
-        "agreement/profile_form.html",
-        _base(request, profile=None, form=form),
-        status=status,
-    )
+    return _profile_form(request, form, None)
 
 
 # -- agreements ------------------------------------------------------------------------------
@@ -232,7 +237,7 @@ def _latest_rows() -> dict[str, Any]:
 
 @member_required
 @require_GET
-def agreement_list(request: HttpRequest) -> HttpResponse:
+def agreement_list(request: MemberRequest) -> HttpResponse:
     """GET /legal/ and /legal/agreements/: every agreement's current version (status, parties,
     dates, mode) and the contradictions between agreements in force."""
     from datetime import date
@@ -257,7 +262,7 @@ def agreement_list(request: HttpRequest) -> HttpResponse:
 
 @member_required
 @require_GET
-def agreement_detail(request: HttpRequest, agreement_id: str) -> HttpResponse:
+def agreement_detail(request: MemberRequest, agreement_id: str) -> HttpResponse:
     """GET /legal/agreements/<id>/: the current version, the Cedar policies generated from it,
     its contradictions with other agreements and every earlier version."""
     from datetime import date
@@ -287,8 +292,8 @@ def agreement_detail(request: HttpRequest, agreement_id: str) -> HttpResponse:
 
 
 def _save(
-    request: HttpRequest, form: AgreementForm, *, expected_id: str | None, new: bool
-) -> tuple[Any, str]:
+    request: MemberRequest, form: AgreementForm, *, expected_id: str | None, new: bool
+) -> tuple[AgreementVersion | None, str]:
     """Save the form's agreement; (row, "") or (None, the path of the error)."""
     try:
         row = services.save_agreement_text(
@@ -300,7 +305,7 @@ def _save(
     return row, ""
 
 
-def _saved(request: HttpRequest, row: Any) -> HttpResponse:
+def _saved(request: MemberRequest, row: AgreementVersion) -> HttpResponse:
     clashes = [c for c in services.contradictions() if c.involves(row.agreement_id)]
     messages.success(request, f"Agreement {row.agreement_id} saved as version {row.version}.")
     for c in clashes:
@@ -309,7 +314,7 @@ def _saved(request: HttpRequest, row: Any) -> HttpResponse:
 
 
 def _agreement_form_page(
-    request: HttpRequest, *, agreement_id: str | None, initial_text: str
+    request: MemberRequest, *, agreement_id: str | None, initial_text: str
 ) -> HttpResponse:
     form = AgreementForm(
         request.POST or None, request.FILES or None, initial={"text": initial_text}
@@ -356,7 +361,7 @@ _TEMPLATE = {
 
 @member_required
 @require_http_methods(["GET", "POST"])
-def agreement_new(request: HttpRequest) -> HttpResponse:
+def agreement_new(request: MemberRequest) -> HttpResponse:
     """GET/POST /legal/new-agreement/: a new agreement from its JSON (typed or uploaded)."""
     import json
 
@@ -368,7 +373,7 @@ def agreement_new(request: HttpRequest) -> HttpResponse:
 
 @member_required
 @require_http_methods(["GET", "POST"])
-def agreement_version_new(request: HttpRequest, agreement_id: str) -> HttpResponse:
+def agreement_version_new(request: MemberRequest, agreement_id: str) -> HttpResponse:
     """GET/POST /legal/agreements/<id>/new-version/: the current JSON with the next version
     number, to edit and save (or a file to upload)."""
     import json
@@ -387,7 +392,7 @@ def agreement_version_new(request: HttpRequest, agreement_id: str) -> HttpRespon
 
 @member_required
 @require_GET
-def policy_text(request: HttpRequest) -> HttpResponse:
+def policy_text(request: MemberRequest) -> HttpResponse:
     """GET /legal/policies/: every Cedar policy the node evaluates now (markings, safeguards,
     agreements), as ``accord agreement policies`` prints it."""
     _require_reader(request)
@@ -401,7 +406,7 @@ def policy_text(request: HttpRequest) -> HttpResponse:
 
 @member_required
 @require_GET
-def agreement_schema(request: HttpRequest) -> HttpResponse:
+def agreement_schema(request: MemberRequest) -> HttpResponse:
     """GET /legal/agreement.schema.json: the JSON Schema every agreement is checked against
     (the same as docs/schemas/agreement.schema.json)."""
     from accord.engine.policy.agreements import AGREEMENT_SCHEMA

@@ -1,6 +1,8 @@
-"""The NinjaAPI instance: authentication, problem handlers and the routers of each app.
+"""The NinjaAPI instance: authentication, problem handlers and the router of each domain app
+(its ``api.py``).
 
-OpenAPI 3.1 at ``/api/openapi.json``; every error is an RFC 9457 problem (see problems.py).
+OpenAPI 3.1 at ``/api/openapi.json``; every error is an RFC 9457 problem
+(:mod:`accord.http.problems`).
 """
 
 from __future__ import annotations
@@ -9,14 +11,14 @@ from typing import Any
 
 from ninja import NinjaAPI
 from ninja.openapi.schema import OpenAPISchema
+from ninja.operation import Operation
 
 from accord.api.auth import API_AUTH
-from accord.api.dissemination import router as dissemination_router
-from accord.api.imports import router as imports_router
-from accord.api.problems import install_problem_handlers, problem_openapi
-from accord.api.records import router as records_router
-from accord.api.schemas import JSON_VALUE_SCHEMA
-from accord.api.screening import router as screening_router
+from accord.dissemination.api import router as dissemination_router
+from accord.http.problems import install_problem_handlers, problem_openapi
+from accord.http.schemas import JSON_VALUE_SCHEMA
+from accord.intel.api import router as intel_router
+from accord.screening.api import router as screening_router
 
 __all__ = ["AccordAPI", "api"]
 
@@ -25,6 +27,14 @@ class AccordAPI(NinjaAPI):
     """The NinjaAPI whose OpenAPI document gives every error as ``application/problem+json``,
     as the problem handlers answer, and defines ``JsonValue`` (any JSON value within the limits
     every JSON body is read under) for the bodies that reference it."""
+
+    def get_openapi_operation_id(self, operation: Operation) -> str:
+        """``accord_api_<tag>_<url name>`` (``accord_api_records_search``): clients generated
+        from the document name their methods after these, so they depend on the operation's
+        tag and name only, never on the module its code lives in."""
+        tag = operation.tags[0] if operation.tags else "api"
+        name = getattr(operation, "url_name", None) or operation.view_func.__name__
+        return f"accord_api_{tag}_{name}"
 
     def get_openapi_schema(
         self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None
@@ -41,7 +51,7 @@ class AccordAPI(NinjaAPI):
 def context_parameters(schema: Any) -> None:
     """Declare on every operation the two headers every call may carry: the purpose (one of
     the purposes the caller's role may declare) and the case (one the caller is a member of);
-    see :func:`accord.api.auth.request_context`."""
+    see :func:`accord.http.context.request_context`."""
     from accord.engine.stix.markings import PURPOSES
 
     declared = [
@@ -88,7 +98,6 @@ api = AccordAPI(
     urls_namespace="api",
 )
 install_problem_handlers(api)
-api.add_router("", records_router)
-api.add_router("", imports_router)
+api.add_router("", intel_router)
 api.add_router("", screening_router)
 api.add_router("", dissemination_router)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver, include, path, re_path
 
-from accord.api.problems import api_not_found, problem_responses
 from accord.api.root import api
+from accord.http.problems import api_not_found, problem_responses
 
 __all__ = ["urlpatterns"]
 

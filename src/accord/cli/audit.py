@@ -10,7 +10,7 @@ import argparse
 import json
 import sys
 
-from accord.cli.main import add_data_dir, setup_django
+from accord.cli.main import add_data_dir, setup_node
 
 __all__ = ["add_arguments", "run"]
 
@@ -23,12 +23,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from accord.node.datadir import DataDirError, data_dir_from_env, read_node_config
-
-    data_dir = data_dir_from_env(args.data_dir)
-    if read_node_config(data_dir) is None:
-        raise DataDirError(f"{data_dir} is not an Accord node (no node.json); run accord init")
-    setup_django(data_dir)
+    setup_node(args.data_dir)
     from accord.oversight.models import AuditCheckpoint
     from accord.oversight.services import verify_trail
 

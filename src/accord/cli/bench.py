@@ -21,13 +21,14 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-__all__ = ["add_arguments", "run"]
+__all__ = ["add_arguments", "postgres_url", "run", "run_on_postgres"]
 
-BENCHMARKS = ("store", "taxii", "screening", "policy", "federation", "faults", "load")
+BENCHMARKS = ("store", "taxii", "screening", "matching", "policy", "federation", "faults", "load")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -57,6 +58,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--workers", type=int, help="load: accord serve --workers (default: the CPUs, up to 4)"
     )
+    parser.add_argument("--pairs", help="matching: labelled CSV (left, right, is_match)")
+    parser.add_argument("--algorithm", help="matching: the algorithm (default: the shipped one)")
 
 
 def _progress(stage: str, done: int, total: int) -> None:
@@ -78,12 +81,12 @@ def _child(args: argparse.Namespace) -> int:
     data_dir = Path(args.data_dir)
     config = create_data_dir(data_dir, "bench-node", "FR", "Benchmark node")
     setup_django(data_dir)
-    from accord.intel.bench import run_store_bench
+    from accord.cli.bench_store import run_store_bench
     from accord.node.bootstrap import bootstrap_node
 
     bootstrap_node(data_dir, config)
     if args.name == "taxii":
-        from accord.federation.bench import run_taxii_bench
+        from accord.cli.bench_taxii import run_taxii_bench
 
         print(json.dumps(run_taxii_bench(int(args.sizes), data_dir=data_dir, progress=_progress)))
         return 0
@@ -118,48 +121,83 @@ def _table(rows: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
-def _with_database(url: str, database: str) -> str:
+def postgres_url(url: str, database: str) -> str:
     """``url`` (a PostgreSQL server) naming ``database``."""
     return urlunsplit(urlsplit(url)._replace(path="/" + database))
 
 
-def _postgres(url: str, statement: str, database: str) -> None:
+def run_on_postgres(url: str, statement: str, database: str) -> None:
     """Run ``statement`` (CREATE or DROP DATABASE, outside a transaction) on the server, with
     ``{}`` replaced by the quoted name ``database``."""
     import psycopg
     from psycopg import sql
 
-    with psycopg.connect(_with_database(url, "postgres"), autocommit=True) as conn:
-        conn.execute(sql.SQL(statement).format(sql.Identifier(database)))  # type: ignore[arg-type]
+    with psycopg.connect(postgres_url(url, "postgres"), autocommit=True) as conn:
+        conn.execute(sql.SQL(statement).format(sql.Identifier(database)))
+
+
+def _policy(args: argparse.Namespace) -> int:
+    """The policy engine, framework-free: no node, no Django."""
+    from accord.engine.policy.bench import run_policy_bench, table
+
+    result = run_policy_bench()
+    print(json.dumps(result) if args.json else table(result))
+    return 0
+
+
+def _screening(args: argparse.Namespace) -> int:
+    """The matching engine, framework-free: no node, no Django."""
+    from accord.engine.matching.bench import main
+
+    return main(args.size, args.json, _progress)
+
+
+def _matching(args: argparse.Namespace) -> int:
+    """Labelled pairs from a CSV file, framework-free: no node, no Django."""
+    from accord.engine.matching.pairs_bench import main
+
+    return main(args.pairs, args.algorithm, args.json, _progress)
+
+
+def _federation(args: argparse.Namespace) -> int:
+    """Two live nodes on loopback."""
+    from accord.cli.demo_federation.bench import run_bench, table
+
+    result = run_bench(shares=args.shares, objects=args.objects, keep=args.keep)
+    print(json.dumps(result) if args.json else table(result))
+    return 0
+
+
+def _faults(args: argparse.Namespace) -> int:
+    """Two live nodes on loopback, killed, cut and replayed."""
+    from accord.cli.bench_faults import main
+
+    args.records = 2000 if args.records is None else args.records
+    return main(args)
+
+
+def _load(args: argparse.Namespace) -> int:
+    """One live node, concurrent users (locust)."""
+    from accord.cli.bench_load import main
+
+    return main(args)
+
+
+#: The benchmarks that run on their own, not as one child node per size.
+_OWN_RUN: dict[str, Callable[[argparse.Namespace], int]] = {
+    "policy": _policy,
+    "screening": _screening,
+    "matching": _matching,
+    "federation": _federation,
+    "faults": _faults,
+    "load": _load,
+}
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.name == "policy":  # framework-free: no node, no Django
-        from accord.engine.policy.bench import run_policy_bench, table
-
-        result = run_policy_bench()
-        print(json.dumps(result) if args.json else table(result))
-        return 0
-    if args.name == "screening":  # framework-free: no node, no Django
-        from accord.engine.matching.bench import main
-
-        return main(args.size, args.json, _progress)
-    if args.name == "federation":  # two live nodes on loopback
-        from accord.cli.demo_federation.bench import run_bench
-        from accord.cli.demo_federation.bench import table as federation_table
-
-        result = run_bench(shares=args.shares, objects=args.objects, keep=args.keep)
-        print(json.dumps(result) if args.json else federation_table(result))
-        return 0
-    if args.name == "faults":  # two live nodes on loopback, killed, cut and replayed
-        from accord.cli.bench_faults import main as faults_main
-
-        args.records = 2000 if args.records is None else args.records
-        return faults_main(args)
-    if args.name == "load":  # one live node, concurrent users (locust)
-        from accord.cli.bench_load import main as load_main
-
-        return load_main(args)
+    own = _OWN_RUN.get(args.name)
+    if own is not None:
+        return own(args)
     if args.child:
         return _child(args)
     try:
@@ -176,45 +214,62 @@ def run(args: argparse.Namespace) -> int:
         return 2
     results: list[dict[str, Any]] = []
     for size in sizes:
-        tmp = Path(tempfile.mkdtemp(prefix=f"accord-bench-{size}-"))
-        data_dir = tmp / "node"
-        print(f"accord bench {args.name}: {size:,} records in {data_dir}", file=sys.stderr)
-        env = {k: v for k, v in os.environ.items() if k != "ACCORD_DATABASE_URL"}
-        env["ACCORD_DATA_DIR"] = str(data_dir)
-        env["ACCORD_LOG_LEVEL"] = "WARNING"
-        database = ""
-        if server:
-            database = f"accord_bench_{size}_{secrets.token_hex(4)}"
-            _postgres(server, "CREATE DATABASE {}", database)
-            env["ACCORD_DATABASE_URL"] = _with_database(server, database)
-            print(f"  on PostgreSQL, database {database}", file=sys.stderr)
-        command = [
-            sys.executable,
-            "-m",
-            "accord.cli.main",
-            "bench",
-            args.name,
-            "--child",
-            "--data-dir",
-            str(data_dir),
-            "--sizes",
-            str(size),
-            "--batch",
-            str(args.batch),
-            "--queries",
-            str(args.queries),
-        ]
-        try:
-            done = subprocess.run(command, env=env, stdout=subprocess.PIPE, text=True, check=False)
-        finally:
-            if not args.keep:
-                shutil.rmtree(tmp, ignore_errors=True)
-                if database:
-                    _postgres(server, "DROP DATABASE IF EXISTS {} WITH (FORCE)", database)
-        if done.returncode != 0:
+        result = _run_size(args, size, server)
+        if result is None:
             print(f"accord bench: the {size:,}-record run failed", file=sys.stderr)
             return 1
-        results.append(json.loads(done.stdout.strip().splitlines()[-1]))
+        results.append(result)
+    _print_results(args, results, server)
+    return 0
+
+
+def _run_size(args: argparse.Namespace, size: int, server: str | None) -> dict[str, Any] | None:
+    """Run one size in a child node in a temporary data directory (on a new PostgreSQL
+    database of ``server`` when given); its result, None when it failed."""
+    tmp = Path(tempfile.mkdtemp(prefix=f"accord-bench-{size}-"))
+    data_dir = tmp / "node"
+    print(f"accord bench {args.name}: {size:,} records in {data_dir}", file=sys.stderr)
+    env = {k: v for k, v in os.environ.items() if k != "ACCORD_DATABASE_URL"}
+    env["ACCORD_DATA_DIR"] = str(data_dir)
+    env["ACCORD_LOG_LEVEL"] = "WARNING"
+    database = ""
+    if server:
+        database = f"accord_bench_{size}_{secrets.token_hex(4)}"
+        run_on_postgres(server, "CREATE DATABASE {}", database)
+        env["ACCORD_DATABASE_URL"] = postgres_url(server, database)
+        print(f"  on PostgreSQL, database {database}", file=sys.stderr)
+    command = [
+        sys.executable,
+        "-m",
+        "accord.cli.main",
+        "bench",
+        args.name,
+        "--child",
+        "--data-dir",
+        str(data_dir),
+        "--sizes",
+        str(size),
+        "--batch",
+        str(args.batch),
+        "--queries",
+        str(args.queries),
+    ]
+    try:
+        done = subprocess.run(command, env=env, stdout=subprocess.PIPE, text=True, check=False)
+    finally:
+        if not args.keep:
+            shutil.rmtree(tmp, ignore_errors=True)
+            if server and database:
+                run_on_postgres(server, "DROP DATABASE IF EXISTS {} WITH (FORCE)", database)
+    if done.returncode != 0:
+        return None
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def _print_results(
+    args: argparse.Namespace, results: list[dict[str, Any]], server: str | None
+) -> None:
     if args.json:
         largest = max(results, key=lambda r: r["records"])
         print(
@@ -228,7 +283,7 @@ def run(args: argparse.Namespace) -> int:
             )
         )
     elif args.name == "taxii":
-        from accord.federation.bench import table
+        from accord.cli.bench_taxii import table
 
         print(table(results))
     else:
@@ -243,4 +298,3 @@ def run(args: argparse.Namespace) -> int:
                 f"{results[-1]['records']:,} records is "
                 f"{results[-1].get('import_vs_stix2_validator') or 'n/a'}x stix2-validator."
             )
-    return 0

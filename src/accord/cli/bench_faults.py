@@ -42,13 +42,14 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from accord.cli.fault_nodes import FaultNode, NodeDatabase, until
 from accord.cli.fault_proxy import LoopbackProxy
-from accord.intel.bench import person_object
+from accord.intel.factories import person_object
 from accord.node.process import free_port
 
 __all__ = ["CASES", "TARGET_SECONDS", "FaultBench", "main", "run_faults", "table"]
@@ -81,10 +82,10 @@ from accord.node.bootstrap import bootstrap_node
 from accord.node.datadir import read_node_config
 data_dir = Path(spec["data_dir"])
 bootstrap_node(data_dir, read_node_config(data_dir))
-from accord.federation.peers.services import add_peer
+from accord.federation.services import add_peer
 peer = add_peer(None, **spec["peer"])
 if spec.get("collection"):
-    from accord.federation.services import create_collection, grant_access
+    from accord.taxii.services import create_collection, grant_access
     c = create_collection(None, title="Pushed by " + peer.node_id, description="",
                           alias=spec["collection"])
     grant_access(None, c, peer.user, can_read=True, can_write=True)
@@ -98,9 +99,9 @@ import json, sys
 spec = json.loads(sys.stdin.read())
 from accord.cli.main import setup_django
 setup_django(None)
-from accord.federation.peers.models import Peer
-from accord.federation.peers.services import enqueue, update_peer
-from accord.intel.bench import person_object
+from accord.federation.models import Peer
+from accord.federation.services import enqueue, update_peer
+from accord.intel.factories import person_object
 from accord.intel.models import Record
 from accord.intel.services import ingest_objects
 from accord.node.models import NodeIdentity
@@ -122,8 +123,8 @@ _PULL = r"""
 import json, sys
 from accord.cli.main import setup_django
 setup_django(None)
-from accord.federation.peers.models import Peer
-from accord.federation.peers.pull import pull_from
+from accord.federation.models import Peer
+from accord.federation.pull import pull_from
 peer = Peer.objects.get(node_id=sys.argv[1])
 print("ready", flush=True)
 sys.stdin.readline()
@@ -134,7 +135,7 @@ print(json.dumps(report.to_dict()))
 _DELIVER = r"""
 from accord.cli.main import setup_django
 setup_django(None)
-from accord.federation.peers.delivery import deliver_pending
+from accord.federation.delivery import deliver_pending
 deliver_pending(force=True)
 """
 
@@ -421,49 +422,53 @@ class FaultBench:
             raise RuntimeError(f"B's pull process did not start: {proc.communicate()[1][-500:]}")
         return proc
 
-    def _pull_puller_killed(self, first: int, ids: list[str], detail: dict[str, Any]
-                            ) -> float | None:  # fmt: skip
+    @contextmanager
+    def _pull_started(
+        self, first: int, ids: list[str]
+    ) -> Iterator[tuple[subprocess.Popen[str], subprocess.Popen[str], int]]:
+        """A pull case: with the pushes cut, B's first pull from A started, and a second one
+        ready (the first, the second, A's count of B's requests before them); the pushes are
+        let through and settle afterwards."""
         self.proxy.cut()
         try:
             self._enqueue(first)
             base = self.a.db.nonces("node-b")
             puller, again = self._puller(), self._puller()
             _go(puller)
+            yield puller, again, base
+        finally:
+            self.proxy.open()
+        self._settle(ids)
+
+    def _pull_again(self, again: subprocess.Popen[str], ids: list[str], detail: dict[str, Any],
+                    fault_end: float) -> float | None:  # fmt: skip
+        """B's second pull, run once the fault is over: the seconds from ``fault_end`` until B
+        holds every record."""
+        second = _report(_go(again))
+        detail["second_pull"] = {k: second.get(k) for k in ("pages", "stored", "error")}
+        return self._converge(lambda: self.b.db.present(ids) == len(ids), fault_end, 0)
+
+    def _pull_puller_killed(self, first: int, ids: list[str], detail: dict[str, Any]
+                            ) -> float | None:  # fmt: skip
+        with self._pull_started(first, ids) as (puller, again, base):
             hit = until(lambda: self.a.db.nonces("node-b") > base and self.b.db.ingesting(), 60)
             detail["killed_while_ingesting"] = bool(hit)
             puller.kill()
             puller.communicate()
             fault_end = time.monotonic()  # B pulls again at once
             detail["stored_before_kill"] = self.b.db.present(ids)
-            second = _report(_go(again))
-            detail["second_pull"] = {k: second.get(k) for k in ("pages", "stored", "error")}
-            converged = self._converge(lambda: self.b.db.present(ids) == len(ids), fault_end, 0)
-        finally:
-            self.proxy.open()
-        self._settle(ids)
-        return converged
+            return self._pull_again(again, ids, detail, fault_end)
 
     def _pull_server_killed(self, first: int, ids: list[str], detail: dict[str, Any]
                             ) -> float | None:  # fmt: skip
-        self.proxy.cut()
-        try:
-            self._enqueue(first)
-            base = self.a.db.nonces("node-b")
-            puller, again = self._puller(), self._puller()
-            _go(puller)
+        with self._pull_started(first, ids) as (puller, again, base):
             hit = until(lambda: self.a.db.nonces("node-b") > base, 60)
             detail["killed_while_serving"] = bool(hit)
             self.a.kill()
             detail["first_pull_error"] = str(_report(puller).get("error", ""))[:200]
             detail["restart_s"] = self.a.start()
             fault_end = time.monotonic()  # A answers again: B pulls again
-            second = _report(_go(again))
-            detail["second_pull"] = {k: second.get(k) for k in ("pages", "stored", "error")}
-            converged = self._converge(lambda: self.b.db.present(ids) == len(ids), fault_end, 0)
-        finally:
-            self.proxy.open()
-        self._settle(ids)
-        return converged
+            return self._pull_again(again, ids, detail, fault_end)
 
     def verify_audit(self) -> dict[str, bool]:
         out = {}
@@ -493,15 +498,15 @@ def run_faults(
     databases: list[str] = []
     urls = ("", "")
     if database_url:
-        from accord.cli.bench import _postgres, _with_database
+        from accord.cli.bench import postgres_url, run_on_postgres
 
         tag = secrets.token_hex(4)
         databases = [f"accord_faults_a_{tag}", f"accord_faults_b_{tag}"]
         for name in databases:
-            _postgres(database_url, "CREATE DATABASE {}", name)
+            run_on_postgres(database_url, "CREATE DATABASE {}", name)
         urls = (
-            _with_database(database_url, databases[0]),
-            _with_database(database_url, databases[1]),
+            postgres_url(database_url, databases[0]),
+            postgres_url(database_url, databases[1]),
         )
     bench = FaultBench(root, records=records, database_urls=urls, progress=progress)
     results: list[dict[str, Any]] = []
@@ -524,10 +529,10 @@ def run_faults(
         if not keep:
             shutil.rmtree(root, ignore_errors=True)
             if database_url:
-                from accord.cli.bench import _postgres
+                from accord.cli.bench import run_on_postgres
 
                 for name in databases:
-                    _postgres(database_url, "DROP DATABASE IF EXISTS {} WITH (FORCE)", name)
+                    run_on_postgres(database_url, "DROP DATABASE IF EXISTS {} WITH (FORCE)", name)
         else:
             progress(f"kept {root}")
     return results

@@ -1,11 +1,11 @@
 """``accord bench load [--users 50] [--seconds 60] [--spawn-rate 10] [--records 20000]
 [--database-url URL] [--json] [--keep]``: many people and systems using one node at once.
 
-A fresh node (a temporary data directory; SQLite, or with ``--database-url`` a fresh database
-on that PostgreSQL server, dropped afterwards unless ``--keep``) gets, in a set-up process:
+A fresh node (a temporary data directory; SQLite, or with ``--database-url`` a fresh database on
+that PostgreSQL server, dropped afterwards unless ``--keep``) gets, in a set-up process:
 :data:`ANALYSTS` analysts, :data:`SUPERVISORS` supervisors and :data:`TAXII_CLIENTS` TAXII
-client accounts of a partner agency (passwords and API tokens made for the run),
-``--records`` synthetic records (:func:`accord.engine.synth.generate_federation_data`: persons,
+client accounts of a partner agency (passwords and API tokens made for the run), ``--records``
+synthetic records (:func:`accord.engine.synth.federation.generate_federation_data`: persons,
 some watch-listed, organisations, relationships; the count is approximate), a TAXII collection
 holding all of them, and a queue of screening hits for the supervisors. Then ``accord serve``
 (with its task worker, as in production) runs on a free loopback port, and the simulated users
@@ -36,11 +36,16 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from accord.node.chunking import chunks
 from accord.node.process import free_port, wait_until_answering
+
+if TYPE_CHECKING:
+    from accord.accounts.models import User
 
 __all__ = [
     "ANALYSTS",
@@ -105,31 +110,13 @@ def _search_names(obj: dict[str, Any]) -> list[str]:
     return list(dict.fromkeys(n for n in names if n))
 
 
-def prepare(data_dir: Path, *, records: int, seed: int = 7) -> dict[str, Any]:
-    """Set up the node on ``data_dir`` (Django already set up on it) for the load: accounts,
-    synthetic data, the collection, a queue of hits. Returns what the simulated users need
-    (accounts with passwords and tokens, record ids, names, people to screen, the collection
-    and ``added_after`` points in it), as JSON-able data."""
-    import orjson
-    from django.db import connection
-
+def _create_accounts() -> tuple[dict[str, list[dict[str, str]]], dict[str, list[User]]]:
+    """The simulated users' accounts, by kind (analysts, supervisors, TAXII clients): their
+    names, passwords and tokens, and the users."""
     from accord.accounts.services import add_user, create_token
-    from accord.engine.manifests.csv_jsonl import read_jsonl
-    from accord.engine.synth import generate_federation_data
-    from accord.federation.models import CollectionEntry
-    from accord.federation.services import add_entries, create_collection, grant_access
-    from accord.federation.taxii.envelope import format_timestamp
-    from accord.intel.models import Record
-    from accord.intel.services import ingest_objects
-    from accord.node.bootstrap import bootstrap_node
-    from accord.node.datadir import read_node_config
-    from accord.screening.services import screen
 
-    config = read_node_config(data_dir)
-    assert config is not None
-    bootstrap_node(data_dir, config)
     accounts: dict[str, list[dict[str, str]]] = {"analysts": [], "supervisors": [], "taxii": []}
-    users: dict[str, list[Any]] = {"analysts": [], "supervisors": [], "taxii": []}
+    users: dict[str, list[User]] = {"analysts": [], "supervisors": [], "taxii": []}
     plan = (
         ("analysts", "analyst", ANALYSTS, AGENCY),
         ("supervisors", "supervisor", SUPERVISORS, AGENCY),
@@ -143,6 +130,32 @@ def prepare(data_dir: Path, *, records: int, seed: int = 7) -> dict[str, Any]:
             token, _ = create_token(None, user, name="accord bench load")
             users[kind].append(user)
             accounts[kind].append({"username": username, "password": password, "token": token})
+    return accounts, users
+
+
+def prepare(data_dir: Path, *, records: int, seed: int = 7) -> dict[str, Any]:
+    """Set up the node on ``data_dir`` (Django already set up on it) for the load: accounts,
+    synthetic data, the collection, a queue of hits. Returns what the simulated users need
+    (accounts with passwords and tokens, record ids, names, people to screen, the collection
+    and ``added_after`` points in it), as JSON-able data."""
+    import orjson
+    from django.db import connection
+
+    from accord.engine.manifests.csv_jsonl import read_jsonl
+    from accord.engine.synth.federation import generate_federation_data
+    from accord.intel.models import Record
+    from accord.intel.services import ingest_objects
+    from accord.node.bootstrap import bootstrap_node
+    from accord.node.datadir import read_node_config
+    from accord.screening.services import screen
+    from accord.taxii.envelope import format_timestamp
+    from accord.taxii.models import CollectionEntry
+    from accord.taxii.services import add_entries, create_collection, grant_access
+
+    config = read_node_config(data_dir)
+    assert config is not None
+    bootstrap_node(data_dir, config)
+    accounts, users = _create_accounts()
 
     persons = max(10, round(records / _OBJECTS_PER_PERSON))
     objects = generate_federation_data(seed, persons, created_by_ref=config.identity_id)
@@ -153,8 +166,8 @@ def prepare(data_dir: Path, *, records: int, seed: int = 7) -> dict[str, Any]:
         raise RuntimeError(f"synthetic data refused: {report.refused[:3]}")
     collection = create_collection(None, title="Load", alias="load")
     pairs = [(o["id"], o["modified"]) for o in objects if o["type"] != "marking-definition"]
-    for start in range(0, len(pairs), 5000):
-        add_entries(collection, pairs[start : start + 5000])
+    for chunk in chunks(pairs, 5000):
+        add_entries(collection, chunk)
     for user in users["taxii"]:
         grant_access(None, collection, user, can_read=True, can_write=True)
     with connection.cursor() as cursor:
@@ -248,6 +261,78 @@ def _stop(server: subprocess.Popen[bytes]) -> None:
         server.wait()
 
 
+def _prepare_node(
+    root: Path, data_dir: Path, env: dict[str, str], records: int
+) -> tuple[dict[str, Any], float]:
+    """Set up the node on ``data_dir`` in a process of its own (:func:`prepare_main`); the
+    simulated users' spec, also written to ``root/users.json`` (passwords and tokens of this
+    run's accounts: readable by this user only), and the seconds the set-up took."""
+    started = time.monotonic()
+    done = subprocess.run(
+        [sys.executable, "-c", _PREPARE], env=env, capture_output=True, text=True,
+        input=json.dumps({"data_dir": str(data_dir), "records": records}), check=False,
+    )  # fmt: skip
+    if done.returncode != 0:
+        raise RuntimeError(f"the node's set-up failed: {done.stderr[-2000:]}")
+    spec: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    setup_seconds = time.monotonic() - started
+    spec_file = root / "users.json"
+    spec_file.touch(mode=0o600)
+    spec_file.write_text(json.dumps(spec), encoding="utf-8")
+    return spec, setup_seconds
+
+
+@dataclass(frozen=True)
+class _UsersRun:
+    """One run of the simulated users: the load generator's figures, the wall-clock seconds,
+    the CPU seconds of the node's processes and of the generator, and the load average before
+    and after."""
+
+    result: dict[str, Any]
+    wall: float
+    node_cpu: float
+    generator_cpu: float
+    load_before: tuple[float, float, float]
+    load_after: tuple[float, float, float]
+
+
+def _run_users(
+    root: Path,
+    env: dict[str, str],
+    url: str,
+    server: subprocess.Popen[bytes],
+    users: int,
+    spawn_rate: float,
+    seconds: float,
+) -> _UsersRun:
+    """Run the load generator (locust, :mod:`accord.cli.bench_load_users`) against ``url``
+    with the spec in ``root/users.json``; its log goes to ``root/locust.log``."""
+    load_before = os.getloadavg()
+    node_cpu = _cpu_seconds(server.pid)
+    generator_cpu = resource.getrusage(resource.RUSAGE_CHILDREN)
+    ran = time.monotonic()
+    command = [sys.executable, "-m", "accord.cli.bench_load_users", "--spec",
+               str(root / "users.json"), "--host", url, "--users", str(users), "--spawn-rate",
+               str(spawn_rate), "--seconds", str(seconds)]  # fmt: skip
+    with open(root / "locust.log", "wb") as locust_log:
+        loaded = subprocess.run(
+            command, env=env, stdout=subprocess.PIPE, stderr=locust_log, check=False,
+            timeout=users / spawn_rate + seconds + 180,
+        )  # fmt: skip
+    wall = time.monotonic() - ran
+    node_cpu = _cpu_seconds(server.pid) - node_cpu
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    generator = (after.ru_utime - generator_cpu.ru_utime) + (
+        after.ru_stime - generator_cpu.ru_stime
+    )
+    load_after = os.getloadavg()
+    if loaded.returncode != 0:
+        tail = (root / "locust.log").read_text(errors="replace")[-2000:]
+        raise RuntimeError(f"the load generator failed: {tail}")
+    result: dict[str, Any] = json.loads(loaded.stdout.decode().strip().splitlines()[-1])
+    return _UsersRun(result, wall, node_cpu, generator, load_before, load_after)
+
+
 def run_load_bench(
     *,
     users: int = 50,
@@ -269,27 +354,16 @@ def run_load_bench(
     env.update(ACCORD_DATA_DIR=str(data_dir), ACCORD_LOG_LEVEL="WARNING", PYTHONUNBUFFERED="1")
     database = ""
     if database_url:
-        from accord.cli.bench import _postgres, _with_database
+        from accord.cli.bench import postgres_url, run_on_postgres
 
         database = f"accord_bench_load_{secrets.token_hex(4)}"
-        _postgres(database_url, "CREATE DATABASE {}", database)
-        env["ACCORD_DATABASE_URL"] = _with_database(database_url, database)
+        run_on_postgres(database_url, "CREATE DATABASE {}", database)
+        env["ACCORD_DATABASE_URL"] = postgres_url(database_url, database)
     server: subprocess.Popen[bytes] | None = None
     try:
         create_data_dir(data_dir, "load-node", "NL", "Load benchmark node")
         progress(f"accord bench load: setting up a node with about {records:,} records ...")
-        started = time.monotonic()
-        done = subprocess.run(
-            [sys.executable, "-c", _PREPARE], env=env, capture_output=True, text=True,
-            input=json.dumps({"data_dir": str(data_dir), "records": records}), check=False,
-        )  # fmt: skip
-        if done.returncode != 0:
-            raise RuntimeError(f"the node's set-up failed: {done.stderr[-2000:]}")
-        spec = json.loads(done.stdout.strip().splitlines()[-1])
-        setup_seconds = time.monotonic() - started
-        spec_file = root / "users.json"  # passwords and tokens of this run's accounts
-        spec_file.touch(mode=0o600)
-        spec_file.write_text(json.dumps(spec), encoding="utf-8")
+        spec, setup_seconds = _prepare_node(root, data_dir, env, records)
 
         port = free_port()
         url = f"http://127.0.0.1:{port}"
@@ -304,29 +378,8 @@ def run_load_bench(
             f"({workers} server process{'es' if workers > 1 else ''}); "
             f"{users} users at {spawn_rate:g}/s, then {seconds:g} s measured ..."
         )
-        load_before = os.getloadavg()
-        node_cpu = _cpu_seconds(server.pid)
-        generator_cpu = resource.getrusage(resource.RUSAGE_CHILDREN)
-        ran = time.monotonic()
-        command = [sys.executable, "-m", "accord.cli.bench_load_users", "--spec",
-                   str(spec_file), "--host", url, "--users", str(users), "--spawn-rate",
-                   str(spawn_rate), "--seconds", str(seconds)]  # fmt: skip
-        with open(root / "locust.log", "wb") as locust_log:
-            loaded = subprocess.run(
-                command, env=env, stdout=subprocess.PIPE, stderr=locust_log, check=False,
-                timeout=users / spawn_rate + seconds + 180,
-            )  # fmt: skip
-        wall = time.monotonic() - ran
-        node_cpu = _cpu_seconds(server.pid) - node_cpu
-        after = resource.getrusage(resource.RUSAGE_CHILDREN)
-        generator = (after.ru_utime - generator_cpu.ru_utime) + (
-            after.ru_stime - generator_cpu.ru_stime
-        )
-        load_after = os.getloadavg()
-        if loaded.returncode != 0:
-            tail = (root / "locust.log").read_text(errors="replace")[-2000:]
-            raise RuntimeError(f"the load generator failed: {tail}")
-        result: dict[str, Any] = json.loads(loaded.stdout.decode().strip().splitlines()[-1])
+        load = _run_users(root, env, url, server, users, spawn_rate, seconds)
+        result = load.result
         _stop(server)
         server_log = (root / "serve.log").read_text(errors="replace")
     finally:
@@ -337,9 +390,9 @@ def run_load_bench(
         else:
             shutil.rmtree(root, ignore_errors=True)
             if database:
-                from accord.cli.bench import _postgres
+                from accord.cli.bench import run_on_postgres
 
-                _postgres(database_url, "DROP DATABASE IF EXISTS {} WITH (FORCE)", database)
+                run_on_postgres(database_url, "DROP DATABASE IF EXISTS {} WITH (FORCE)", database)
     p99_max = max((r["p99_ms"] for r in result["routes"]), default=0.0)
     result.update(
         benchmark="load",
@@ -357,13 +410,16 @@ def run_load_bench(
         server_log_errors=sum(
             1 for line in server_log.splitlines() if " ERROR " in line or "Traceback" in line
         ),
-        cpu_seconds={"node": round(node_cpu, 1), "generator": round(generator, 1)},
+        cpu_seconds={"node": round(load.node_cpu, 1), "generator": round(load.generator_cpu, 1)},
         node_cpu_ms_per_request=round(
-            1000 * node_cpu / max(1, result["requests"] + result["ramp"]["requests"]), 1
+            1000 * load.node_cpu / max(1, result["requests"] + result["ramp"]["requests"]), 1
         ),
-        wall_seconds=round(wall, 1),
+        wall_seconds=round(load.wall, 1),
         cpus=os.cpu_count(),
-        load_average={"before": round(load_before[0], 2), "after": round(load_after[0], 2)},
+        load_average={
+            "before": round(load.load_before[0], 2),
+            "after": round(load.load_after[0], 2),
+        },
     )
     return result
 

@@ -51,7 +51,8 @@ import gevent
 from locust import FastHttpUser, between, task
 from locust.env import Environment
 
-from accord.intel.bench import person_object
+from accord.http.taxii import TAXII_MEDIA_TYPE
+from accord.intel.factories import person_object
 
 __all__ = [
     "BATCH_ROWS",
@@ -66,7 +67,6 @@ __all__ = [
     "run_load",
 ]
 
-TAXII = "application/taxii+json;version=2.1"
 TAXII_PAGE = 100
 TAXII_PAGES = 10
 BATCH_ROWS = 20
@@ -258,7 +258,9 @@ class BatchScreenerUser(_TokenUser):
         ).encode()
         headers = {**self.headers, "Content-Type": f"multipart/form-data; boundary={boundary}"}
         with self.client.post(
-            "/api/screenings", name="POST /api/screenings (csv)", data=body, headers=headers,
+            "/api/screenings", name="POST /api/screenings (csv)",
+            data=body,  # type: ignore[arg-type]  # bytes are sent as they are; locust's hint omits them
+            headers=headers,
             allow_redirects=False, catch_response=True,
         ) as r:  # fmt: skip
             _check(r, 200, f'"count": {BATCH_ROWS}')
@@ -324,7 +326,7 @@ class TaxiiClientUser(FastHttpUser):
     def _get(self, params: dict[str, str], name: str) -> None:
         with self.client.get(
             self.objects + "?" + urlencode(params), name=name, auth=self.auth,
-            headers={"Accept": TAXII}, allow_redirects=False, catch_response=True,
+            headers={"Accept": TAXII_MEDIA_TYPE}, allow_redirects=False, catch_response=True,
         ) as r:  # fmt: skip
             if r.status_code != 200:
                 r.failure(f"status {r.status_code}, expected 200")
@@ -362,8 +364,8 @@ class TaxiiClientUser(FastHttpUser):
         with self.client.post(
             self.objects, name="POST taxii objects", auth=self.auth,
             data=json.dumps({"objects": objects}),
-            headers={"Accept": TAXII, "Content-Type": TAXII}, allow_redirects=False,
-            catch_response=True,
+            headers={"Accept": TAXII_MEDIA_TYPE, "Content-Type": TAXII_MEDIA_TYPE},
+            allow_redirects=False, catch_response=True,
         ) as r:  # fmt: skip
             if r.status_code != 202:
                 r.failure(f"status {r.status_code}, expected 202")

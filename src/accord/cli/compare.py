@@ -17,14 +17,17 @@ __all__ = ["add_arguments", "run"]
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("file", help="CSV file with columns left, right (- for standard input)")
-    parser.add_argument("--algorithm", default="accord-name-v2", help="matching algorithm")
+    parser.add_argument(
+        "--algorithm", default=None, help="matching algorithm (default: the shipped one)"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
-    from accord.engine.matching import Person, get_algorithm
+    from accord.engine.matching import DEFAULT, get_algorithm
+    from accord.engine.matching.pairs_bench import row_person
 
     try:
-        algo = get_algorithm(args.algorithm)
+        algo = get_algorithm(args.algorithm or DEFAULT.name)
     except KeyError:
         print(f"accord compare: unknown algorithm {args.algorithm!r}", file=sys.stderr)
         return 2
@@ -42,16 +45,7 @@ def run(args: argparse.Namespace) -> int:
             print("accord compare: the CSV needs columns left and right", file=sys.stderr)
             return 2
         for n, row in enumerate(reader, start=1):
-
-            def person(side: str, row: dict[str, str] = row) -> Person:
-                nat = (row.get(f"{side}_nationality") or "").strip()
-                return Person(
-                    ((row.get(side) or "").strip(),),
-                    (row.get(f"{side}_birth_date") or "").strip(),
-                    (nat,) if nat else (),
-                )
-
-            result = algo.compare(person("left"), person("right"))
+            result = algo.compare(row_person(row, "left"), row_person(row, "right"))
             out = {
                 "row": n,
                 "left": row.get("left"),

@@ -35,12 +35,16 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from accord.node.process import free_port, wait_until_answering
 
+if TYPE_CHECKING:
+    from accord.accounts.models import User
+
 __all__ = [
     "Browser",
+    "Checks",
     "DemoNode",
     "Steps",
     "add_arguments",
@@ -152,7 +156,7 @@ def set_up(
     node_id, jurisdiction = config.node_id, config.jurisdiction
     setup_django(data_dir)
     from accord.accounts.services import add_user, create_token
-    from accord.engine.synth import generate_federation_data
+    from accord.engine.synth.federation import generate_federation_data
     from accord.intel.services import ingest_objects
     from accord.node.bootstrap import bootstrap_node
 
@@ -192,7 +196,7 @@ def set_up(
     return node
 
 
-def _import_un_list(path: Path, user: Any, node: DemoNode) -> int:
+def _import_un_list(path: Path, user: User, node: DemoNode) -> int:
     from django.conf import settings
 
     from accord.engine.imports import parse, read_limited
@@ -285,8 +289,11 @@ def run(args: argparse.Namespace) -> int:
         from accord.cli import serve
 
         _banner(node, f"http://{args.host}:{args.port}/")
-        serve_args = argparse.Namespace(
-            data_dir=str(data_dir), host=args.host, port=args.port, no_worker=False
+        # accord serve's own parser, so that the demo gets every option's default.
+        serve_parser = argparse.ArgumentParser(prog="accord serve")
+        serve.add_arguments(serve_parser)
+        serve_args = serve_parser.parse_args(
+            ["--data-dir", str(data_dir), "--host", args.host, "--port", str(args.port)]
         )
         return int(serve.run(serve_args) or 0)
     finally:
@@ -348,33 +355,44 @@ def run_checks(node: DemoNode, *, seed: int) -> bool:
     command = [sys.executable, "-m", "accord.cli.main", "serve", "--data-dir", str(node.data_dir)]
     proc = subprocess.Popen([*command, "--host", "127.0.0.1", "--port", str(port)], env=env)
     browser = Browser(base)
-    results: list[bool] = []
+    check = Checks()
 
-    def check(name: str, step: Callable[[], str]) -> None:
-        try:
-            detail = step()
-        except Exception as exc:
-            print(f"✗ {name}: {type(exc).__name__}: {exc}", flush=True)
-            results.append(False)
-        else:
-            print(f"✓ {name}{': ' + detail if detail else ''}", flush=True)
-            results.append(True)
+    def answering() -> str:
+        wait_until_answering(base + "/", proc, timeout=60)
+        return base
 
     try:
-        check("node answers", lambda: wait_until_answering(base + "/", proc, timeout=60) or base)
-        steps = Steps(browser, node, seed)
-        check("login page sets a CSRF cookie", steps.login_page)
-        check("analyst logs in", steps.login)
-        check(f"record search finds {node.known_name!r}", steps.search_page)
-        check("API refuses a call without a token", steps.api_anonymous)
-        check("API search with a token", steps.api_search)
-        check("API import of a STIX bundle", steps.api_import)
+        check("node answers", answering)
+        for name, step in Steps(browser, node, seed).steps():
+            check(name, step)
     finally:
         browser.close()
         _stop(proc)
-    ok = all(results)
+    ok = all(check.results)
     print(("All checks passed." if ok else "Some checks FAILED."), flush=True)
     return ok
+
+
+class Checks:
+    """Named checks run one after another, each printed as ✓ with the step's detail or ✗ with
+    why it failed (``MISSING:`` for a ``missing`` exception: a part the node does not have);
+    :attr:`results` keeps each outcome."""
+
+    def __init__(self, missing: type[Exception] | None = None) -> None:
+        self.results: list[bool] = []
+        self._missing = missing
+
+    def __call__(self, name: str, step: Callable[[], str]) -> None:
+        try:
+            detail = step()
+        except Exception as exc:
+            missing = self._missing is not None and isinstance(exc, self._missing)
+            why = f"MISSING: {exc}" if missing else f"{type(exc).__name__}: {exc}"
+            print(f"✗ {name}: {why}", flush=True)
+            self.results.append(False)
+        else:
+            print(f"✓ {name}{': ' + detail if detail else ''}", flush=True)
+            self.results.append(True)
 
 
 class Steps:
@@ -385,6 +403,18 @@ class Steps:
         self.node = node
         self.seed = seed
         self.csrf_form = ""
+
+    def steps(self) -> list[tuple[str, Callable[[], str]]]:
+        """The checks of one node, by name, in the order they run (each needs the one before:
+        the login takes the login page's CSRF token)."""
+        return [
+            ("login page sets a CSRF cookie", self.login_page),
+            ("analyst logs in", self.login),
+            (f"record search finds {self.node.known_name!r}", self.search_page),
+            ("API refuses a call without a token", self.api_anonymous),
+            ("API search with a token", self.api_search),
+            ("API import of a STIX bundle", self.api_import),
+        ]
 
     def login_page(self) -> str:
         response = self.browser.request("GET", "/login/")
@@ -435,7 +465,7 @@ class Steps:
         return f"{len(response.json().get('results', []))} result(s)"
 
     def api_import(self) -> str:
-        from accord.engine.synth import federation_bundle
+        from accord.engine.synth.federation import federation_bundle
 
         bundle = federation_bundle(self.seed + 1, 20, created_by_ref=self.node.identity_id)
         new = sum(1 for o in bundle["objects"] if o["type"] != "marking-definition")

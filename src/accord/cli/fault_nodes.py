@@ -14,19 +14,15 @@ import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from accord.node.chunking import chunks
 from accord.node.process import answers
 
 __all__ = ["FaultNode", "NodeDatabase", "until"]
-
-
-def _chunks(items: list[str], size: int = 500) -> Iterator[list[str]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
 
 
 class NodeDatabase:
@@ -90,13 +86,13 @@ class NodeDatabase:
                 f"SELECT COUNT(*) FROM intel_record WHERE stix_id IN ({','.join('?' * len(c))})",
                 tuple(c),
             )
-            for c in _chunks(ids)
+            for c in chunks(ids)
         )
 
     def duplicated(self, ids: list[str]) -> int:
         """Versions, and collection entries, stored more than once for one (id, modified)."""
         extra = 0
-        for c in _chunks(ids):
+        for c in chunks(ids):
             marks = ",".join("?" * len(c))
             extra += self.scalar(
                 "SELECT COALESCE(SUM(n - 1), 0) FROM (SELECT COUNT(*) AS n FROM intel_recordversion"
@@ -106,7 +102,7 @@ class NodeDatabase:
             )
             extra += self.scalar(
                 "SELECT COALESCE(SUM(n - 1), 0) FROM (SELECT COUNT(*) AS n FROM"
-                f" federation_collectionentry WHERE stix_id IN ({marks})"
+                f" taxii_collectionentry WHERE stix_id IN ({marks})"
                 " GROUP BY collection_id, version_id) AS t",
                 tuple(c),
             )
@@ -114,9 +110,9 @@ class NodeDatabase:
 
     def outbox(self, ids: list[str]) -> dict[str, int]:
         counts: dict[str, int] = {}
-        for c in _chunks(ids):
+        for c in chunks(ids):
             rows = self.query(
-                "SELECT status, COUNT(*) FROM peers_outboxitem"
+                "SELECT status, COUNT(*) FROM federation_outboxitem"
                 f" WHERE stix_id IN ({','.join('?' * len(c))}) GROUP BY status",
                 tuple(c),
             )
@@ -125,7 +121,7 @@ class NodeDatabase:
         return counts
 
     def nonces(self, keyid: str) -> int:
-        return self.scalar("SELECT COUNT(*) FROM peers_seennonce WHERE keyid = ?", (keyid,))
+        return self.scalar("SELECT COUNT(*) FROM federation_seennonce WHERE keyid = ?", (keyid,))
 
     def stuck_tasks(self, before: float) -> int:
         """Task results still RUNNING that started before ``before`` (Unix time)."""

@@ -21,10 +21,14 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from accord.cli.main import add_data_dir, setup_django
+
+if TYPE_CHECKING:
+    from accord.feeds.models import Feed, FeedRun
 
 __all__ = ["add_arguments", "run"]
 
@@ -89,20 +93,13 @@ def _fields(args: argparse.Namespace) -> dict[str, Any]:
     return {k: getattr(args, k) for k in keys if getattr(args, k, None) is not None}
 
 
-def run_json(run: Any) -> dict[str, Any]:
+def run_json(run: FeedRun) -> dict[str, Any]:
     return {
         "run": run.pk,
         "feed": run.feed.name,
         "status": run.status,
         "trigger": run.trigger,
-        "pages": run.pages,
-        "received": run.received,
-        "stored": run.stored,
-        "unchanged": run.unchanged,
-        "refused": run.refused,
-        "cursor_before": run.cursor_before,
-        "cursor_after": run.cursor_after,
-        "error": run.error,
+        **run.totals(),
         "refusals": run.refusals[:50],
     }
 
@@ -115,70 +112,92 @@ def _errors(exc: Any) -> str:
 
 def run(args: argparse.Namespace) -> int:
     setup_django(args.data_dir)
-    from django.core.exceptions import ValidationError
-
-    from accord.federation.feeds.models import Feed
-    from accord.federation.feeds.services import (
-        FeedBusy,
-        create_feed,
-        delete_feed,
-        enqueue_due_feeds,
-        pull_feed,
-        update_feed,
-    )
+    from accord.feeds.models import Feed
 
     command = args.feed_command
     if command == "list":
-        feeds = list(Feed.objects.order_by("name"))
-        if args.json:
-            print(json.dumps([_feed_json(f) for f in feeds], indent=2))
-        for f in [] if args.json else feeds:
-            state = "enabled" if f.enabled else "disabled"
-            every = f"every {f.interval_minutes} min" if f.interval_minutes else "on demand"
-            print(f"{f.name}\t{f.url}\t{f.collection_id}\t{state}, {every}\t"
-                  f"last: {f.last_status or 'never'}\tcursor: {f.added_after or '-'}")  # fmt: skip
-        return 0
+        return _list(args)
     if command == "run-due":
+        from accord.feeds.services import enqueue_due_feeds
+
         queued = enqueue_due_feeds()
         print(f"{len(queued)} pull(s) queued.")
         return 0
-
-    feed = Feed.objects.filter(name=args.name).first()
     if command == "add":
-        try:
-            feed = create_feed(
-                None, name=args.name, secret=_read_secret(args.password_file) or "", **_fields(args)
-            )
-        except ValidationError as exc:
-            print(f"accord feed add: {_errors(exc)}", file=sys.stderr)
-            return 2
-        print(f"Feed {feed.name} added ({Feed.AuthKind(feed.auth_kind).label}).")
-        return 0
+        return _add(args)
+    feed = Feed.objects.filter(name=args.name).first()
     if feed is None:
         print(f"accord feed {command}: no feed named {args.name!r}", file=sys.stderr)
         return 2
-    if command == "set":
-        try:
-            update_feed(None, feed, secret=_read_secret(args.password_file), **_fields(args))
-        except ValidationError as exc:
-            print(f"accord feed set: {_errors(exc)}", file=sys.stderr)
-            return 2
-        print(f"Feed {feed.name} changed.")
-        return 0
-    if command == "remove":
-        delete_feed(None, feed)
-        print(f"Feed {args.name} removed; the records it brought stay.")
-        return 0
-    if command == "runs":
-        runs = [run_json(r) for r in feed.runs.select_related("feed")[:20]]
-        print(json.dumps(runs, indent=2) if args.json else "\n".join(
-            f"{r['run']}\t{r['status']}\t{r['pages']} pages\t{r['stored']} stored\t"
-            f"{r['unchanged']} unchanged\t{r['refused']} refused\t{r['error']}" for r in runs
-        ))  # fmt: skip
-        return 0
+    return _ON_A_FEED[command](args, feed)
 
-    # pull
-    def progress(r: Any) -> None:
+
+def _list(args: argparse.Namespace) -> int:
+    from accord.feeds.models import Feed
+
+    feeds = list(Feed.objects.order_by("name"))
+    if args.json:
+        print(json.dumps([_feed_json(f) for f in feeds], indent=2))
+    for f in [] if args.json else feeds:
+        state = "enabled" if f.enabled else "disabled"
+        every = f"every {f.interval_minutes} min" if f.interval_minutes else "on demand"
+        print(f"{f.name}\t{f.url}\t{f.collection_id}\t{state}, {every}\t"
+              f"last: {f.last_status or 'never'}\tcursor: {f.added_after or '-'}")  # fmt: skip
+    return 0
+
+
+def _add(args: argparse.Namespace) -> int:
+    from django.core.exceptions import ValidationError
+
+    from accord.feeds.models import Feed
+    from accord.feeds.services import create_feed
+
+    try:
+        feed = create_feed(
+            None, name=args.name, secret=_read_secret(args.password_file) or "", **_fields(args)
+        )
+    except ValidationError as exc:
+        print(f"accord feed add: {_errors(exc)}", file=sys.stderr)
+        return 2
+    print(f"Feed {feed.name} added ({Feed.AuthKind(feed.auth_kind).label}).")
+    return 0
+
+
+def _set(args: argparse.Namespace, feed: Feed) -> int:
+    from django.core.exceptions import ValidationError
+
+    from accord.feeds.services import update_feed
+
+    try:
+        update_feed(None, feed, secret=_read_secret(args.password_file), **_fields(args))
+    except ValidationError as exc:
+        print(f"accord feed set: {_errors(exc)}", file=sys.stderr)
+        return 2
+    print(f"Feed {feed.name} changed.")
+    return 0
+
+
+def _remove(args: argparse.Namespace, feed: Feed) -> int:
+    from accord.feeds.services import delete_feed
+
+    delete_feed(None, feed)
+    print(f"Feed {args.name} removed; the records it brought stay.")
+    return 0
+
+
+def _runs(args: argparse.Namespace, feed: Feed) -> int:
+    runs = [run_json(r) for r in feed.runs.select_related("feed")[:20]]
+    print(json.dumps(runs, indent=2) if args.json else "\n".join(
+        f"{r['run']}\t{r['status']}\t{r['pages']} pages\t{r['stored']} stored\t"
+        f"{r['unchanged']} unchanged\t{r['refused']} refused\t{r['error']}" for r in runs
+    ))  # fmt: skip
+    return 0
+
+
+def _pull(args: argparse.Namespace, feed: Feed) -> int:
+    from accord.feeds.services import FeedBusy, pull_feed
+
+    def progress(r: FeedRun) -> None:
         sys.stderr.write(
             f"feed {feed.name}: page {r.pages}, {r.received:,} objects received, "
             f"{r.stored:,} stored, {r.unchanged:,} unchanged, {r.refused:,} refused\n"
@@ -203,7 +222,16 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _feed_json(f: Any) -> dict[str, Any]:
+#: The commands on one named feed.
+_ON_A_FEED: dict[str, Callable[[argparse.Namespace, Feed], int]] = {
+    "set": _set,
+    "remove": _remove,
+    "runs": _runs,
+    "pull": _pull,
+}
+
+
+def _feed_json(f: Feed) -> dict[str, Any]:
     return {
         "name": f.name,
         "url": f.url,

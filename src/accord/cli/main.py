@@ -9,12 +9,13 @@ import os
 import sys
 from collections.abc import Sequence
 
-__all__ = ["main", "setup_django"]
+__all__ = ["main", "setup_django", "setup_node"]
 
 #: sub-command -> (module, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
     "init": ("accord.cli.init", "create a node: data directory, database, keys, STIX identity"),
     "serve": ("accord.cli.serve", "run the node: web UI, REST API (and background worker)"),
+    "upgrade": ("accord.cli.upgrade", "bring the node's database up to this release (migrate)"),
     "user": ("accord.cli.user", "manage users (accord user add NAME --role ROLE)"),
     "import": ("accord.cli.importing", "import records (stix, ftm, un-xml)"),
     "export": ("accord.cli.export", "export records as a STIX 2.1 bundle"),
@@ -30,6 +31,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "peer": ("accord.cli.peer", "peer nodes: add, update, list, outbox, deliver, pull"),
     "node": ("accord.cli.node", "this node: pubkey (its Ed25519 public key, PEM)"),
     "retention": ("accord.cli.retention", "erase personal data past its retention (apply)"),
+    "tasks": ("accord.cli.tasks", "the worker's schedule and task queue (accord tasks list)"),
 }
 
 
@@ -53,6 +55,17 @@ def setup_django(data_dir: str | os.PathLike[str] | None) -> None:
     import django
 
     django.setup()
+
+
+def setup_node(data_dir: str | os.PathLike[str] | None) -> None:
+    """Start Django on an existing node's data directory (``DataDirError`` when it holds no
+    node): what every command that reads or changes a node's database does first."""
+    from accord.node.datadir import DataDirError, data_dir_from_env, read_node_config
+
+    path = data_dir_from_env(data_dir)
+    if read_node_config(path) is None:
+        raise DataDirError(f"{path} is not an Accord node (no node.json); run accord init")
+    setup_django(path)
 
 
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:

@@ -21,9 +21,12 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from accord.cli.main import add_data_dir, setup_django
+
+if TYPE_CHECKING:
+    from accord.federation.models import Peer
 
 __all__ = ["add_arguments", "run"]
 
@@ -72,60 +75,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     setup_django(args.data_dir)
-    from accord.federation.peers.models import Peer
+    from accord.federation.models import Peer
 
     if args.peer_command == "add":
-        from accord.federation.peers.services import PeerError, add_peer, key_fingerprint
-
-        try:
-            pem = Path(args.public_key).read_text()
-            peer = add_peer(
-                None,
-                node_id=args.node_id,
-                url=args.url,
-                jurisdiction=args.jurisdiction,
-                public_key_pem=pem,
-                name=args.name,
-                inbox=args.inbox,
-            )
-        except (OSError, PeerError) as exc:
-            hint = ""
-            if Peer.objects.filter(node_id=args.node_id).exists():
-                hint = f"; change its URL or key with: accord peer update {args.node_id} --url URL"
-                hint += " --public-key FILE"
-            print(f"accord peer add: {exc}{hint}", file=sys.stderr)
-            return 2
-        print(
-            f"peer {peer.node_id} added (user {peer.user.username}), key "
-            f"{key_fingerprint(peer.public_key_pem)}"
-        )
-        return 0
+        return _add(args)
     if args.peer_command == "update":
         return _update(args)
     if args.peer_command == "list":
-        rows = [
-            {
-                "node_id": p.node_id,
-                "name": p.name,
-                "url": p.url,
-                "jurisdiction": p.jurisdiction,
-                "inbox": p.inbox,
-                "enabled": p.enabled,
-                "user": p.user.username,
-                "key_fingerprint": _fingerprint(p.public_key_pem),
-            }
-            for p in Peer.objects.select_related("user")
-        ]
-        if args.json:
-            print(json.dumps(rows, indent=2))
-        else:
-            for r in rows:
-                state = "enabled" if r["enabled"] else "disabled"
-                print(
-                    f"{r['node_id']}\t{r['jurisdiction']}\t{r['url']}\t{state}\t"
-                    f"{r['key_fingerprint']}"
-                )
-        return 0
+        return _list(args)
     if args.peer_command == "pull":
         return _pull(args)
     peer = None
@@ -136,7 +93,7 @@ def run(args: argparse.Namespace) -> int:
             return 2
     if args.peer_command == "outbox":
         return _outbox(peer, args)
-    from accord.federation.peers.delivery import deliver_pending
+    from accord.federation.delivery import deliver_pending
 
     report = deliver_pending(
         peer=peer, force=args.force, progress=lambda line: print(line, file=sys.stderr)
@@ -159,7 +116,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _fingerprint(pem: str) -> str:
-    from accord.federation.peers.services import key_fingerprint
+    from accord.federation.services import key_fingerprint
 
     try:
         return key_fingerprint(pem)
@@ -168,8 +125,8 @@ def _fingerprint(pem: str) -> str:
 
 
 def _update(args: argparse.Namespace) -> int:
-    from accord.federation.peers.models import Peer
-    from accord.federation.peers.services import PeerError, update_peer
+    from accord.federation.models import Peer
+    from accord.federation.services import PeerError, update_peer
 
     peer = Peer.objects.select_related("user").filter(node_id=args.node_id).first()
     if peer is None:
@@ -207,7 +164,63 @@ def _update(args: argparse.Namespace) -> int:
     return 0
 
 
-def _shown(peer: Any) -> dict[str, Any]:
+def _add(args: argparse.Namespace) -> int:
+    from accord.federation.models import Peer
+    from accord.federation.services import PeerError, add_peer, key_fingerprint
+
+    try:
+        pem = Path(args.public_key).read_text()
+        peer = add_peer(
+            None,
+            node_id=args.node_id,
+            url=args.url,
+            jurisdiction=args.jurisdiction,
+            public_key_pem=pem,
+            name=args.name,
+            inbox=args.inbox,
+        )
+    except (OSError, PeerError) as exc:
+        hint = ""
+        if Peer.objects.filter(node_id=args.node_id).exists():
+            hint = f"; change its URL or key with: accord peer update {args.node_id} --url URL"
+            hint += " --public-key FILE"
+        print(f"accord peer add: {exc}{hint}", file=sys.stderr)
+        return 2
+    print(
+        f"peer {peer.node_id} added (user {peer.user.username}), key "
+        f"{key_fingerprint(peer.public_key_pem)}"
+    )
+    return 0
+
+
+def _list(args: argparse.Namespace) -> int:
+    from accord.federation.models import Peer
+
+    rows = [
+        {
+            "node_id": p.node_id,
+            "name": p.name,
+            "url": p.url,
+            "jurisdiction": p.jurisdiction,
+            "inbox": p.inbox,
+            "enabled": p.enabled,
+            "user": p.user.username,
+            "key_fingerprint": _fingerprint(p.public_key_pem),
+        }
+        for p in Peer.objects.select_related("user")
+    ]
+    if args.json:
+        print(json.dumps(rows, indent=2))
+    else:
+        for r in rows:
+            state = "enabled" if r["enabled"] else "disabled"
+            print(
+                f"{r['node_id']}\t{r['jurisdiction']}\t{r['url']}\t{state}\t{r['key_fingerprint']}"
+            )
+    return 0
+
+
+def _shown(peer: Peer) -> dict[str, Any]:
     """What ``accord peer update`` reports of a peer: its fields, the key as its fingerprint."""
     fields = ("url", "name", "jurisdiction", "inbox", "enabled")
     return {
@@ -216,10 +229,10 @@ def _shown(peer: Any) -> dict[str, Any]:
     }
 
 
-def _outbox(peer: object, args: argparse.Namespace) -> int:
+def _outbox(peer: Peer | None, args: argparse.Namespace) -> int:
     from django.db.models import Count
 
-    from accord.federation.peers.models import OutboxItem
+    from accord.federation.models import OutboxItem
 
     items = OutboxItem.objects.all()
     if peer is not None:
@@ -256,8 +269,8 @@ def _outbox(peer: object, args: argparse.Namespace) -> int:
 
 
 def _pull(args: argparse.Namespace) -> int:
-    from accord.federation.peers.models import Peer
-    from accord.federation.peers.pull import pull_from
+    from accord.federation.models import Peer
+    from accord.federation.pull import pull_from
 
     peer = Peer.objects.filter(node_id=args.node_id).first()
     if peer is None:

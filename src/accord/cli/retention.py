@@ -18,7 +18,7 @@ import argparse
 import json
 from typing import Any
 
-from accord.cli.main import add_data_dir, setup_django
+from accord.cli.main import add_data_dir, setup_node
 
 __all__ = ["add_arguments", "apply", "run"]
 
@@ -81,10 +81,5 @@ def apply(*, dry_run: bool = False, as_json: bool = False, now: Any = None) -> i
 
 
 def run(args: argparse.Namespace) -> int:
-    from accord.node.datadir import DataDirError, data_dir_from_env, read_node_config
-
-    data_dir = data_dir_from_env(args.data_dir)
-    if read_node_config(data_dir) is None:
-        raise DataDirError(f"{data_dir} is not an Accord node (no node.json); run accord init")
-    setup_django(data_dir)
+    setup_node(args.data_dir)
     return apply(dry_run=args.dry_run, as_json=args.json)

@@ -10,7 +10,11 @@ stopped when the server stops (SIGINT or SIGTERM), and stops itself if the serve
 worker that dies (killed, crashed) is started again at once, then after 2, 4 ... up to 60
 seconds while it keeps dying within a minute of its start; the new worker takes back at once
 what the dead one held (outbox items it was sending, tasks it was running:
-:func:`accord.federation.peers.workers.recover`).
+:func:`accord.federation.workers.recover`).
+
+Before it serves, it brings the database up to this release (:mod:`accord.node.upgrade`: a node
+made before the apps were renamed gets their new labels, then pending migrations are applied),
+as ``accord upgrade`` does; the worker checks the same when it starts.
 """
 
 from __future__ import annotations
@@ -25,8 +29,9 @@ import time
 from pathlib import Path
 
 from accord.cli.main import add_data_dir
+from accord.node.process import exit_reason
 
-__all__ = ["WorkerSupervisor", "add_arguments", "run", "worker_main"]
+__all__ = ["WorkerSupervisor", "add_arguments", "run", "upgrade_on_start", "worker_main"]
 
 WORKER_CODE = "from accord.cli.serve import worker_main; worker_main()"
 
@@ -54,17 +59,48 @@ def _watch_parent(parent: int) -> None:
             os._exit(0)
 
 
-def worker_main() -> None:
-    """Entry point of the worker child: the django-tasks database worker on this data dir."""
+def upgrade_on_start(data_dir: Path | str, who: str) -> bool:
+    """Start Django on ``data_dir`` and bring its database up to this release
+    (:func:`accord.node.upgrade.upgrade_database`). False, with the reason on stderr, when the
+    database cannot be brought forward."""
     from accord.cli.main import setup_django
 
+    setup_django(data_dir)
+    from django.db import connections
+
+    from accord.node.upgrade import UpgradeError, upgrade_database
+
+    try:
+        report = upgrade_database()
+    except UpgradeError as exc:
+        print(f"{who}: {exc}", file=sys.stderr, flush=True)
+        return False
+    finally:
+        connections.close_all()
+    if report.moved:
+        print(
+            f"{who}: the database was moved to the apps' new labels "
+            f"({len(report.tables)} tables renamed)",
+            file=sys.stderr,
+            flush=True,
+        )
+    if report.migrations:
+        print(f"{who}: applied {len(report.migrations)} migrations", file=sys.stderr, flush=True)
+    return True
+
+
+def worker_main() -> None:
+    """Entry point of the worker child: the django-tasks database worker on this data dir."""
     parent = int(os.environ.get("ACCORD_WORKER_PARENT", "0") or 0)
     if parent:
         threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
-    setup_django(os.environ["ACCORD_DATA_DIR"])
+    # Under accord serve a no-op (it upgraded before starting this worker); a worker started
+    # apart upgrades the database itself, or stops.
+    if not upgrade_on_start(os.environ["ACCORD_DATA_DIR"], "accord worker"):
+        sys.exit(2)
     from django.core.management import call_command
 
-    from accord.federation.peers import workers
+    from accord.federation import workers
 
     # The worker's identity (host, pid, start time) goes on every task it runs and every outbox
     # item it claims, so that its successor knows at once that they are orphaned.
@@ -79,14 +115,14 @@ def worker_main() -> None:
             file=sys.stderr,
             flush=True,
         )
-    from accord.federation.feeds.tasks import start_scheduler
+    from functools import partial
 
-    start_scheduler()  # queues scheduled feed pulls every minute (docs/taxii-client.md)
-    from accord.federation.peers.tasks import start_scheduler as start_delivery
+    from accord.node.schedule import ScheduleRunner
 
-    # Queues outbox deliveries when items are due: a first tick at once (what the dead worker
-    # was sending leaves now), then every 5 seconds (docs/federation.md).
-    start_delivery(worker_id=worker_id)
+    # The schedule every app registered (accord tasks list): outbox deliveries when items are
+    # due (what the dead worker was sending leaves at once), feed pulls, catch-up pulls,
+    # retention, notices; the runner beats this worker's heartbeat (docs/operations.md).
+    ScheduleRunner(heartbeat=partial(workers.beat, worker_id), worker_id=worker_id).start()
 
     # A short poll: a queued delivery to a peer leaves within ~0.1 s (share-to-available
     # latency, `accord bench federation`); an idle poll of the task table costs next to nothing.
@@ -115,15 +151,6 @@ def stop_worker(worker: subprocess.Popen[bytes], timeout: float = 10.0) -> None:
     except subprocess.TimeoutExpired:
         worker.kill()
         worker.wait()
-
-
-def _how(code: int) -> str:
-    if code < 0:
-        try:
-            return f"killed by {signal.Signals(-code).name}"
-        except ValueError:
-            return f"killed by signal {-code}"
-    return f"exit status {code}"
 
 
 class WorkerSupervisor:
@@ -156,7 +183,7 @@ class WorkerSupervisor:
             quick = 0 if lived >= self.STEADY else quick + 1
             delay = 0.0 if quick <= 1 else min(self.MAX_DELAY, 2.0 ** (quick - 1))
             print(
-                f"accord serve: the worker (pid {worker.pid}) stopped ({_how(code)}) after "
+                f"accord serve: the worker (pid {worker.pid}) stopped ({exit_reason(code)}) after "
                 f"{lived:.0f} s; starting a new one"
                 + (f" in {delay:.0f} s" if delay else "")
                 + " (it takes back what the old one held)",
@@ -199,6 +226,8 @@ def run(args: argparse.Namespace) -> int:
     )
     if args.workers > 1:  # the server processes exit with this one (accord.node.asgi)
         os.environ["ACCORD_SERVE_PID"] = str(os.getpid())
+    if not upgrade_on_start(data_dir, "accord serve"):
+        return 2
 
     import uvicorn
 

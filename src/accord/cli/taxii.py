@@ -40,8 +40,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     setup_django(args.data_dir)
     from accord.accounts.models import User
-    from accord.federation.models import Collection
-    from accord.federation.services import create_collection, grant_access
+    from accord.taxii.models import Collection
+    from accord.taxii.services import create_collection, grant_access
 
     if args.taxii_command == "collection":
         if args.collection_command == "list":

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from accord.dissemination.transport import notices_view
+from accord.dissemination.notices import notices_view
 
 __all__ = ["urlpatterns"]
 

@@ -11,11 +11,16 @@ is audited by that service.
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
+from django.http import QueryDict
 
 from accord.engine.stix.markings import HANDLING_CODES, PURPOSES
+
+if TYPE_CHECKING:
+    from accord.accounts.models import User
+    from accord.intel.models import Record
 
 __all__ = [
     "MAX_SHARE_RECORDS",
@@ -75,12 +80,12 @@ class ShareForm(forms.Form):
         self,
         data: Any = None,
         *,
-        user: Any,
+        user: User,
         purpose: str,
         records: list[str] | None = None,
         **kwargs: Any,
     ) -> None:
-        from accord.federation.peers.models import Peer
+        from accord.federation.models import Peer
 
         kwargs.setdefault("initial", {})
         kwargs["initial"].setdefault("purpose", purpose)
@@ -90,19 +95,30 @@ class ShareForm(forms.Form):
         self.user = user
         self.working_purpose = purpose
         #: The visible records by id (filled as ids are checked), for labels and the preview.
-        self.record_objects: dict[str, Any] = {}
+        self.record_objects: dict[str, Record] = {}
         #: Refusals of ``?record=`` ids on GET (see :meth:`check_linked`).
         self.linked_errors: list[str] = []
         if data is not None and data.get("action") == "add":
             self.fields["recipients"].required = False  # adding records needs no recipient yet
-        self.fields["recipients"].choices = [
+        self._choice_field("recipients").choices = [
             (p.node_id, f"{p.name or p.node_id} ({p.jurisdiction})")
             for p in Peer.objects.filter(enabled=True).order_by("name", "node_id")
         ]
         chosen = data.getlist("records") if data is not None else list(records or [])
-        self.fields["records"].choices = [(sid, self._label(sid)) for sid in dict.fromkeys(chosen)]
+        self._choice_field("records").choices = [
+            (sid, self._label(sid)) for sid in dict.fromkeys(chosen)
+        ]
 
-    def _visible(self, stix_id: str) -> Any:
+    def _choice_field(self, name: str) -> forms.ChoiceField:
+        """The choice field ``name`` (django-stubs types a form's fields as plain Fields)."""
+        return cast(forms.ChoiceField, self.fields[name])
+
+    def _record_choices(self) -> list[tuple[str, str]]:
+        """The records offered, (stix id, label), as set above (django-stubs types a field's
+        choices as anything they may be set to)."""
+        return cast("list[tuple[str, str]]", self._choice_field("records").choices)
+
+    def _visible(self, stix_id: str) -> Record | None:
         """The record if the user may see it under the working purpose, else ``None``."""
         from accord.intel.services import RecordNotFound, get_record
 
@@ -118,11 +134,10 @@ class ShareForm(forms.Form):
     def check_linked(self) -> None:
         """On GET: refuse the ``?record=`` ids the user may not see (or that do not exist),
         next to the records field, as a submission would."""
-        hidden = [sid for sid, _ in self.fields["records"].choices if self._visible(sid) is None]
+        offered = self._record_choices()
+        hidden = [sid for sid, _ in offered if self._visible(sid) is None]
         self.linked_errors = [_not_found(sid) for sid in hidden]
-        self.fields["records"].choices = [
-            c for c in self.fields["records"].choices if c[0] not in hidden
-        ]
+        self._choice_field("records").choices = [c for c in offered if c[0] not in hidden]
 
     def _label(self, stix_id: str) -> str:
         record = self._visible(stix_id)
@@ -150,7 +165,8 @@ class ShareForm(forms.Form):
         return ids
 
     def clean(self) -> dict[str, Any]:
-        data: dict[str, Any] = super().clean()
+        super().clean()
+        data = self.cleaned_data  # what Form.clean returns
         if "records" in data and "add_records" in data:
             ids = list(dict.fromkeys([*data["records"], *data["add_records"]]))
             if not ids:
@@ -167,18 +183,18 @@ class ShareForm(forms.Form):
         """After a valid submission: the added ids join the ticked records (shown checked) and
         the "add" box is emptied, so that the next submission carries them all."""
         ids = self.cleaned_data["all_records"]
-        posted: Any = self.data.copy()
+        posted = cast(QueryDict, self.data).copy()  # a submission: the POST's QueryDict
         posted.setlist("records", ids)
         posted["add_records"] = ""
         self.data = posted
-        self.fields["records"].choices = [(sid, self._label(sid)) for sid in ids]
-        self._bound_fields_cache.clear()
+        self._choice_field("records").choices = [(sid, self._label(sid)) for sid in ids]
+        self._bound_fields_cache.clear()  # type: ignore[attr-defined]  # Django's, not in the stubs
 
-    def selected(self) -> list[Any]:
+    def selected(self) -> list[Record]:
         """The chosen visible records in order (after ``is_valid``, or the GET's records)."""
         ids = self.cleaned_data.get("all_records") if hasattr(self, "cleaned_data") else None
         if ids is None:
-            ids = [sid for sid, _ in self.fields["records"].choices]
+            ids = [sid for sid, _ in self._record_choices()]
         return [r for r in (self._visible(sid) for sid in ids) if r is not None]
 
 
@@ -301,7 +317,8 @@ class PersonRecordForm(forms.Form):
         return list(dict.fromkeys(line.strip() for line in raw.splitlines() if line.strip()))
 
     def clean(self) -> dict[str, Any]:
-        data: dict[str, Any] = super().clean()
+        super().clean()
+        data = self.cleaned_data  # what Form.clean returns
         if data.get("other_name") and not data.get("other_script"):
             self.add_error("other_script", "Choose the script of the other name.")
         if data.get("passport_country") and not data.get("passport_number"):

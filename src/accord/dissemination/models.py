@@ -2,8 +2,9 @@
 decided), supervisor approvals, what this node received with its provenance, revocation and
 deletion orders with their acknowledgements, and the signed notices exchanged with peers.
 
-Rows are written only by :mod:`accord.dissemination.services` (and the receiving side in
-:mod:`accord.dissemination.transport`), each write with its audit entry.
+Rows are written only by :mod:`accord.dissemination.services` (and the federation side in
+:mod:`~accord.dissemination.handlers`, :mod:`~accord.dissemination.consent` and
+:mod:`~accord.dissemination.notices`), each write with its audit entry.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+
+from accord.dissemination.querysets import DisseminationQuerySet
 
 __all__ = [
     "ApprovalRequest",
@@ -34,6 +37,8 @@ class Dissemination(models.Model):
     purpose = models.CharField(max_length=64)
     assurance_reference = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = DisseminationQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]
@@ -59,7 +64,7 @@ class DisseminationEntry(models.Model):
         "intel.Record", null=True, on_delete=models.SET_NULL, related_name="+"
     )
     stix_id = models.CharField(max_length=100)
-    peer = models.ForeignKey("peers.Peer", on_delete=models.PROTECT, related_name="+")
+    peer = models.ForeignKey("federation.Peer", on_delete=models.PROTECT, related_name="+")
     decision = models.CharField(max_length=20)
     reasons = models.JSONField(default=list)
     conditions = models.JSONField(default=list)
@@ -67,7 +72,7 @@ class DisseminationEntry(models.Model):
     max_retention_days = models.PositiveIntegerField(null=True, blank=True)
     status = models.CharField(max_length=20, choices=Status.choices)
     outbox_item = models.ForeignKey(
-        "peers.OutboxItem", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "federation.OutboxItem", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     onward = models.BooleanField(default=False)
 
@@ -113,7 +118,7 @@ class ConsentRequest(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     direction = models.CharField(max_length=3)
-    peer = models.ForeignKey("peers.Peer", on_delete=models.PROTECT, related_name="+")
+    peer = models.ForeignKey("federation.Peer", on_delete=models.PROTECT, related_name="+")
     stix_id = models.CharField(max_length=100)
     recipient_node = models.CharField(max_length=64)
     recipient_jurisdiction = models.CharField(max_length=16)
@@ -167,12 +172,12 @@ class RevocationOrder(models.Model):
 
     stix_id = models.CharField(max_length=100)
     version = models.CharField(max_length=40)
-    peer = models.ForeignKey("peers.Peer", on_delete=models.PROTECT, related_name="+")
+    peer = models.ForeignKey("federation.Peer", on_delete=models.PROTECT, related_name="+")
     action = models.CharField(max_length=8, choices=Action.choices)
     reason = models.TextField(blank=True)
     ordered_by = models.CharField(max_length=150)
     outbox_item = models.ForeignKey(
-        "peers.OutboxItem", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "federation.OutboxItem", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
     acknowledged_at = models.DateTimeField(null=True, blank=True)
@@ -198,7 +203,7 @@ class FederationNotice(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     direction = models.CharField(max_length=3)
-    peer = models.ForeignKey("peers.Peer", on_delete=models.PROTECT, related_name="+")
+    peer = models.ForeignKey("federation.Peer", on_delete=models.PROTECT, related_name="+")
     kind = models.CharField(max_length=32)
     body = models.JSONField(default=dict)
     status = models.CharField(max_length=10, choices=Status.choices)

@@ -10,13 +10,17 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
 
 from accord.engine.stix.markings import TLP_IDS, HandlingMarking, handling_marking_definition
 from accord.engine.stix.person import PERSON_EXTENSION_ID
 from accord.oversight.services import Outcome, audit
+
+if TYPE_CHECKING:
+    from accord.accounts.models import User
+    from accord.intel.models import Record
 
 __all__ = ["PersonEntry", "person_object", "record_person"]
 
@@ -80,7 +84,7 @@ def person_object(entry: PersonEntry, creator: str, marking_refs: list[str]) -> 
     }
 
 
-def record_person(user: Any, entry: PersonEntry, *, purpose: str) -> Any:
+def record_person(user: User | None, entry: PersonEntry, *, purpose: str) -> Record:
     """Store a new person record written by ``user`` on this node; the stored ``Record``.
 
     Legal effect: this node becomes the originator (and controller) of new personal data, held

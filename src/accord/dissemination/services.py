@@ -12,13 +12,15 @@ recipient, runs in ``transaction.atomic()`` and writes its audit entry.
 - ``revoke(user, stix_id, *, delete=False, reason)``: a new, revoked version by the originator,
   sent to every peer that received the record, with a deletion order when ``delete``.
 - ``answer_consent(user, consent, grant, reason)``: the originator's liaison officer answers.
+- ``decide_after_consent(entry)``: the requesting node re-checks an onward share the
+  originator consented to (:mod:`accord.dissemination.consent`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 from django.core.exceptions import PermissionDenied
@@ -30,6 +32,20 @@ from accord.engine.signing.objects import SIGNATURE_PROPERTY
 from accord.engine.stix.markings import PURPOSES, is_shared_definition, marking_refs
 from accord.oversight.services import Outcome, audit
 
+if TYPE_CHECKING:
+    from accord.accounts.models import User
+    from accord.dissemination.models import (
+        ApprovalRequest,
+        ConsentRequest,
+        Dissemination,
+        DisseminationEntry,
+        RevocationOrder,
+    )
+    from accord.engine.policy.engine import PolicyEngine
+    from accord.federation.models import OutboxItem, Peer
+    from accord.intel.models import Record
+    from accord.node.models import NodeIdentity
+
 __all__ = [
     "CONSENT_CODES",
     "UNSIGNABLE_CODE",
@@ -39,6 +55,7 @@ __all__ = [
     "can_approve",
     "can_share",
     "data_category",
+    "decide_after_consent",
     "decide_approval",
     "preview",
     "revoke",
@@ -141,15 +158,15 @@ class RecipientDecision:
 # Roles
 
 
-def can_share(user: Any) -> bool:
+def can_share(user: User | None) -> bool:
     return bool(user is not None and user.can("record.share"))
 
 
-def can_approve(user: Any) -> bool:
+def can_approve(user: User | None) -> bool:
     return bool(user is not None and user.can("disclosure.approve"))
 
 
-def _require(user: Any, permission: str, action: str, purpose: str = "") -> None:
+def _require(user: User | None, permission: str, action: str, purpose: str = "") -> None:
     if user is None or not user.can(permission):
         audit(
             user,
@@ -162,7 +179,7 @@ def _require(user: Any, permission: str, action: str, purpose: str = "") -> None
 
 
 def _require_change(
-    user: Any, record: Any, action: str, purpose: str, *, share: bool = False
+    user: User | None, record: Record, action: str, purpose: str, *, share: bool = False
 ) -> None:
     """Refuse (audited) unless ``user`` holds the right to change ``record``
     (:func:`accord.intel.writes.change_denial`), or with ``share`` to disclose it
@@ -187,7 +204,7 @@ def _require_change(
 # Facts for the policy engine
 
 
-def data_category(record: Any) -> str:
+def data_category(record: Record) -> str:
     """The agreement data category of a record: persons for personal data, organisations,
     cyber indicators for indicators and observables, operations for the rest."""
     if record.personal_data:
@@ -199,7 +216,7 @@ def data_category(record: Any) -> str:
     return "operations"
 
 
-def _me() -> Any:
+def _me() -> NodeIdentity:
     from accord.node.models import NodeIdentity
 
     me = NodeIdentity.current()
@@ -208,8 +225,8 @@ def _me() -> Any:
     return me
 
 
-def _peers(recipients: Iterable[str]) -> list[Any]:
-    from accord.federation.peers.models import Peer
+def _peers(recipients: Iterable[str]) -> list[Peer]:
+    from accord.federation.models import Peer
 
     wanted = list(dict.fromkeys(str(r) for r in recipients))
     if not wanted:
@@ -221,7 +238,7 @@ def _peers(recipients: Iterable[str]) -> list[Any]:
     return [found[r] for r in wanted]
 
 
-def _records(user: Any, stix_ids: Iterable[str], purpose: str) -> list[Any]:
+def _records(user: User | None, stix_ids: Iterable[str], purpose: str) -> list[Record]:
     """The records, each read through the restricted, audited record service (a hidden record
     raises ``RecordNotFound`` exactly as a missing one does)."""
     from accord.intel.services import get_record
@@ -237,7 +254,7 @@ def _check_purpose(purpose: str) -> None:
         raise DisseminationError(f"unknown purpose {purpose!r}")
 
 
-def _markings(record: Any) -> tuple[frozenset[str], frozenset[str]]:
+def _markings(record: Record) -> tuple[frozenset[str], frozenset[str]]:
     rows = list(record.marking_rows.values_list("kind", "value"))
     return (
         frozenset(v for k, v in rows if k == "release"),
@@ -246,16 +263,16 @@ def _markings(record: Any) -> tuple[frozenset[str], frozenset[str]]:
 
 
 def _request(
-    record: Any,
-    peer: Any,
+    record: Record,
+    peer: Peer,
     purpose: str,
-    me: Any,
+    me: NodeIdentity,
     *,
     assurance_reference: str = "",
     supervisor_approved: bool = False,
     originator_consent: bool = False,
 ) -> PolicyRequest:
-    from accord.federation.peers.models import Peer
+    from accord.federation.models import Peer
 
     release, purposes = _markings(record)
     onward = bool(record.origin_node) and record.origin_node != me.node_id
@@ -290,7 +307,7 @@ def _request(
 UNSIGNABLE_CODE = "record.not_signable"
 
 
-def _unsignable(record: Any, me: Any) -> str:
+def _unsignable(record: Record, me: NodeIdentity) -> str:
     """Why this node cannot disclose ``record`` itself, or ``""`` when it can.
 
     Every object leaves this node signed by its originator (the peers delivery signs it on
@@ -314,7 +331,7 @@ def _unsignable(record: Any, me: Any) -> str:
     )
 
 
-def _consented(record: Any, peer: Any, purpose: str) -> bool:
+def _consented(record: Record, peer: Peer, purpose: str) -> bool:
     from accord.dissemination.models import ConsentRequest
 
     return ConsentRequest.objects.filter(
@@ -327,11 +344,11 @@ def _consented(record: Any, peer: Any, purpose: str) -> bool:
 
 
 def _decide(
-    record: Any,
-    peer: Any,
+    record: Record,
+    peer: Peer,
     purpose: str,
-    me: Any,
-    engine: Any,
+    me: NodeIdentity,
+    engine: PolicyEngine,
     **facts: Any,
 ) -> RecipientDecision:
     request = _request(record, peer, purpose, me, **facts)
@@ -385,8 +402,73 @@ def _reasons_for_audit(decisions: Sequence[RecipientDecision]) -> list[dict[str,
 # Preview and share
 
 
+@dataclass(frozen=True)
+class _Sharing:
+    """A request to share records with recipients for a purpose, checked (:meth:`check`), as
+    a preview and a share decide it: this node, the recipients, the records and the policy
+    engine."""
+
+    user: User
+    purpose: str
+    assurance_reference: str
+    me: NodeIdentity
+    peers: list[Peer]
+    records: list[Record]
+    engine: PolicyEngine
+
+    @classmethod
+    def check(
+        cls,
+        user: User,
+        stix_ids: Iterable[str],
+        recipients: Iterable[str],
+        purpose: str,
+        assurance_reference: str,
+    ) -> _Sharing:
+        """Refuse a purpose this node does not know, a recipient that is not an active peer
+        and a record the user may not read or share; else what the decisions need."""
+        from accord.agreement.services import policy_engine
+
+        _check_purpose(purpose)
+        me = _me()
+        peers = _peers(recipients)
+        records = _records(user, stix_ids, purpose)
+        for record in records:
+            _require_change(user, record, "dissemination.share", purpose, share=True)
+        return cls(user, purpose, assurance_reference, me, peers, records, policy_engine())
+
+    def decide(self, record: Record, peer: Peer) -> RecipientDecision:
+        """The policy decision for ``record`` to ``peer``, with its reasons."""
+        return _decide(
+            record,
+            peer,
+            self.purpose,
+            self.me,
+            self.engine,
+            assurance_reference=self.assurance_reference,
+        )
+
+    def audit_decisions(
+        self, action: str, decisions: list[RecipientDecision], **detail: Any
+    ) -> None:
+        """The audit entry of the preview or share (``action``): the records, the recipients,
+        and every decision with its reasons, after ``detail``."""
+        audit(
+            self.user,
+            action,
+            object_ids=[r.stix_id for r in self.records],
+            purpose=self.purpose,
+            detail={
+                **detail,
+                "recipients": [p.node_id for p in self.peers],
+                "assurance_reference": self.assurance_reference,
+                "decisions": _reasons_for_audit(decisions),
+            },
+        )
+
+
 def preview(
-    user: Any,
+    user: User,
     stix_ids: Iterable[str],
     recipients: Iterable[str],
     purpose: str,
@@ -399,39 +481,17 @@ def preview(
     ``dissemination.preview`` with the purpose and the decisions, so that oversight sees what
     was considered as well as what was sent).
     """
-    from accord.agreement.services import policy_engine
-
     _require(user, "record.share", "dissemination.preview", purpose)
-    _check_purpose(purpose)
-    me = _me()
-    peers = _peers(recipients)
-    records = _records(user, stix_ids, purpose)
-    for record in records:
-        _require_change(user, record, "dissemination.share", purpose, share=True)
-    engine = policy_engine()
-    decisions = [
-        _decide(r, p, purpose, me, engine, assurance_reference=assurance_reference)
-        for r in records
-        for p in peers
-    ]
-    audit(
-        user,
-        "dissemination.preview",
-        object_ids=[r.stix_id for r in records],
-        purpose=purpose,
-        detail={
-            "recipients": [p.node_id for p in peers],
-            "assurance_reference": assurance_reference,
-            "decisions": _reasons_for_audit(decisions),
-        },
-    )
+    sharing = _Sharing.check(user, stix_ids, recipients, purpose, assurance_reference)
+    decisions = [sharing.decide(r, p) for r in sharing.records for p in sharing.peers]
+    sharing.audit_decisions("dissemination.preview", decisions)
     return decisions
 
 
-def _enqueue(record: Any, peer: Any, user: Any, purpose: str) -> Any:
+def _enqueue(record: Record, peer: Peer, user: User | None, purpose: str) -> OutboxItem | None:
     """Queue the record's latest version for ``peer``; the outbox item (new or existing)."""
-    from accord.federation.peers.models import OutboxItem
-    from accord.federation.peers.services import enqueue
+    from accord.federation.models import OutboxItem
+    from accord.federation.services import enqueue
     from accord.intel.models import Record
 
     # The Accord handling definitions the record refers to go first, so that a recipient that
@@ -451,13 +511,13 @@ def _enqueue(record: Any, peer: Any, user: Any, purpose: str) -> Any:
 
 
 def share(
-    user: Any,
+    user: User,
     stix_ids: Iterable[str],
     recipients: Iterable[str],
     purpose: str,
     *,
     assurance_reference: str = "",
-) -> Any:
+) -> Dissemination:
     """Share records with peers, each as its policy decision allows.
 
     Legal effect: for every ALLOW a disclosure of the record's latest version to that peer,
@@ -466,27 +526,18 @@ def share(
     an onward share) and disclose nothing yet; HIT_NO_HIT_ONLY and DENY disclose nothing and
     are recorded with their reasons. Audited as ``dissemination.share`` with every decision.
     """
-    from accord.agreement.services import policy_engine
     from accord.dissemination.models import ApprovalRequest, Dissemination, DisseminationEntry
 
     _require(user, "record.share", "dissemination.share", purpose)
-    _check_purpose(purpose)
-    me = _me()
-    peers = _peers(recipients)
-    records = _records(user, stix_ids, purpose)
-    for record in records:
-        _require_change(user, record, "dissemination.share", purpose, share=True)
-    engine = policy_engine()
+    sharing = _Sharing.check(user, stix_ids, recipients, purpose, assurance_reference)
     decisions: list[RecipientDecision] = []
     with transaction.atomic():
         dissemination = Dissemination.objects.create(
             requested_by=user, purpose=purpose, assurance_reference=assurance_reference
         )
-        for record in records:
-            for peer in peers:
-                d = _decide(
-                    record, peer, purpose, me, engine, assurance_reference=assurance_reference
-                )
+        for record in sharing.records:
+            for peer in sharing.peers:
+                d = sharing.decide(record, peer)
                 decisions.append(d)
                 entry = DisseminationEntry.objects.create(
                     dissemination=dissemination,
@@ -505,22 +556,13 @@ def share(
                     entry.outbox_item = _enqueue(record, peer, user, purpose)
                     entry.save(update_fields=["outbox_item"])
                 elif d.status == "awaiting_consent":
-                    from accord.dissemination.transport import request_consent
+                    from accord.dissemination.consent import request_consent
 
                     request_consent(user, entry, record)
                 elif d.result.decision is Decision.NEEDS_APPROVAL:
                     ApprovalRequest.objects.create(entry=entry)
-        audit(
-            user,
-            "dissemination.share",
-            object_ids=[r.stix_id for r in records],
-            purpose=purpose,
-            detail={
-                "dissemination": str(dissemination.id),
-                "recipients": [p.node_id for p in peers],
-                "assurance_reference": assurance_reference,
-                "decisions": _reasons_for_audit(decisions),
-            },
+        sharing.audit_decisions(
+            "dissemination.share", decisions, dissemination=str(dissemination.id)
         )
     return dissemination
 
@@ -529,7 +571,9 @@ def share(
 # Four-eyes approval
 
 
-def decide_approval(user: Any, approval: Any, *, approve: bool, reason: str) -> Any:
+def decide_approval(
+    user: User, approval: ApprovalRequest, *, approve: bool, reason: str
+) -> ApprovalRequest:
     """A supervisor approves or denies a disclosure that needs approval (four-eyes: never the
     person who asked; a reason is mandatory).
 
@@ -608,7 +652,9 @@ def decide_approval(user: Any, approval: Any, *, approve: bool, reason: str) -> 
 # Revocation and deletion (the originator)
 
 
-def revoke(user: Any, stix_id: str, *, purpose: str, delete: bool = False, reason: str = "") -> Any:
+def revoke(
+    user: User, stix_id: str, *, purpose: str, delete: bool = False, reason: str = ""
+) -> list[RevocationOrder]:
     """Revoke a record this node originated (a new STIX version with ``revoked: true``) and
     send the revocation, with a deletion order when ``delete``, to every peer that received it.
 
@@ -618,7 +664,7 @@ def revoke(user: Any, stix_id: str, *, purpose: str, delete: bool = False, reaso
     ``dissemination.revoke`` (or ``dissemination.delete_order``) with the peers told.
     """
     from accord.dissemination.models import RevocationOrder
-    from accord.federation.peers.models import OutboxItem, Peer
+    from accord.federation.models import OutboxItem, Peer
     from accord.intel.services import create_record
 
     action = "dissemination.delete_order" if delete else "dissemination.revoke"
@@ -679,10 +725,61 @@ def revoke(user: Any, stix_id: str, *, purpose: str, delete: bool = False, reaso
 
 
 # --------------------------------------------------------------------------------------------
+# Onward sharing: after the originator's consent
+
+
+def decide_after_consent(entry: DisseminationEntry) -> str:
+    """Decide a waiting onward share (``entry``, status ``awaiting_consent``, its record still
+    stored) again now that the originator has consented: the policy is asked with
+    ``originator_consent=True`` and the dissemination's assurance reference, and the entry
+    (not saved here: the caller saves it and writes the audit entry) becomes ``queued`` on
+    ALLOW (the record's latest version goes to the outbox), ``awaiting_approval`` with a
+    supervisor's :class:`ApprovalRequest` on NEEDS_APPROVAL, and ``denied`` otherwise.
+    Returns the re-check's decision code.
+
+    Legal effect: on ALLOW, the onward disclosure the originator consented to is made.
+    """
+    from accord.agreement.services import policy_engine
+    from accord.dissemination.models import ApprovalRequest, DisseminationEntry
+
+    record = entry.record
+    if record is None:  # the caller denies an entry whose record is gone
+        raise DisseminationError("the record no longer exists")
+    d = _decide(
+        record,
+        entry.peer,
+        entry.dissemination.purpose,
+        _me(),
+        policy_engine(),
+        originator_consent=True,
+        assurance_reference=entry.dissemination.assurance_reference,
+    )
+    entry.decision = d.decision
+    entry.reasons = d.to_dict()["reasons"]
+    if d.result.decision is Decision.ALLOW:
+        entry.outbox_item = _enqueue(
+            record,
+            entry.peer,
+            entry.dissemination.requested_by,
+            entry.dissemination.purpose,
+        )
+        entry.status = DisseminationEntry.Status.QUEUED
+        entry.agreements = list(d.agreements)
+    elif d.result.decision is Decision.NEEDS_APPROVAL:
+        entry.status = DisseminationEntry.Status.AWAITING_APPROVAL
+        ApprovalRequest.objects.get_or_create(entry=entry)
+    else:
+        entry.status = DisseminationEntry.Status.DENIED
+    return d.decision
+
+
+# --------------------------------------------------------------------------------------------
 # Onward sharing: the originator's answer
 
 
-def answer_consent(user: Any, consent: Any, *, grant: bool, reason: str) -> Any:
+def answer_consent(
+    user: User, consent: ConsentRequest, *, grant: bool, reason: str
+) -> ConsentRequest:
     """The originator's liaison officer grants or refuses a recipient's request to pass one of
     this node's records on (H2, or onward transfer with consent).
 
@@ -690,7 +787,7 @@ def answer_consent(user: Any, consent: Any, *, grant: bool, reason: str) -> Any:
     record, that recipient, that purpose); the answer goes back signed and the requesting
     node re-checks its policy. Audited as ``dissemination.consent``.
     """
-    from accord.dissemination.transport import send_consent_answer
+    from accord.dissemination.consent import send_consent_answer
 
     _require(user, "consent.answer", "dissemination.consent")
     reason = (reason or "").strip()

@@ -34,8 +34,9 @@ from accord.dissemination.services import (
     revoke,
     share,
 )
+from accord.http.access import member_required, working_context
+from accord.http.requests import MemberRequest
 from accord.oversight.services import Outcome, audit
-from accord.web.access import member_required, working_context
 
 __all__ = [
     "approvals",
@@ -50,7 +51,7 @@ __all__ = [
 
 @member_required
 @require_http_methods(["GET", "POST"])
-def share_new(request: HttpRequest) -> HttpResponse:
+def share_new(request: MemberRequest) -> HttpResponse:
     """GET/POST /disseminations/new/?record=<id>[&record=<id>...]: the share form for one or
     more records. "add" checks pasted record ids and adds them to the list; "preview" shows,
     per record, each recipient's decision and reasons (nothing is sent); "send" shares.
@@ -107,7 +108,7 @@ def _by_record(records: list[Any], decided: list[Any]) -> list[dict[str, Any]]:
     """The preview's decisions grouped per record, each row with the recipient peer (for its
     name and jurisdiction), and the blocking reason of a record this node cannot sign (shown
     once above its table: it holds for every recipient)."""
-    from accord.federation.peers.models import Peer
+    from accord.federation.models import Peer
 
     peers = {p.node_id: p for p in Peer.objects.filter(node_id__in={d.recipient for d in decided})}
     groups = []
@@ -131,7 +132,7 @@ def _by_record(records: list[Any], decided: list[Any]) -> list[dict[str, Any]]:
 
 @member_required
 @require_http_methods(["GET", "POST"])
-def person_new(request: HttpRequest) -> HttpResponse:
+def person_new(request: MemberRequest) -> HttpResponse:
     """GET/POST /disseminations/person/new/: record a person of interest on this node (names,
     birth date, nationality, passport, TLP, handling code, purposes), then go on to share it.
     The object is stored through the validated, audited import path; a refusal is shown next
@@ -185,7 +186,7 @@ def person_new(request: HttpRequest) -> HttpResponse:
 
 @member_required
 @require_GET
-def dissemination_list(request: HttpRequest) -> HttpResponse:
+def dissemination_list(request: MemberRequest) -> HttpResponse:
     """GET /disseminations/: the user's disseminations (all of them for supervisors)."""
     rows = Dissemination.objects.select_related("requested_by")
     if not can_approve(request.user):
@@ -195,18 +196,15 @@ def dissemination_list(request: HttpRequest) -> HttpResponse:
 
 @member_required
 @require_GET
-def dissemination_detail(request: HttpRequest, pk: str) -> HttpResponse:
+def dissemination_detail(request: MemberRequest, pk: str) -> HttpResponse:
     import uuid
 
     try:
         key = uuid.UUID(pk)
     except ValueError as exc:
         raise Http404 from exc
-    d = get_object_or_404(Dissemination, pk=key)
     # Its requester, supervisors and the oversight officer (as the API answers).
-    readers = can_approve(request.user) or request.user.can("audit.view")
-    if d.requested_by_id != request.user.pk and not readers:
-        raise Http404
+    d = get_object_or_404(Dissemination.objects.restrict(request.user), pk=key)
     entries = list(d.entries.select_related("peer", "outbox_item"))
     names = _visible_names(request, [e.stix_id for e in entries])
     return render(
@@ -227,7 +225,7 @@ def _visible_names(request: HttpRequest, stix_ids: list[str]) -> dict[str, str]:
 
 @member_required
 @require_http_methods(["GET", "POST"])
-def approvals(request: HttpRequest) -> HttpResponse:
+def approvals(request: MemberRequest) -> HttpResponse:
     """GET/POST /disseminations/approvals/: the supervisors' queue (four-eyes)."""
     if not can_approve(request.user):
         raise PermissionDenied
@@ -261,7 +259,7 @@ def approvals(request: HttpRequest) -> HttpResponse:
 
 @member_required
 @require_http_methods(["GET", "POST"])
-def revoke_record(request: HttpRequest) -> HttpResponse:
+def revoke_record(request: MemberRequest) -> HttpResponse:
     """GET/POST /disseminations/revoke/?record=<id>&action=revoke|delete: the confirm step,
     then the originator's revocation (or deletion order) to every recipient."""
     from accord.intel.services import RecordNotFound, get_record
@@ -304,7 +302,7 @@ def revoke_record(request: HttpRequest) -> HttpResponse:
 
 @member_required
 @require_http_methods(["GET", "POST"])
-def consents(request: HttpRequest) -> HttpResponse:
+def consents(request: MemberRequest) -> HttpResponse:
     """GET/POST /disseminations/consents/: the liaison officer's incoming consent requests
     (recipients asking to pass this node's records on), answered grant or refuse with a
     reason."""

@@ -6,7 +6,9 @@ transliteration of any script to Latin with ICU (``Any-Latin; Latin-ASCII``, whi
 diacritics), punctuation to spaces, whitespace collapsed. ``name_tokens`` gives the tokens to
 index: the Latin-ASCII tokens *and* the case- and accent-folded tokens in the original script.
 ``query_tokens`` applies the same rules to a query, so that a query token matches an index token
-exactly.
+exactly. The transliteration rule (:data:`TRANSLITERATION`, :func:`transliterator`), the Arabic
+folding (:data:`ARABIC_FOLD`) and the input cap (:data:`MAX_INPUT`) are defined here once for
+search and screening: :mod:`accord.engine.matching.normalize` builds on them.
 
 What matches and what does not (search, not screening):
 
@@ -16,10 +18,13 @@ What matches and what does not (search, not screening):
   "Хрущёв" -> ``khrushchev``) rather than ICU's default ISO 9, which loses "yu" and "kh".
 * Arabic and Hebrew are written without most vowels, and ICU transliterates letter by letter:
   "محمد" gives ``mhmd``; a Latin query "muhammad" does NOT find the Arabic name. An Arabic query
-  finds Arabic names: vowel marks are removed and the hamza forms of alef, taa marbuta and alef
-  maqsura folded before both paths, so "مُحَمَّد" and "محمد" share ``محمد`` and ``mhmd``. Matching
-  "Muhammad" to "محمد" is the screening engine's job (phonetic keys and transliteration
-  variants), not search's.
+  finds Arabic names: before both paths the screening engine's Arabic folding
+  (:data:`ARABIC_FOLD`) removes vowel marks, folds the hamza forms of alef, alef maqsura and the
+  Persian yeh and keheh, and drops ta marbuta, ain and hamza, so "مُحَمَّد" and "محمد" share
+  ``محمد`` and ``mhmd``, and "فاطمة" gives ``فاطم`` and ``fatm``. Matching "Muhammad" to "محمد"
+  is the screening engine's job (phonetic keys and transliteration variants), not search's.
+  Hebrew points are not removed before transliteration (screening keeps them too): "מֹשֶׁה"
+  gives ``moseh`` where "משה" gives ``msh``; both give the original-script token ``משה``.
 
 Input is hostile-safe: at most ``MAX_INPUT`` characters are read, control and format characters
 become spaces, markup is just punctuation, and each token is at most ``MAX_TOKEN`` characters.
@@ -36,42 +41,45 @@ from typing import Any, Final
 import icu
 
 __all__ = [
+    "ARABIC_FOLD",
     "MAX_INPUT",
     "MAX_TOKEN",
     "name_tokens",
     "normalize_name",
     "query_tokens",
     "script_of",
+    "transliterator",
 ]
 
-MAX_INPUT: Final = 1000
+#: Most characters of a name that are read (search and screening alike); the rest is ignored.
+MAX_INPUT: Final = 500
 MAX_TOKEN: Final = 64
-#: ICU's Any-Latin uses ISO 9 for Cyrillic (Ю -> û -> u); BGN/PCGN (Ю -> yu, Х -> kh) is how
-#: Russian names are spelt in Latin in practice, so Cyrillic goes through it first.
-_TRANSLITERATION: Final = "Russian-Latin/BGN; Any-Latin; Latin-ASCII"
+#: The ICU transform from any script to Latin ASCII (diacritics removed), for search and
+#: screening. ICU's Any-Latin uses ISO 9 for Cyrillic (Ю -> û -> u); BGN/PCGN (Ю -> yu, Х -> kh)
+#: is how Russian names are spelt in Latin in practice, so Cyrillic goes through it first.
+TRANSLITERATION: Final = "Russian-Latin/BGN; Any-Latin; Latin-ASCII"
 
-#: Arabic letter variants that writers use interchangeably in names.
-_ARABIC_FOLD: Final = str.maketrans(
+#: Folded before transliteration, so that spellings of one Arabic-script name meet: letter
+#: variants writers use interchangeably in names, letters romanisations leave out, and vowel
+#: marks (names are usually written without them).
+ARABIC_FOLD: Final = str.maketrans(
     {
         "أ": "ا",
         "إ": "ا",
         "آ": "ا",
         "ٱ": "ا",
-        "ة": "ه",
+        "ة": None,  # ta marbuta: a final vowel in romanisations (Hamza, Fatima)
         "ى": "ي",
         "ؤ": "و",
         "ئ": "ي",
+        "ی": "ي",  # Persian yeh
+        "ک": "ك",  # Persian keheh
         "ـ": None,  # tatweel (kashida), a stretching stroke
-        # Arabic vowel marks (harakat, shadda, sukun, superscript alef, Quranic marks) and Hebrew
-        # points: names are usually written without them, so they are removed before anything
-        # else and a vocalised spelling meets the plain one in both token paths.
+        "ع": None,  # ain: dropped in most romanisations (Abd, Ali, Omar)
+        "ء": None,  # hamza on its own
+        # vowel marks: harakat, shadda, sukun, superscript alef
         **dict.fromkeys(map(chr, range(0x064B, 0x0660)), None),
         chr(0x0670): None,
-        **dict.fromkeys(map(chr, range(0x06D6, 0x06EE)), None),
-        **dict.fromkeys(
-            (chr(c) for c in range(0x0591, 0x05C8) if c not in (0x05BE, 0x05C0, 0x05C3, 0x05C6)),
-            None,
-        ),
     }
 )
 _ASCII_KEEP: Final = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
@@ -80,11 +88,12 @@ _ISO_15924: Final = {"Hira": "Jpan", "Kana": "Jpan", "Hrkt": "Jpan"}
 _local = threading.local()
 
 
-def _transliterator() -> Any:
-    """One ICU transliterator per thread (built once: construction costs milliseconds)."""
+def transliterator() -> Any:
+    """This thread's ICU transliterator for :data:`TRANSLITERATION` (one per thread, built once:
+    construction costs milliseconds, and an ICU transliterator is not thread-safe)."""
     trans = getattr(_local, "trans", None)
     if trans is None:
-        trans = icu.Transliterator.createInstance(_TRANSLITERATION)
+        trans = icu.Transliterator.createInstance(TRANSLITERATION)
         _local.trans = trans
     return trans
 
@@ -93,7 +102,7 @@ def _clean(s: str) -> str:
     """Capped, NFKC, case-folded, Arabic-folded; control/format characters become spaces."""
     text = unicodedata.normalize("NFKC", s[:MAX_INPUT]).casefold()
     if not text.isascii():
-        text = text.translate(_ARABIC_FOLD)
+        text = text.translate(ARABIC_FOLD)
     return "".join(" " if unicodedata.category(ch)[0] == "C" else ch for ch in text)
 
 
@@ -106,7 +115,7 @@ def _ascii_words(text: str) -> str:
 def _latin(cleaned: str) -> str:
     if cleaned.isascii():
         return _ascii_words(cleaned)
-    return _ascii_words(str(_transliterator().transliterate(cleaned)))
+    return _ascii_words(str(transliterator().transliterate(cleaned)))
 
 
 def normalize_name(s: str) -> str:

@@ -1,4 +1,2 @@
-"""Federation: the TAXII 2.1 server (collections of records, :mod:`accord.federation.taxii`)
-and, in :mod:`accord.federation.feeds`, the TAXII client."""
-
-__all__: list[str] = []
+"""Peers: the registry of partner nodes, signed node-to-node transport (RFC 9421), the durable
+outbox with its delivery worker, and the signed inbox. See docs/federation.md."""

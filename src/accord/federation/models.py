@@ -1,13 +1,17 @@
-"""TAXII 2.1 collections of records, who may read and write them, and POST statuses.
+"""Partner nodes, the nonces they have used, and the durable outbox of versions to send them.
 
-A ``CollectionEntry`` puts one stored object version (``RecordVersion``) into a collection. Its
-``date_added_us`` (microseconds since the epoch, UTC) is the TAXII "date added": strictly
-increasing within a collection (unique per collection), so that ``(collection, date_added_us)``
-is the keyset that pagination walks. ``version_us`` is the object's ``modified`` (or
-``created``) timestamp in microseconds; ``is_latest`` / ``is_first`` mark the newest and oldest
-version of each object within the collection and are kept right on every insert and delete.
-Entries of one object are found through ``record`` (``Record.stix_id`` is unique), never through
-the copied ``stix_id`` text, which is kept only to be returned.
+- ``Peer``: a partner node: its node id (the ``keyid`` of its signatures), name, base URL,
+  jurisdiction, Ed25519 public key (PEM), the inbox it receives on, and the service user its
+  signed requests act as on this node (``peer:<node-id>``, role ``peer``).
+- ``SeenNonce``: the nonces of accepted signed requests (RFC 9421 section 7.2.2, replay), kept
+  as long as a signature with that ``created`` could still be accepted, then pruned.
+- ``OutboxItem``: one object version to deliver to one peer; survives restarts, retried with
+  exponential back-off and jitter until the peer's status says it was stored.
+- ``PullCursor``: how far this node has caught up, by signed pulls, on what a peer disclosed
+  to it (the peer's last ``X-TAXII-Date-Added-Last``).
+- ``WorkerBeat``: the task workers of this node that are alive, each with its last heartbeat,
+  so that a worker on another host that stopped beating is known to be gone
+  (:mod:`accord.federation.workers`).
 """
 
 from __future__ import annotations
@@ -17,100 +21,121 @@ import uuid
 from django.conf import settings
 from django.db import models
 
-__all__ = ["Collection", "CollectionAccess", "CollectionEntry", "TaxiiStatus"]
-
-STIX_MEDIA_TYPE = "application/stix+json;version=2.1"
+__all__ = ["OutboxItem", "Peer", "PullCursor", "SeenNonce", "WorkerBeat", "peer_identity_id"]
 
 
-def _default_media_types() -> list[str]:
-    return [STIX_MEDIA_TYPE]
+def peer_identity_id(node_id: str) -> str:
+    """The STIX identity id every Accord node derives from its node id (``accord init``), so
+    that ``created_by_ref`` names the originating node."""
+    return f"identity--{uuid.uuid5(uuid.NAMESPACE_URL, 'accord-node:' + node_id)}"
 
 
-class Collection(models.Model):
-    """A TAXII collection (TAXII 2.1 section 5.2) under one API root."""
+class Peer(models.Model):
+    """A partner node this node exchanges signed requests and objects with."""
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    api_root = models.CharField(max_length=64, default="accord")
-    title = models.CharField(max_length=200)
-    description = models.TextField(blank=True)
-    alias = models.SlugField(max_length=64, null=True, blank=True, unique=True)
-    media_types = models.JSONField(default=_default_media_types)
-    #: The date_added of the newest entry (microseconds), to keep date_added strictly increasing.
-    last_added_us = models.BigIntegerField(default=0)
-    created_at = models.DateTimeField(auto_now_add=True)
+    node_id = models.CharField(max_length=64, unique=True)
+    name = models.CharField(max_length=200, blank=True)
+    url = models.URLField(max_length=500, help_text="The peer's base URL (https://node.example/).")
+    jurisdiction = models.CharField(max_length=16)
+    public_key_pem = models.TextField(help_text="The peer's Ed25519 public key (PEM).")
+    identity_id = models.CharField(max_length=100, unique=True)
+    inbox = models.CharField(
+        max_length=100,
+        blank=True,
+        help_text="A TAXII collection id on the peer to push to; blank: its Accord inbox.",
+    )
+    enabled = models.BooleanField(default=True)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="peer"
+    )
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["node_id"]
 
     def __str__(self) -> str:
-        return self.alias or self.title
+        return f"{self.node_id} ({self.jurisdiction})"
 
 
-class CollectionAccess(models.Model):
-    """Read and write permission on a collection, for a user (or, later, a peer node)."""
+class SeenNonce(models.Model):
+    """A nonce already used by ``keyid`` (a replay of it is refused)."""
 
-    collection = models.ForeignKey(Collection, on_delete=models.CASCADE, related_name="access")
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    keyid = models.CharField(max_length=64)
+    nonce = models.CharField(max_length=128)
+    created = models.BigIntegerField(help_text="The signature's created (Unix seconds).")
+    seen_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["keyid", "nonce"], name="peers_nonce_once")]
+
+
+class OutboxItem(models.Model):
+    """One object version waiting for, or done with, delivery to one peer."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        SENDING = "sending", "Sending"
+        DELIVERED = "delivered", "Delivered"
+        FAILED = "failed", "Failed (will retry)"
+        REJECTED = "rejected", "Rejected by the peer (not retried)"
+
+    peer = models.ForeignKey(Peer, on_delete=models.CASCADE, related_name="outbox")
+    version = models.ForeignKey(
+        "intel.RecordVersion", on_delete=models.CASCADE, related_name="+", db_index=False
     )
-    peer_node_id = models.CharField(max_length=64, blank=True)
-    can_read = models.BooleanField(default=False)
-    can_write = models.BooleanField(default=False)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["collection", "user", "peer_node_id"], name="uniq_collection_access"
-            )
-        ]
-
-
-class CollectionEntry(models.Model):
-    """One object version in one collection."""
-
-    collection = models.ForeignKey(Collection, on_delete=models.CASCADE, related_name="+")
-    record = models.ForeignKey("intel.Record", on_delete=models.CASCADE, related_name="+")
-    version = models.ForeignKey("intel.RecordVersion", on_delete=models.CASCADE, related_name="+")
     stix_id = models.CharField(max_length=100)
-    stix_type = models.CharField(max_length=64)
-    spec_version = models.CharField(max_length=8, default="2.1")
-    version_us = models.BigIntegerField()
-    date_added_us = models.BigIntegerField()
-    is_latest = models.BooleanField(default=True)
-    is_first = models.BooleanField(default=True)
+    modified = models.CharField(max_length=40)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField()
+    last_error = models.TextField(blank=True)
+    claim = models.CharField(max_length=32, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    claimed_by = models.CharField(
+        max_length=64,
+        blank=True,
+        help_text="The process that claimed it (host, pid, start time: see peers.workers).",
+    )
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(
-                fields=["collection", "date_added_us"], name="taxii_entry_date_added"
-            ),
-            models.UniqueConstraint(fields=["collection", "version"], name="taxii_entry_version"),
+            models.UniqueConstraint(fields=["peer", "version"], name="peers_outbox_once"),
         ]
         indexes = [
-            models.Index(
-                fields=["collection", "stix_type", "date_added_us"], name="taxii_entry_type"
-            ),
-            # By object: through the record (one per STIX id), not the id text, so that new
-            # entries (new records get ascending keys) append to this index instead of landing
-            # on a random page of it, as an index on the random STIX ids would.
-            models.Index(
-                fields=["collection", "record", "date_added_us"], name="taxii_entry_record"
-            ),
-            models.Index(
-                fields=["collection", "is_latest", "date_added_us"], name="taxii_entry_latest"
-            ),
+            models.Index(fields=["peer", "status", "next_attempt_at"], name="peers_outbox_due"),
+            models.Index(fields=["claim"], name="peers_outbox_claim"),
+            models.Index(fields=["status", "claimed_at"], name="peers_outbox_claimed"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.stix_id}@{self.modified} -> {self.peer.node_id}: {self.status}"
 
-class TaxiiStatus(models.Model):
-    """The status resource of one POST to a collection (TAXII 2.1 section 4.3)."""
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    collection = models.ForeignKey(Collection, on_delete=models.CASCADE, related_name="+")
-    status = models.CharField(max_length=10, default="complete")
-    request_timestamp = models.CharField(max_length=40)
-    total_count = models.PositiveIntegerField(default=0)
-    success_count = models.PositiveIntegerField(default=0)
-    failure_count = models.PositiveIntegerField(default=0)
-    pending_count = models.PositiveIntegerField(default=0)
-    successes = models.JSONField(default=list)
-    failures = models.JSONField(default=list)
-    pendings = models.JSONField(default=list)
+class PullCursor(models.Model):
+    """Catch-up state for pulling from one peer: the date added (on the peer) of the last
+    object pulled, used as ``added_after`` by the next pull, and the last pull's outcome."""
+
+    peer = models.OneToOneField(Peer, on_delete=models.CASCADE, related_name="pull_cursor")
+    added_after = models.CharField(
+        max_length=40, blank=True, help_text="The peer's last X-TAXII-Date-Added-Last."
+    )
+    last_pull_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    pulled = models.PositiveBigIntegerField(default=0, help_text="Objects stored by pulls.")
+    refused = models.PositiveBigIntegerField(default=0, help_text="Objects refused in pulls.")
+
+    def __str__(self) -> str:
+        return f"pull from {self.peer.node_id} after {self.added_after or 'the beginning'}"
+
+
+class WorkerBeat(models.Model):
+    """A task worker of this node that is running, or was when it last beat."""
+
+    worker_id = models.CharField(max_length=64, unique=True)
+    started_at = models.DateTimeField()
+    seen_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"worker {self.worker_id}, seen {self.seen_at:%Y-%m-%d %H:%M:%S}"

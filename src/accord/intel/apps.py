@@ -9,7 +9,7 @@ class IntelConfig(AppConfig):
 
     def ready(self) -> None:
         """An import job whose worker dies is failed with the reason (not left running)."""
-        from accord.federation.peers.workers import when_worker_dies
         from accord.intel.tasks import fail_import_job, run_import_job
+        from accord.node.extensions import WORKER_DEATH_SETTLER, register
 
-        when_worker_dies(run_import_job, fail_import_job)
+        register(self, WORKER_DEATH_SETTLER, run_import_job.module_path, fail_import_job)

@@ -3,8 +3,7 @@ thread prepares the next chunk (normalising names, building rows).
 
 Why a thread: the database drivers release the GIL while the database works (SQLite's
 ``sqlite3_step``, PostgreSQL's network round trips), so on two cores preparing chunk *n + 1*
-overlaps with writing chunk *n*. Measured on the store benchmark this is the difference between
-about 10,000 and 13,000+ objects/s at 1,000,000 records on SQLite (``accord bench store``).
+overlaps with writing chunk *n* (``accord bench store`` measures the import rate this gives).
 
 Rules that keep it safe:
 
@@ -27,6 +26,8 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from django.db import connection
+
+from accord.node.chunking import chunks
 
 __all__ = [
     "BulkWriter",
@@ -57,8 +58,8 @@ def collector_paused() -> Iterator[None]:
     Why: parsing an envelope or an import file allocates tens of thousands of dicts, lists and
     strings that form no reference cycles (they are freed by reference counting). Every 700
     allocations start a collection, and the growth soon triggers full ones that walk the whole
-    heap of a Django process; measured on a 1,000-object TAXII envelope that was 15-20 ms of CPU
-    of about 170 ms. Cycles made meanwhile are collected as usual once the pause ends.
+    heap of a Django process, a noticeable share of the CPU time of storing a 1,000-object TAXII
+    envelope. Cycles made meanwhile are collected as usual once the pause ends.
     Thread-safe and re-entrant (a depth counter under a lock): concurrent requests do not
     re-enable the collector under one another.
     """
@@ -178,9 +179,9 @@ def _insert(raw: Any, vendor: str, target: str, rows: Sequence[Sequence[Any]]) -
     if vendor == "sqlite":
         insert_rows_sqlite(raw, sql, rows)
         return
-    for start in range(0, len(rows), INSERT_CHUNK):
+    for chunk in chunks(rows, INSERT_CHUNK):
         with raw.cursor() as cursor:
-            cursor.executemany(sql, rows[start : start + INSERT_CHUNK])
+            cursor.executemany(sql, chunk)
 
 
 def copy_rows_postgresql(raw: Any, target: str, rows: Sequence[Sequence[Any]]) -> None:

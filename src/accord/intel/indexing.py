@@ -151,6 +151,64 @@ def _add_tokens(into: list[str], seen: set[str], text: Any) -> None:
             into.append(token)
 
 
+def _index_person(
+    out: IndexedObject,
+    seen: set[str],
+    idents: list[tuple[str, str]],
+    person: dict[str, Any],
+    obj: dict[str, Any],
+) -> None:
+    """The facts of the person extension: personal data or not, the names' tokens (the first
+    full name as the display name when there is none yet), birth years, and identifiers
+    (documents, phones, e-mail addresses, reference numbers, the watch-list reference)."""
+    # Data about an organisation is not personal data; about a person (or of unknown
+    # subject type, treated as a person: deny by default) it is.
+    organisation = person.get("subject_type") == "organization" or (
+        obj.get("type", "") == "identity" and obj.get("identity_class") == "organization"
+    )
+    out.personal_data = out.personal_data or not organisation
+    for entry in person.get("names") or ():
+        if isinstance(entry, dict):
+            _add_tokens(out.tokens, seen, entry.get("full_name"))
+            if not out.display_name and isinstance(entry.get("full_name"), str):
+                out.display_name = entry["full_name"][:300]
+    out.birth_year_min, out.birth_year_max = _birth_years(person.get("birth_dates") or ())
+    for doc in person.get("documents") or ():
+        if isinstance(doc, dict) and doc.get("number"):
+            idents.append(("document", normalise_document(doc["number"])))
+    for phone in person.get("phones") or ():
+        idents.append(("phone", _normalise_phone(phone)))
+    for email in person.get("emails") or ():
+        idents.append(("email", _normalise_email(email)))
+    for ref in person.get("reference_numbers") or ():
+        idents.append(("reference", normalise_document(ref)))
+    watch = person.get("watchlist")
+    if isinstance(watch, dict) and watch.get("reference"):
+        idents.append(("reference", normalise_document(watch["reference"])))
+
+
+def _observable_identifier(stix_type: str, value: str) -> tuple[str, str]:
+    """The identifier of an observable's value: a phone number or an e-mail address in its
+    normal form, any other value under its type, lower-cased."""
+    if stix_type == "phone-number":
+        return "phone", _normalise_phone(value)
+    if stix_type == "email-addr":
+        return "email", _normalise_email(value)
+    return stix_type, value.strip().lower()[:MAX_IDENTIFIER_LENGTH]
+
+
+def _link_refs(obj: dict[str, Any]) -> list[Any]:
+    """The objects a relationship or a sighting refers to (none for other objects), so that a
+    record's links are found by index."""
+    stix_type = obj.get("type", "")
+    if stix_type == "relationship":
+        return [obj.get("source_ref"), obj.get("target_ref")]
+    if stix_type == "sighting":
+        refs = [obj.get("sighting_of_ref"), *(obj.get("where_sighted_refs") or ())]
+        return refs + list(obj.get("observed_data_refs") or ())
+    return []
+
+
 def index_object(obj: dict[str, Any]) -> IndexedObject:
     """Pull the display name, personal-data flag, birth years, tokens and identifiers out."""
     out = IndexedObject()
@@ -171,49 +229,13 @@ def index_object(obj: dict[str, Any]) -> IndexedObject:
         out.personal_data = True
     idents: list[tuple[str, str]] = []
     if person is not None:
-        # Data about an organisation is not personal data; about a person (or of unknown
-        # subject type, treated as a person: deny by default) it is.
-        organisation = person.get("subject_type") == "organization" or (
-            stix_type == "identity" and obj.get("identity_class") == "organization"
-        )
-        out.personal_data = out.personal_data or not organisation
-        for entry in person.get("names") or ():
-            if isinstance(entry, dict):
-                _add_tokens(out.tokens, seen, entry.get("full_name"))
-                if not out.display_name and isinstance(entry.get("full_name"), str):
-                    out.display_name = entry["full_name"][:300]
-        out.birth_year_min, out.birth_year_max = _birth_years(person.get("birth_dates") or ())
-        for doc in person.get("documents") or ():
-            if isinstance(doc, dict) and doc.get("number"):
-                idents.append(("document", normalise_document(doc["number"])))
-        for phone in person.get("phones") or ():
-            idents.append(("phone", _normalise_phone(phone)))
-        for email in person.get("emails") or ():
-            idents.append(("email", _normalise_email(email)))
-        for ref in person.get("reference_numbers") or ():
-            idents.append(("reference", normalise_document(ref)))
-        watch = person.get("watchlist")
-        if isinstance(watch, dict) and watch.get("reference"):
-            idents.append(("reference", normalise_document(watch["reference"])))
+        _index_person(out, seen, idents, person, obj)
     for ref in obj.get("external_references") or ():
         if isinstance(ref, dict) and isinstance(ref.get("external_id"), str):
             idents.append(("external_id", normalise_document(ref["external_id"])))
     if stix_type in _OBSERVABLE_VALUE_TYPES and isinstance(obj.get("value"), str):
-        value = obj["value"]
-        if stix_type == "phone-number":
-            idents.append(("phone", _normalise_phone(value)))
-        elif stix_type == "email-addr":
-            idents.append(("email", _normalise_email(value)))
-        else:
-            idents.append((stix_type, value.strip().lower()[:MAX_IDENTIFIER_LENGTH]))
-    # References of relationships and sightings, so that a record's links are found by index.
-    if stix_type == "relationship":
-        refs: list[Any] = [obj.get("source_ref"), obj.get("target_ref")]
-    elif stix_type == "sighting":
-        refs = [obj.get("sighting_of_ref"), *(obj.get("where_sighted_refs") or ())]
-        refs += list(obj.get("observed_data_refs") or ())
-    else:
-        refs = []
+        idents.append(_observable_identifier(stix_type, obj["value"]))
+    refs = _link_refs(obj)
     idents.extend(("ref", r) for r in refs if isinstance(r, str) and len(r) <= 200)
     if not out.display_name:
         out.display_name = str(obj.get("id", ""))[:300]

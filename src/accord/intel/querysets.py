@@ -15,17 +15,32 @@ and markings. What each rule means:
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, cast
 
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
+from django.db.models.expressions import Combinable
 
-__all__ = ["OVERSIGHT_PURPOSE", "RecordQuerySet", "may_read_protection", "restrict_q"]
+if TYPE_CHECKING:
+    from accord.accounts.models import RequestUser, User
+    from accord.engine.stix.markings import Protection
+    from accord.intel.models import Record
+
+__all__ = ["OVERSIGHT_PURPOSE", "RecordQuerySet", "as_q", "may_read_protection", "restrict_q"]
 
 OVERSIGHT_PURPOSE = "oversight-review"
 
 
-def restrict_q(user: Any, purpose: str = "", action: str = "view", prefix: str = "") -> Q | None:
+def as_q(condition: Q | Combinable) -> Q:
+    """``condition``, a ``Q`` combined with a conditional expression (``Exists``), as the
+    ``Q`` Django builds for it: django-stubs types such a combination as a bare
+    ``Combinable``."""
+    return cast(Q, condition)
+
+
+def restrict_q(
+    user: RequestUser | None, purpose: str = "", action: str = "view", prefix: str = ""
+) -> Q | None:
     """The conditions of :meth:`RecordQuerySet.restrict` as one ``Q`` (None: nothing visible).
 
     ``prefix`` is the path from the queried model to ``Record`` (``"record__"`` for
@@ -34,7 +49,7 @@ def restrict_q(user: Any, purpose: str = "", action: str = "view", prefix: str =
     """
     from accord.intel.models import CaseMembership, RecordGrant, RecordMarking
 
-    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+    if user is None or not user.is_authenticated or not user.is_active:
         return None
     permission = "record.export" if action == "export" else "record.view"
     if purpose == OVERSIGHT_PURPOSE and not user.can("record.review"):
@@ -46,7 +61,7 @@ def restrict_q(user: Any, purpose: str = "", action: str = "view", prefix: str =
     pk = OuterRef(prefix[:-2] if prefix else "pk")
     # TLP:RED: named recipients only.
     granted = RecordGrant.objects.filter(record=pk, user=user)
-    q = ~Q(**{f"{prefix}tlp": "red"}) | Q(**{f"{prefix}owner": user}) | Exists(granted)
+    q = as_q(~Q(**{f"{prefix}tlp": "red"}) | Q(**{f"{prefix}owner": user}) | Exists(granted))
     # TLP:AMBER+STRICT: the owning agency only.
     q &= (
         ~Q(**{f"{prefix}tlp": "amber+strict"})
@@ -55,19 +70,21 @@ def restrict_q(user: Any, purpose: str = "", action: str = "view", prefix: str =
     )
     # Case: members only.
     member = CaseMembership.objects.filter(case=OuterRef(f"{prefix}case"), user=user)
-    q &= Q(**{f"{prefix}case__isnull": True}) | Exists(member)
+    q &= as_q(Q(**{f"{prefix}case__isnull": True}) | Exists(member))
     if purpose == OVERSIGHT_PURPOSE:
         return q
     # Purpose: a record restricted to purposes is read only under one of them.
     restricted = RecordMarking.objects.filter(record=pk, kind="purpose")
     if purpose:
-        q &= ~Exists(restricted) | Exists(restricted.filter(value=purpose))
+        q &= as_q(~Exists(restricted) | Exists(restricted.filter(value=purpose)))
     else:
-        q &= ~Exists(restricted)
+        q = as_q(q & ~Exists(restricted))
     return q
 
 
-def may_read_protection(user: Any, record: Any, protection: Any, purpose: str) -> bool:
+def may_read_protection(
+    user: User | None, record: Record, protection: Protection, purpose: str
+) -> bool:
     """Whether ``user``, who may read ``record`` (checked by :func:`restrict_q`), may also read
     a version of it protected by ``protection`` (an older version can be more protected than
     the current one after an approved lowering). The marking rules of :func:`restrict_q`, for
@@ -89,7 +106,9 @@ def may_read_protection(user: Any, record: Any, protection: Any, purpose: str) -
 
 
 class RecordQuerySet(models.QuerySet["Record"]):
-    def restrict(self, user: Any, purpose: str = "", action: str = "view") -> RecordQuerySet:
+    def restrict(
+        self, user: RequestUser | None, purpose: str = "", action: str = "view"
+    ) -> RecordQuerySet:
         """Only the records ``user`` may ``action`` ('view' or 'export') under ``purpose``."""
         q = restrict_q(user, purpose, action)
         if q is None:

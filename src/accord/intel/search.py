@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from django.core.exceptions import PermissionDenied
 from django.db import connection
@@ -28,8 +28,11 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from accord.engine.stix.markings import TLP_LEVELS
 from accord.intel.indexing import identifier_candidates, query_tokens
 from accord.intel.models import Identifier, NameToken, Record, RecordMarking
-from accord.intel.querysets import restrict_q
+from accord.intel.querysets import as_q, restrict_q
 from accord.oversight.services import audit
+
+if TYPE_CHECKING:
+    from accord.accounts.models import User
 
 __all__ = [
     "COUNT_CAP",
@@ -155,12 +158,18 @@ def _record_filter(query: SearchQuery, prefix: str) -> Q:
     if query.personal_only:
         q &= Q(**{f"{p}personal_data": True})
     if query.releasable_to:
-        q &= Exists(
-            RecordMarking.objects.filter(record=pk, kind="release", value=query.releasable_to)
+        q = as_q(
+            q
+            & Exists(
+                RecordMarking.objects.filter(record=pk, kind="release", value=query.releasable_to)
+            )
         )
     if query.purpose_marking:
-        q &= Exists(
-            RecordMarking.objects.filter(record=pk, kind="purpose", value=query.purpose_marking)
+        q = as_q(
+            q
+            & Exists(
+                RecordMarking.objects.filter(record=pk, kind="purpose", value=query.purpose_marking)
+            )
         )
     return q
 
@@ -176,7 +185,7 @@ def _rarity(token: str) -> int:
 
 
 def _matching_ids(
-    user: Any, query: SearchQuery, *, purpose: str, action: str, restricted: bool
+    user: User | None, query: SearchQuery, *, purpose: str, action: str, restricted: bool
 ) -> tuple[QuerySet[Any] | None, bool]:
     """A query of matching record primary keys (distinct), or None when nothing can match, and
     whether counting them is cheap (False when a common token must be probed row by row)."""
@@ -191,6 +200,7 @@ def _matching_ids(
 
     if tokens or idents:
         prefix = "record__"
+        driver: QuerySet[Any]
         if idents:
             driver = Identifier.objects.filter(value__in=idents)
             probes = tokens
@@ -224,7 +234,7 @@ def _matching_ids(
 
 
 def filtered_records(
-    user: Any,
+    user: User | None,
     query: SearchQuery,
     *,
     purpose: str,
@@ -242,7 +252,7 @@ def filtered_records(
 
 
 def search_records(
-    user: Any,
+    user: User | None,
     query: SearchQuery,
     *,
     purpose: str,

@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 from django.core.exceptions import PermissionDenied
@@ -32,14 +32,16 @@ from django.utils import timezone
 from accord.engine.stix.markings import (
     TLP_1_0_IDS,
     TLP_BY_ID,
+    MarkingSummary,
     Protection,
     marking_refs,
     summarise_markings,
 )
 from accord.engine.stix.validate import validate_object as _validate_object
 from accord.intel.bulk import BulkWriter, allocate_ids, collector_paused, insert_rows
-from accord.intel.indexing import index_object, parse_timestamp
+from accord.intel.indexing import IndexedObject, index_object, parse_timestamp
 from accord.intel.models import (
+    Case,
     Identifier,
     NameToken,
     Record,
@@ -63,7 +65,13 @@ from accord.intel.writes import (
     protection_of,
     version_refusal,
 )
+from accord.node.chunking import chunks
 from accord.oversight.services import Outcome, audit
+
+if TYPE_CHECKING:
+    from django.db.models import QuerySet
+
+    from accord.accounts.models import User
 
 __all__ = [
     "ImportReport",
@@ -89,8 +97,6 @@ __all__ = [
 
 #: Audit events list the object ids themselves up to this many; beyond, a count and a digest.
 AUDIT_ID_LIMIT = 1000
-#: Ids per ``IN (...)`` look-up.
-_LOOKUP_CHUNK = 900
 
 
 @dataclass
@@ -133,6 +139,15 @@ class ImportReport:
     @property
     def ok(self) -> bool:
         return not self.refused
+
+    def refusal_messages(self) -> dict[int, str]:
+        """Index in the batch -> why that object was refused (``path: message``, several
+        joined by ``; ``): what a TAXII status or a peer's envelope answer says of it."""
+        reasons: dict[int, list[str]] = {}
+        for refusal in self.refused:
+            where = f"{refusal.path}: " if refusal.path else ""
+            reasons.setdefault(refusal.index, []).append(where + refusal.message)
+        return {index: "; ".join(messages) for index, messages in reasons.items()}
 
 
 class RecordRefused(Exception):
@@ -207,15 +222,10 @@ def _marking_paths(obj: dict[str, Any]) -> Iterator[tuple[str, str]]:
             yield f"granular_markings[{j}].marking_ref", str(entry["marking_ref"])
 
 
-def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
-
 def _stored_definitions(refs: Iterable[str]) -> dict[str, dict[str, Any]]:
     out: dict[str, dict[str, Any]] = {}
     wanted = sorted(set(refs))
-    for chunk in _chunks(wanted, _LOOKUP_CHUNK):
+    for chunk in chunks(wanted):
         for sid, data in Record.objects.filter(stix_id__in=chunk).values_list("stix_id", "data"):
             out[sid] = json.loads(data)
     return out
@@ -272,7 +282,7 @@ _RECORD_FIELDS = (
 )
 
 
-def _record_values(p: _Prepared, summary: Any, idx: Any) -> dict[str, Any]:
+def _record_values(p: _Prepared, summary: MarkingSummary, idx: IndexedObject) -> dict[str, Any]:
     obj = p.obj
     return {
         "stix_type": p.stix_type[:64],
@@ -298,8 +308,8 @@ _PIPELINE_CHUNK = 5_000
 
 def _index_rows(
     pk: int,
-    idx: Any,
-    summary: Any,
+    idx: IndexedObject,
+    summary: MarkingSummary,
     tokens: list[tuple[int, str]],
     idents: list[tuple[int, str, str]],
     markings: list[tuple[int, str, str]],
@@ -318,13 +328,13 @@ def _newer(a: _Prepared, than: datetime | None) -> bool:
 
 
 @collector_paused()  # a batch of acyclic objects: see collector_paused
-def ingest_objects(
-    user: Any,
+def ingest_objects(  # noqa: PLR0913  the import service's options, keyword-only with defaults
+    user: User | None,
     objects: Sequence[dict[str, Any]] | ValidatedBatch,
     *,
     source: str,
     purpose: str = "",
-    case: Any = None,
+    case: Case | None = None,
     origin_node: str = "",
     progress: Callable[[int, int], None] | None = None,
     all_or_nothing: bool = True,
@@ -357,9 +367,8 @@ def ingest_objects(
     else:
         batch = validate_objects(objects, source=source, progress=progress)
     batch.stored = True
-    return _ingest_validated(
-        user,
-        batch,
+    request = _ImportRequest(
+        user=user,
         source=source,
         purpose=purpose,
         case=case,
@@ -368,6 +377,44 @@ def ingest_objects(
         all_or_nothing=all_or_nothing,
         approval=approval,
     )
+    return _ingest_validated(request, batch)
+
+
+@dataclass(frozen=True, slots=True)
+class _ImportRequest:
+    """One call of :func:`ingest_objects`: who stores the objects (``user``, None for the node
+    itself), the source named in the audit entry, the purpose and case of the write, the node
+    the objects come from ('' for this node), the progress callback, whether one refusal
+    refuses the whole batch, and a supervisor's approval of lowered protection."""
+
+    user: User | None
+    source: str
+    purpose: str
+    case: Case | None
+    origin_node: str
+    progress: Callable[[int, int], None] | None
+    all_or_nothing: bool
+    approval: ProtectionApproval | None
+
+
+@dataclass(frozen=True, slots=True)
+class _ImportWrite:
+    """What one import writes, decided before anything is written: the prepared objects and
+    their marking summaries (of the :class:`ValidatedBatch`), the indexes into ``prepared`` of
+    the versions to store, the records already stored (stix id -> (pk, creator, modified,
+    version count)), per stix id the index of its latest new version and how many versions it
+    gains, and the stix ids that become new records (sorted), that gain a newer latest version
+    (``replaced``) or only older versions (``kept``)."""
+
+    prepared: list[_Prepared]
+    marking_of: list[MarkingSummary]
+    new_versions: list[int]
+    existing: dict[str, tuple[int, str, datetime | None, int]]
+    latest: dict[str, int]
+    gained: dict[str, int]
+    new_ids: list[str]
+    replaced: list[str]
+    kept: list[str]
 
 
 @dataclass
@@ -377,7 +424,7 @@ class ValidatedBatch:
 
     report: ImportReport
     prepared: list[_Prepared]
-    marking_of: list[Any]
+    marking_of: list[MarkingSummary]
     #: Handed to :func:`ingest_objects` already (a batch is stored once).
     stored: bool = False
 
@@ -418,15 +465,16 @@ def validate_objects(
 
     # 2. Validate and prepare every object (no database access).
     prepared: list[_Prepared] = []
-    summaries: dict[tuple[str, ...], Any] = {}
-    marking_of: list[Any] = []
+    summaries: dict[tuple[str, ...], MarkingSummary] = {}
+    marking_of: list[MarkingSummary] = []
     for i, obj in enumerate(objects):
         if progress is not None and i % step == 0:
             progress(int(i * 0.7), total)
         if not isinstance(obj, dict):
             refusals.append(Refusal(i, "", "", "not a JSON object"))
             continue
-        sid = obj.get("id") if isinstance(obj.get("id"), str) else ""
+        raw_id = obj.get("id")
+        sid = raw_id if isinstance(raw_id, str) else ""
         issues = _validate_object(obj)
         if issues:
             refusals.extend(Refusal(i, sid, s.path, s.message) for s in issues)
@@ -476,19 +524,10 @@ def validate_objects(
     return ValidatedBatch(report, prepared, marking_of)
 
 
-def _ingest_validated(
-    user: Any,
-    batch: ValidatedBatch,
-    *,
-    source: str,
-    purpose: str,
-    case: Any,
-    origin_node: str,
-    progress: Callable[[int, int], None] | None,
-    all_or_nothing: bool,
-    approval: ProtectionApproval | None,
-) -> ImportReport:
-    report, prepared, marking_of = batch.report, batch.prepared, batch.marking_of
+def _ingest_validated(request: _ImportRequest, batch: ValidatedBatch) -> ImportReport:
+    user, source, purpose = request.user, request.source, request.purpose
+    case, progress, approval = request.case, request.progress, request.approval
+    report, prepared = batch.report, batch.prepared
     refusals = report.refused
     total = report.received
 
@@ -496,24 +535,80 @@ def _ingest_validated(
     by_id: dict[str, list[int]] = {}
     for n, p in enumerate(prepared):
         by_id.setdefault(p.stix_id, []).append(n)
-    ctx = WriteContext(user, _writer_origin(origin_node), approval)
-    existing, states = _existing_records(list(by_id), ctx, purpose)
-    stored_versions: dict[int, dict[str, str]] = {}
+    ctx = WriteContext(user, _writer_origin(request.origin_node), approval)
+    stored = _stored_records(list(by_id), ctx, purpose)
+
+    # 4. Decide: new record, new version, unchanged, or refused.
+    new_versions, lowered = _decide_versions(batch, by_id, stored, ctx)
+
+    if refusals:
+        refusals.sort(key=lambda r: r.index)
+    if refusals and (request.all_or_nothing or not new_versions):
+        report.unchanged = 0 if request.all_or_nothing else report.unchanged
+        audit(
+            user,
+            "record.import",
+            purpose=purpose,
+            outcome=Outcome.REFUSED,
+            detail={"source": source, "received": total, "refused": len(refusals)},
+        )
+        if progress is not None:
+            progress(total, total)
+        return report
+
+    _store(request, batch, new_versions, stored.existing)
+    for sid, changes in sorted(lowered.items()):
+        audit(
+            user,
+            "record.protection_lowered",
+            object_ids=[sid],
+            purpose=purpose,
+            case=getattr(case, "reference", "") or "",
+            detail={"changes": changes, "reason": approval.reason if approval else ""},
+        )
+    return report
+
+
+@dataclass(frozen=True, slots=True)
+class _StoredRecords:
+    """What is stored of an import's ids: per stix id (pk, creator, modified, version count)
+    and the :class:`RecordState` the writer sees, and per record pk its stored versions
+    (modified -> SHA-256)."""
+
+    existing: dict[str, tuple[int, str, datetime | None, int]]
+    states: dict[str, RecordState]
+    versions: dict[int, dict[str, str]]
+
+
+def _stored_records(ids: list[str], ctx: WriteContext, purpose: str) -> _StoredRecords:
+    """What is stored of ``ids`` (looked up in chunks), as ``ctx``'s writer sees it."""
+    existing, states = _existing_records(ids, ctx, purpose)
+    versions: dict[int, dict[str, str]] = {}
     pks = [e[0] for e in existing.values()]
-    for chunk in _chunks(pks, _LOOKUP_CHUNK):
+    for chunk in chunks(pks):
         for rid, version, digest in RecordVersion.objects.filter(record_id__in=chunk).values_list(
             "record_id", "modified", "sha256"
         ):
-            stored_versions.setdefault(rid, {})[version] = digest
+            versions.setdefault(rid, {})[version] = digest
+    return _StoredRecords(existing, states, versions)
 
-    # 4. Decide: new record, new version, unchanged, or refused (intel.writes says who may
-    # write a version of a stored record).
+
+def _decide_versions(
+    batch: ValidatedBatch, by_id: dict[str, list[int]], stored: _StoredRecords, ctx: WriteContext
+) -> tuple[list[int], dict[str, list[str]]]:
+    """Decide each prepared object of ``batch`` (grouped by stix id in ``by_id``): a new record,
+    a new version, unchanged (counted in the report), or refused (added to the report's
+    refusals; :mod:`accord.intel.writes` says who may write a version of a stored record).
+    Returns the indexes into the prepared objects of the versions to store, and per stix id
+    the protection it loses (a lowering the approval allows)."""
+    report, prepared, marking_of = batch.report, batch.prepared, batch.marking_of
+    refusals = report.refused
     new_versions: list[int] = []  # indexes into prepared
     lowered: dict[str, list[str]] = {}
     for sid, members in by_id.items():
-        known = existing.get(sid)
-        state = states.get(sid)
-        versions: dict[str, str] = dict(stored_versions.get(known[0], {})) if known else {}
+        known = stored.existing.get(sid)
+        state = stored.states.get(sid)
+        versions: dict[str, str] = dict(stored.versions.get(known[0], {})) if known else {}
         for n in members:
             p = prepared[n]
             have = versions.get(p.version)
@@ -549,45 +644,7 @@ def _ingest_validated(
                     lowered[sid] = lowering
             versions[p.version] = p.digest
             new_versions.append(n)
-
-    if refusals:
-        refusals.sort(key=lambda r: r.index)
-    if refusals and (all_or_nothing or not new_versions):
-        report.unchanged = 0 if all_or_nothing else report.unchanged
-        audit(
-            user,
-            "record.import",
-            purpose=purpose,
-            outcome=Outcome.REFUSED,
-            detail={"source": source, "received": total, "refused": len(refusals)},
-        )
-        if progress is not None:
-            progress(total, total)
-        return report
-
-    _store(
-        user,
-        report,
-        prepared,
-        marking_of,
-        new_versions,
-        existing,
-        source=source,
-        case=case,
-        origin_node=origin_node,
-        progress=progress,
-        total=total,
-    )
-    for sid, changes in sorted(lowered.items()):
-        audit(
-            user,
-            "record.protection_lowered",
-            object_ids=[sid],
-            purpose=purpose,
-            case=getattr(case, "reference", "") or "",
-            detail={"changes": changes, "reason": approval.reason if approval else ""},
-        )
-    return report
+    return new_versions, lowered
 
 
 def _writer_origin(origin_node: str) -> str:
@@ -612,7 +669,7 @@ def _existing_records(
     states: dict[str, RecordState] = {}
     user = ctx.user
     check_user = user is not None and not ctx.federated
-    for chunk in _chunks(ids, _LOOKUP_CHUNK):
+    for chunk in chunks(ids):
         rows = list(
             Record.objects.filter(stix_id__in=chunk).values_list(
                 "pk",
@@ -667,19 +724,15 @@ def _existing_records(
 
 
 def _store(
-    user: Any,
-    report: ImportReport,
-    prepared: list[_Prepared],
-    marking_of: list[Any],
+    request: _ImportRequest,
+    batch: ValidatedBatch,
     new_versions: list[int],
     existing: dict[str, tuple[int, str, datetime | None, int]],
-    *,
-    source: str,
-    case: Any,
-    origin_node: str,
-    progress: Callable[[int, int], None] | None,
-    total: int,
 ) -> None:
+    """Store the versions ``new_versions`` (indexes into the batch's prepared objects) of an
+    import that was decided, filling in the batch's report (see :class:`_ImportWrite`)."""
+    report, prepared = batch.report, batch.prepared
+    progress, total = request.progress, report.received
     # Latest new version per id, and how many versions each id gains.
     latest: dict[str, int] = {}
     gained: dict[str, int] = {}
@@ -707,24 +760,18 @@ def _store(
             previous = int(cursor.fetchone()[0])
             cursor.execute("PRAGMA cache_size=-1048576")
     try:
-        _write(
-            user,
-            report,
-            prepared,
-            marking_of,
-            new_versions,
-            existing,
-            latest,
-            gained,
-            new_ids,
-            replaced,
-            kept,
-            source=source,
-            case=case,
-            origin_node=origin_node,
-            progress=progress,
-            total=total,
+        write = _ImportWrite(
+            prepared=prepared,
+            marking_of=batch.marking_of,
+            new_versions=new_versions,
+            existing=existing,
+            latest=latest,
+            gained=gained,
+            new_ids=new_ids,
+            replaced=replaced,
+            kept=kept,
         )
+        _write(request, report, write)
     finally:
         if big:
             with connection.cursor() as cursor:
@@ -733,39 +780,44 @@ def _store(
         progress(total, total)
 
 
-def _write(
-    user: Any,
-    report: ImportReport,
-    prepared: list[_Prepared],
-    marking_of: list[Any],
-    new_versions: list[int],
-    existing: dict[str, tuple[int, str, datetime | None, int]],
-    latest: dict[str, int],
-    gained: dict[str, int],
-    new_ids: list[str],
-    replaced: list[str],
-    kept: list[str],
-    *,
-    source: str,
-    case: Any,
-    origin_node: str,
-    progress: Callable[[int, int], None] | None,
-    total: int,
-) -> None:
+@dataclass(slots=True)
+class _Rows:
+    """The keys and the constant values of one import's rows: the record pk of every stix id
+    it writes, the version pks still to hand out (in insertion order, so that the table is
+    appended to), the time of the write as the database stores it, and the source."""
+
+    prepared: list[_Prepared]
+    pk_of: dict[str, int]
+    version_pks: Iterator[int]
+    now_db: Any
+    source_text: str
+
+    def version(self, n: int) -> tuple[Any, ...]:
+        """The row of the version ``prepared[n]``, with the next version pk."""
+        p = self.prepared[n]
+        return (
+            next(self.version_pks),
+            self.pk_of[p.stix_id],
+            p.version[:40],
+            p.text,
+            p.digest,
+            self.now_db,
+            self.source_text,
+        )
+
+
+def _write(request: _ImportRequest, report: ImportReport, write: _ImportWrite) -> None:
+    """Write ``write`` in one transaction (new records in bulk, new versions, re-indexed
+    records) and audit it as ``record.import``."""
+    prepared, existing, new_versions = write.prepared, write.existing, write.new_versions
     now = timezone.now()
-    now_db = _adapt_dt(now)
-    owner_id = getattr(user, "pk", None)
-    agency = (getattr(user, "agency", "") or "")[:64]
-    case_id = getattr(case, "pk", None)
-    origin = origin_node[:64]
-    source_text = source[:200]
     with transaction.atomic():
         pk_of: dict[str, int] = {sid: existing[sid][0] for sid in existing}
-        pk_of.update(zip(new_ids, allocate_ids(Record, len(new_ids)), strict=True))
+        pk_of.update(zip(write.new_ids, allocate_ids(Record, len(write.new_ids)), strict=True))
         # Version keys too, handed out in insertion order (so that the table is appended to):
         # the caller may then use them without reading them back.
         version_pks = iter(allocate_ids(RecordVersion, len(new_versions)))
-        created = report.created_versions
+        rows = _Rows(prepared, pk_of, version_pks, _adapt_dt(now), request.source[:200])
         # Versions of new records go with their record; versions of records already stored
         # (new or late versions) are written after.
         versions_of_new: dict[str, list[int]] = {}
@@ -776,117 +828,20 @@ def _write(
                 other_versions.append(n)
             else:
                 versions_of_new.setdefault(sid, []).append(n)
-
-        def version_row(n: int) -> tuple[Any, ...]:
-            p = prepared[n]
-            return (
-                next(version_pks),
-                pk_of[p.stix_id],
-                p.version[:40],
-                p.text,
-                p.digest,
-                now_db,
-                source_text,
-            )
-
-        # New records, chunk by chunk: this thread normalises and builds the rows of chunk k+1
-        # while the writer thread inserts chunk k (see accord.intel.bulk).
-        # One chunk (a TAXII envelope): nothing to overlap, so no writer thread.
-        with BulkWriter(inline=len(new_ids) <= _PIPELINE_CHUNK) as writer:
-            done = 0
-            for chunk in _chunks(new_ids, _PIPELINE_CHUNK):
-                records, versions, tokens, idents, markings = [], [], [], [], []
-                for sid in chunk:
-                    n = latest[sid]
-                    p = prepared[n]
-                    idx = index_object(p.obj)
-                    values = _record_values(p, marking_of[n], idx)
-                    pk = pk_of[sid]
-                    records.append(
-                        (
-                            pk,
-                            sid,
-                            values["stix_type"],
-                            values["spec_version"],
-                            values["created_by_ref"],
-                            _adapt_dt(p.created),
-                            _adapt_dt(p.modified),
-                            values["display_name"],
-                            values["revoked"],
-                            values["personal_data"],
-                            values["tlp"],
-                            values["handling_code"],
-                            origin,
-                            agency,
-                            owner_id,
-                            case_id,
-                            values["birth_year_min"],
-                            values["birth_year_max"],
-                            gained[sid],
-                            p.text,
-                            now_db,
-                            now_db,
-                        )
-                    )
-                    for v in versions_of_new[sid]:
-                        row = version_row(v)
-                        versions.append(row)
-                        created[(sid, row[2])] = (
-                            row[0],
-                            pk,
-                            values["stix_type"],
-                            values["spec_version"],
-                        )
-                    _index_rows(pk, idx, marking_of[n], tokens, idents, markings)
-                # Sorted by key, so that each index is filled in order (fewer pages touched).
-                tokens.sort(key=lambda row: row[1])
-                idents.sort(key=lambda row: row[2])
-                writer.insert(Record, ("id", *_RECORD_FIELDS), records)
-                writer.insert(RecordVersion, _VERSION_FIELDS, versions)
-                writer.insert(NameToken, ("record", "token"), tokens)
-                writer.insert(Identifier, ("record", "kind", "value"), idents)
-                writer.insert(RecordMarking, ("record", "kind", "value"), markings)
-                done += len(chunk)
-                if progress is not None:
-                    progress(int(total * (0.7 + 0.2 * done / max(1, len(new_ids)))), total)
-
-        # Records that gain a newer version: update and re-index them.
-        tokens, idents, markings = [], [], []
-        for sid in replaced:
-            n = latest[sid]
-            p = prepared[n]
-            idx = index_object(p.obj)
-            values = _record_values(p, marking_of[n], idx)
-            values["version_count"] = existing[sid][3] + gained[sid]
-            values["updated_at"] = now
-            Record.objects.filter(pk=pk_of[sid]).update(**values)
-            _index_rows(pk_of[sid], idx, marking_of[n], tokens, idents, markings)
-        for sid in kept:  # older versions arrived late: counted, Record.data unchanged
-            Record.objects.filter(pk=pk_of[sid]).update(
-                version_count=existing[sid][3] + gained[sid], updated_at=now
-            )
-        if replaced:
-            old = [pk_of[sid] for sid in replaced]
-            for chunk in _chunks(old, _LOOKUP_CHUNK):
-                NameToken.objects.filter(record_id__in=chunk).delete()
-                Identifier.objects.filter(record_id__in=chunk).delete()
-                RecordMarking.objects.filter(record_id__in=chunk).delete()
-        insert_rows(RecordVersion, _VERSION_FIELDS, [version_row(n) for n in other_versions])
-        insert_rows(NameToken, ("record", "token"), tokens)
-        insert_rows(Identifier, ("record", "kind", "value"), idents)
-        insert_rows(RecordMarking, ("record", "kind", "value"), markings)
-        if progress is not None:
-            progress(int(total * 0.95), total)
+        _write_new_records(request, report, write, rows, versions_of_new)
+        _write_stored_records(write, rows, now, other_versions)
+        if request.progress is not None:
+            request.progress(int(report.received * 0.95), report.received)
 
         stored_ids = [prepared[n].stix_id for n in new_versions]
         object_ids, extra = _audit_ids(sorted(set(stored_ids)))
         report.audit_listed_ids = frozenset(object_ids)
         report.audit_seq = audit(
-            user,
+            request.user,
             "record.import",
             object_ids=object_ids,
             detail={
-                "source": source,
+                "source": request.source,
                 "received": report.received,
                 "imported": report.imported,
                 "new_versions": report.new_versions,
@@ -898,12 +853,136 @@ def _write(
         ).seq
 
 
+def _write_new_records(
+    request: _ImportRequest,
+    report: ImportReport,
+    write: _ImportWrite,
+    rows: _Rows,
+    versions_of_new: dict[str, list[int]],
+) -> None:
+    """Insert the records ``write`` creates, with their versions and index rows, chunk by
+    chunk: this thread normalises and builds the rows of chunk k+1 while the writer thread
+    inserts chunk k (see accord.intel.bulk). One chunk (a TAXII envelope): nothing to
+    overlap, so no writer thread. Fills in the report's ``created_versions``."""
+    user, case, progress = request.user, request.case, request.progress
+    total = report.received
+    prepared, marking_of, latest, gained = (
+        write.prepared,
+        write.marking_of,
+        write.latest,
+        write.gained,
+    )
+    new_ids, pk_of, now_db = write.new_ids, rows.pk_of, rows.now_db
+    owner_id = getattr(user, "pk", None)
+    agency = (getattr(user, "agency", "") or "")[:64]
+    case_id = getattr(case, "pk", None)
+    origin = request.origin_node[:64]
+    created = report.created_versions
+    with BulkWriter(inline=len(new_ids) <= _PIPELINE_CHUNK) as writer:
+        done = 0
+        for chunk in chunks(new_ids, _PIPELINE_CHUNK):
+            records: list[tuple[Any, ...]] = []
+            versions: list[tuple[Any, ...]] = []
+            tokens: list[tuple[int, str]] = []
+            idents: list[tuple[int, str, str]] = []
+            markings: list[tuple[int, str, str]] = []
+            for sid in chunk:
+                n = latest[sid]
+                p = prepared[n]
+                idx = index_object(p.obj)
+                values = _record_values(p, marking_of[n], idx)
+                pk = pk_of[sid]
+                records.append(
+                    (
+                        pk,
+                        sid,
+                        values["stix_type"],
+                        values["spec_version"],
+                        values["created_by_ref"],
+                        _adapt_dt(p.created),
+                        _adapt_dt(p.modified),
+                        values["display_name"],
+                        values["revoked"],
+                        values["personal_data"],
+                        values["tlp"],
+                        values["handling_code"],
+                        origin,
+                        agency,
+                        owner_id,
+                        case_id,
+                        values["birth_year_min"],
+                        values["birth_year_max"],
+                        gained[sid],
+                        p.text,
+                        now_db,
+                        now_db,
+                    )
+                )
+                for v in versions_of_new[sid]:
+                    row = rows.version(v)
+                    versions.append(row)
+                    created[(sid, row[2])] = (
+                        row[0],
+                        pk,
+                        values["stix_type"],
+                        values["spec_version"],
+                    )
+                _index_rows(pk, idx, marking_of[n], tokens, idents, markings)
+            # Sorted by key, so that each index is filled in order (fewer pages touched).
+            tokens.sort(key=lambda row: row[1])
+            idents.sort(key=lambda row: row[2])
+            writer.insert(Record, ("id", *_RECORD_FIELDS), records)
+            writer.insert(RecordVersion, _VERSION_FIELDS, versions)
+            writer.insert(NameToken, ("record", "token"), tokens)
+            writer.insert(Identifier, ("record", "kind", "value"), idents)
+            writer.insert(RecordMarking, ("record", "kind", "value"), markings)
+            done += len(chunk)
+            if progress is not None:
+                progress(int(total * (0.7 + 0.2 * done / max(1, len(new_ids)))), total)
+
+
+def _write_stored_records(
+    write: _ImportWrite, rows: _Rows, now: datetime, other_versions: list[int]
+) -> None:
+    """Update and re-index the records that gain a newer version, count the late older
+    versions of the others (their ``data`` unchanged), and insert ``other_versions`` (indexes
+    into the prepared objects: the new versions of records already stored)."""
+    prepared, marking_of, existing = write.prepared, write.marking_of, write.existing
+    latest, gained, pk_of = write.latest, write.gained, rows.pk_of
+    tokens: list[tuple[int, str]] = []
+    idents: list[tuple[int, str, str]] = []
+    markings: list[tuple[int, str, str]] = []
+    for sid in write.replaced:
+        n = latest[sid]
+        p = prepared[n]
+        idx = index_object(p.obj)
+        values = _record_values(p, marking_of[n], idx)
+        values["version_count"] = existing[sid][3] + gained[sid]
+        values["updated_at"] = now
+        Record.objects.filter(pk=pk_of[sid]).update(**values)
+        _index_rows(pk_of[sid], idx, marking_of[n], tokens, idents, markings)
+    for sid in write.kept:  # older versions arrived late: counted, Record.data unchanged
+        Record.objects.filter(pk=pk_of[sid]).update(
+            version_count=existing[sid][3] + gained[sid], updated_at=now
+        )
+    if write.replaced:
+        old = [pk_of[sid] for sid in write.replaced]
+        for chunk in chunks(old):
+            NameToken.objects.filter(record_id__in=chunk).delete()
+            Identifier.objects.filter(record_id__in=chunk).delete()
+            RecordMarking.objects.filter(record_id__in=chunk).delete()
+    insert_rows(RecordVersion, _VERSION_FIELDS, [rows.version(n) for n in other_versions])
+    insert_rows(NameToken, ("record", "token"), tokens)
+    insert_rows(Identifier, ("record", "kind", "value"), idents)
+    insert_rows(RecordMarking, ("record", "kind", "value"), markings)
+
+
 def create_record(
-    user: Any,
+    user: User | None,
     obj: dict[str, Any],
     *,
     purpose: str,
-    case: Any = None,
+    case: Case | None = None,
     approval: ProtectionApproval | None = None,
 ) -> Record:
     """Store one object written by ``user`` (a new record or a new version of one).
@@ -926,7 +1005,9 @@ def create_record(
 # Reads
 
 
-def _restricted_get(user: Any, stix_id: str, *, purpose: str, case: str, what: str) -> Record:
+def _restricted_get(
+    user: User | None, stix_id: str, *, purpose: str, case: str, what: str
+) -> Record:
     record = Record.objects.restrict(user, purpose=purpose).filter(stix_id=stix_id).first()
     if record is None:
         if Record.objects.filter(stix_id=stix_id).exists():
@@ -952,7 +1033,7 @@ def _restricted_get(user: Any, stix_id: str, *, purpose: str, case: str, what: s
     return record
 
 
-def get_record(user: Any, stix_id: str, *, purpose: str, case: str = "") -> Record:
+def get_record(user: User | None, stix_id: str, *, purpose: str, case: str = "") -> Record:
     """The record ``stix_id`` if ``user`` may see it under ``purpose``.
 
     Legal effect: a consultation of the record; when it holds personal data the read is logged
@@ -963,7 +1044,7 @@ def get_record(user: Any, stix_id: str, *, purpose: str, case: str = "") -> Reco
 
 
 def record_versions(
-    user: Any, stix_id: str, *, purpose: str, case: str = ""
+    user: User | None, stix_id: str, *, purpose: str, case: str = ""
 ) -> list[RecordVersion]:
     """Every stored version of a visible record that ``user`` may read under that version's
     own markings, oldest first (a consultation, logged as :func:`get_record` logs it)."""
@@ -973,7 +1054,9 @@ def record_versions(
     return [v for v in versions if _version_readable(user, record, v, purpose)]
 
 
-def _version_readable(user: Any, record: Record, version: RecordVersion, purpose: str) -> bool:
+def _version_readable(
+    user: User | None, record: Record, version: RecordVersion, purpose: str
+) -> bool:
     """Whether ``user`` may read this version under its own markings (an older version keeps
     the protection it was written with)."""
     obj = orjson.loads(version.data)
@@ -988,7 +1071,7 @@ def _version_readable(user: Any, record: Record, version: RecordVersion, purpose
 
 
 def related_records(
-    user: Any, stix_id: str, *, purpose: str, case: str = "", limit: int = 200
+    user: User | None, stix_id: str, *, purpose: str, case: str = "", limit: int = 200
 ) -> list[dict[str, Any]]:
     """Relationships and sightings that refer to ``stix_id`` and that ``user`` may see, each
     with the record at its other end (its name only when that record is visible too).
@@ -1040,9 +1123,11 @@ def related_records(
     return rows
 
 
-def _export_queryset(user: Any, purpose: str, query: SearchQuery | None) -> Any:
+def _export_queryset(
+    user: User | None, purpose: str, query: SearchQuery | None
+) -> QuerySet[Record]:
     if user is None:
-        qs = Record.objects.all()
+        qs: QuerySet[Record] = Record.objects.all()
         if query is not None:
             qs = filtered_records(None, query, purpose=purpose, action="export", base=qs)
         return qs
@@ -1054,7 +1139,7 @@ def _export_queryset(user: Any, purpose: str, query: SearchQuery | None) -> Any:
 
 
 def iter_export(
-    user: Any, *, purpose: str, query: SearchQuery | None = None, chunk: int = 2000
+    user: User | None, *, purpose: str, query: SearchQuery | None = None, chunk: int = 2000
 ) -> Iterator[bytes]:
     """A STIX 2.1 bundle as JSON bytes, streamed record by record (for large stores).
 
@@ -1091,10 +1176,13 @@ def iter_export(
     return generate()
 
 
-def export_bundle(user: Any, *, purpose: str, query: SearchQuery | None = None) -> dict[str, Any]:
+def export_bundle(
+    user: User | None, *, purpose: str, query: SearchQuery | None = None
+) -> dict[str, Any]:
     """A STIX 2.1 bundle of the latest version of every record ``user`` may export.
 
     Legal effect: as :func:`iter_export` (a logged disclosure); each object is exactly as stored,
     so that importing the bundle elsewhere reproduces the same objects.
     """
-    return json.loads(b"".join(iter_export(user, purpose=purpose, query=query)))
+    bundle: dict[str, Any] = json.loads(b"".join(iter_export(user, purpose=purpose, query=query)))
+    return bundle

@@ -14,7 +14,7 @@ import os
 import secrets
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
@@ -27,6 +27,10 @@ from accord.engine.imports.result import ImportFormatError, ParseResult
 from accord.engine.stix.markings import TLP_IDS
 from accord.intel.models import ImportJob
 from accord.intel.services import ImportReport, ingest_objects
+from accord.node.jobs import fail_job
+
+if TYPE_CHECKING:
+    from accord.accounts.models import User
 
 __all__ = [
     "FORMATS",
@@ -97,7 +101,7 @@ def import_report_json(
 
 
 def import_bytes(
-    user: Any,
+    user: User | None,
     data: bytes | str | os.PathLike[str],
     *,
     format: str,
@@ -135,19 +139,8 @@ def import_bytes(
 def fail_import_job(args_kwargs: dict[str, Any], reason: str) -> None:
     """Settle an import job whose worker died while running it: failed, with the reason in
     words (nothing of it was stored: an import is all or nothing, in one transaction)."""
-    args = args_kwargs.get("args") or []
-    job_id = args[0] if args else (args_kwargs.get("kwargs") or {}).get("job_id")
-    ImportJob.objects.filter(
-        pk=job_id, status__in=(ImportJob.Status.QUEUED, ImportJob.Status.RUNNING)
-    ).update(
-        status=ImportJob.Status.FAILED,
-        report=import_report_json(
-            None,
-            None,
-            error=f"The import stopped: {reason}. Nothing of the file was stored; import it again.",
-        ),
-        finished_at=timezone.now(),
-    )
+    error = f"The import stopped: {reason}. Nothing of the file was stored; import it again."
+    fail_job(ImportJob, args_kwargs, import_report_json(None, None, error=error))
 
 
 @task()
@@ -206,7 +199,7 @@ def _safe_suffix(filename: str) -> str:
 
 
 def start_import(
-    user: Any,
+    user: User | None,
     *,
     filename: str,
     data_or_path: bytes | str | os.PathLike[str],

@@ -25,9 +25,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from accord.engine.stix.markings import Protection, lowered_protection
+
+if TYPE_CHECKING:
+    from accord.accounts.models import User
+    from accord.intel.models import Record
 
 __all__ = [
     "LOWER_PROTECTION_PERMISSION",
@@ -67,7 +71,7 @@ class WriteContext:
     (``origin``: '' for this node, a peer's or a feed's node id for federated writes) and an
     optional approval for lowering protection."""
 
-    user: Any
+    user: User | None
     origin: str = ""
     approval: ProtectionApproval | None = None
 
@@ -103,7 +107,9 @@ def protection_of(tlp: str, handling_code: str, rows: Iterable[tuple[str, str]])
     return Protection(tlp, handling_code, frozenset(purposes), frozenset(release))
 
 
-def may_change(user: Any, owner_id: int | None, owner_agency: str, granted_write: bool) -> bool:
+def may_change(
+    user: User | None, owner_id: int | None, owner_agency: str, granted_write: bool
+) -> bool:
     """The right to change a record (given that the user may read it)."""
     if user is None:
         return owner_id is None
@@ -188,7 +194,7 @@ def version_refusal(
     )
 
 
-def share_denial(user: Any, record: Any) -> str:
+def share_denial(user: User | None, record: Record) -> str:
     """Why ``user`` may not disclose ``record`` from this node, or '' when they may (the policy
     then decides per recipient). A record of the node itself (owner none: an import) is
     disclosed by anyone whose role shares; a received record is passed on under the policy
@@ -198,7 +204,7 @@ def share_denial(user: Any, record: Any) -> str:
     return change_denial(user, record)
 
 
-def change_denial(user: Any, record: Any) -> str:
+def change_denial(user: User | None, record: Record) -> str:
     """Why ``user`` may not change ``record`` (revoke it, order its deletion, remove it from a
     collection), or '' when they may: a user's record by its owner, the owner's agency or a
     write grantee; the node's own record (owner none) on the order of a user whose role

@@ -27,7 +27,7 @@ application = RequestGuard(django_application)
 def _freeze_startup_objects() -> None:
     """Load the URL map (and with it every view module), then move everything allocated so far
     out of the cyclic garbage collector's reach (``gc.freeze``): these objects live as long as
-    the process, and a full collection no longer walks them, only what requests allocated."""
+    the process, so a full collection walks only what requests allocated, not them."""
     from django.urls import get_resolver
 
     get_resolver().url_patterns  # noqa: B018 - imports the views

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from django.core.management import call_command
 from django.db import transaction
 
 from accord.node.datadir import NodeConfig
@@ -24,9 +23,10 @@ def bootstrap_node(data_dir: Path, config: NodeConfig) -> None:
     from accord.intel.services import ingest_objects
     from accord.node.models import NodeIdentity
     from accord.node.services import node_identity_object, public_key_pem
+    from accord.node.upgrade import upgrade_database
     from accord.oversight.services import audit
 
-    call_command("migrate", interactive=False, verbosity=0)
+    upgrade_database()
     with transaction.atomic():
         NodeIdentity.objects.update_or_create(
             node_id=config.node_id,

@@ -15,9 +15,20 @@ import time
 import urllib.error
 import urllib.request
 
-__all__ = ["answers", "exit_with_parent", "free_port", "wait_until_answering"]
+__all__ = ["answers", "exit_reason", "exit_with_parent", "free_port", "wait_until_answering"]
 
 _PR_SET_PDEATHSIG = 1  # prctl(2), Linux
+
+
+def exit_reason(code: int) -> str:
+    """How a child process ended, from its return code, for a log line: ``exit status 1``,
+    ``killed by SIGKILL`` (a negative code is the signal that ended it)."""
+    if code < 0:
+        try:
+            return f"killed by {signal.Signals(-code).name}"
+        except ValueError:
+            return f"killed by signal {-code}"
+    return f"exit status {code}"
 
 
 def exit_with_parent(parent: int) -> None:

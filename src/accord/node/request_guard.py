@@ -40,7 +40,7 @@ import binascii
 import io
 import logging
 import time
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Awaitable, Callable, Mapping, MutableMapping
 from dataclasses import dataclass
 from importlib import import_module
 from typing import Any
@@ -62,10 +62,11 @@ __all__ = [
 
 log = logging.getLogger("accord.node.request_guard")
 
-Scope = MutableMapping[str, Any]
+# As Django's ASGI handler takes them: the scope a dict, the messages it sends any mapping.
+Scope = dict[str, Any]
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
+Send = Callable[[Mapping[str, Any]], Awaitable[None]]
 App = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -103,7 +104,7 @@ def body_limit(route: str, content_type: str) -> BodyLimit:
         return BodyLimit(
             int(settings.ACCORD_TAXII_MAX_CONTENT_LENGTH), "ACCORD_TAXII_MAX_CONTENT_LENGTH"
         )
-    fields = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    fields: int | None = settings.DATA_UPLOAD_MAX_MEMORY_SIZE  # None: no limit
     upload = int(settings.ACCORD_MAX_UPLOAD_BYTES)
     if content_type.split(";")[0].strip().lower() == "multipart/form-data":
         return BodyLimit(upload + int(fields or 0), "ACCORD_MAX_UPLOAD_BYTES")
@@ -221,12 +222,12 @@ def _answer(
 ) -> HttpResponse:
     """A refusal in the format of its route."""
     if route in ("taxii", "federation"):
-        from accord.federation.taxii.envelope import TaxiiError, error_response
+        from accord.taxii.envelope import TaxiiError, error_response
 
         headers = {"WWW-Authenticate": _TAXII_REALM} if realm and route == "taxii" else None
         return error_response(TaxiiError(status, title, detail, headers=headers))
     if route == "api":
-        from accord.api.problems import problem
+        from accord.http.problems import problem
 
         headers = {"WWW-Authenticate": _API_REALM} if realm else None
         return problem(_request(scope), status, detail, headers=headers)
@@ -238,11 +239,11 @@ def _answer(
 @sync_to_async
 def _audited_peer_refusal(scope: Scope, declared: int, limit: int) -> HttpResponse:
     """The 413 of a signed peer request, audited as ``PeerSignatureMiddleware`` audits it."""
-    from accord.federation.peers.middleware import _too_large
+    from accord.federation.middleware import refuse_too_large
 
     close_old_connections()
     try:
-        return _too_large(_request(scope), declared, limit)
+        return refuse_too_large(_request(scope), declared, limit)
     finally:
         close_old_connections()
 
@@ -349,7 +350,7 @@ class _BodyReader:
             await _send_answer(self.send, response)
         raise _Refused
 
-    async def guarded_send(self, message: Message) -> None:
+    async def guarded_send(self, message: Mapping[str, Any]) -> None:
         """The application's ``send``: dropped once the guard has answered."""
         if self.answered:
             return

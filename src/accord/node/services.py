@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
@@ -95,7 +94,3 @@ def node_identity_object(config: NodeConfig) -> dict[str, object]:
 
 def public_key_pem(data_dir: Path) -> str:
     return (data_dir / PUBLIC_KEY_FILE).read_text()
-
-
-def dump_config(config: NodeConfig) -> str:
-    return json.dumps(config.__dict__)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from django.db import transaction
 
@@ -25,7 +25,14 @@ from accord.engine.audit.chain import (
 from accord.oversight.checkpoints import check_checkpoints, maybe_checkpoint
 from accord.oversight.models import AuditEvent, AuditHead
 
-__all__ = ["Outcome", "audit", "iter_entries", "verify_trail"]
+if TYPE_CHECKING:
+    from accord.accounts.models import RequestUser
+
+__all__ = ["Actor", "Outcome", "audit", "iter_entries", "verify_trail"]
+
+#: Who an audit entry names: a user, a name standing for a process or a peer ("system" when
+#: None).
+Actor: TypeAlias = "RequestUser | str | None"
 
 
 class Outcome:
@@ -42,7 +49,7 @@ def _node_id() -> str:
     return node.node_id if node else "uninitialised"
 
 
-def _actor(user: Any) -> tuple[str, str]:
+def _actor(user: Actor) -> tuple[str, str]:
     if user is None:
         return "system", "system"
     if isinstance(user, str):
@@ -63,7 +70,7 @@ def _storable(value: Any) -> Any:
 
 
 def audit(
-    user: Any,
+    user: Actor,
     action: str,
     *,
     object_ids: Iterable[str] = (),

@@ -10,13 +10,26 @@ class ScreeningConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        """Receive the signed hit notices and answers from partners (see notices.py); erase
-        their traveller details past retention on the worker's schedule (retention.py); a
-        screening job whose worker dies is failed with the reason."""
-        from accord.federation.peers.workers import when_worker_dies
-        from accord.screening import notices, retention
+        """Receive the signed hit notices and answers from partners (handlers.py); erase the
+        personal data past its retention on the task worker's schedule (retention.py); fail a
+        screening job whose worker dies, with the reason."""
+        from accord.node.extensions import (
+            NOTICE_HANDLER,
+            SCHEDULE,
+            WORKER_DEATH_SETTLER,
+            ScheduleEntry,
+            register,
+        )
+        from accord.screening import handlers, retention
+        from accord.screening.notices import ANSWER_KIND, HIT_KIND
         from accord.screening.tasks import fail_screening_job, run_screening_job
 
-        notices.register()
-        retention.register()
-        when_worker_dies(run_screening_job, fail_screening_job)
+        register(self, NOTICE_HANDLER, HIT_KIND, handlers.receive_hit)
+        register(self, NOTICE_HANDLER, ANSWER_KIND, handlers.receive_answer)
+        register(self, WORKER_DEATH_SETTLER, run_screening_job.module_path, fail_screening_job)
+        register(self, SCHEDULE, "screening.retention", ScheduleEntry(
+            every=retention.CHECK_EVERY,
+            task=retention.apply_hit_retention,
+            due=retention.retention_due,
+            summary="erase the personal data of hits and jobs past their retention",
+        ))  # fmt: skip

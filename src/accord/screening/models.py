@@ -9,6 +9,8 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 
+from accord.screening.querysets import HitQuerySet, IncomingHitQuerySet
+
 __all__ = [
     "AnswerAction",
     "Hit",
@@ -178,6 +180,8 @@ class Hit(models.Model):
     #: When the traveller's details were erased (the fact of the hit and its review remain).
     depersonalised_at = models.DateTimeField(null=True, blank=True)
 
+    objects = HitQuerySet.as_manager()
+
     class Meta:
         ordering = ["-created_at"]
         indexes = [
@@ -228,7 +232,7 @@ class IncomingHit(models.Model):
         ANSWERED = "answered", "Answered"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    peer = models.ForeignKey("peers.Peer", on_delete=models.PROTECT, related_name="+")
+    peer = models.ForeignKey("federation.Peer", on_delete=models.PROTECT, related_name="+")
     #: The partner's own hit id (the answer refers to it).
     remote_hit = models.PositiveBigIntegerField()
     record = models.ForeignKey(
@@ -273,6 +277,8 @@ class IncomingHit(models.Model):
     #: When the traveller's details were erased (a tombstone remains: the fact of the hit, the
     #: record, the peer, the dates and the action answered).
     erased_at = models.DateTimeField(null=True, blank=True)
+
+    objects = IncomingHitQuerySet.as_manager()
 
     class Meta:
         ordering = ["-received_at"]

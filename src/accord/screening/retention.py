@@ -1,4 +1,4 @@
-"""Retention of the traveller's details in partners' hit notices (issue 5, BRIEF flow 2).
+"""Retention of the traveller's details in partners' hit notices (BRIEF flow 2).
 
 A ``screening.hit`` notice at level ``full`` brings this node, the originator of the record,
 personal data it did not collect: the traveller's names, birth date, nationalities and
@@ -40,7 +40,6 @@ months, deleted after five years; docs/screening.md):
 from __future__ import annotations
 
 import logging
-import time
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any, Final
@@ -54,6 +53,7 @@ from accord.oversight.services import audit
 from accord.screening.models import Hit, IncomingHit, ScreeningJob
 
 __all__ = [
+    "CHECK_EVERY",
     "ERASED_FIELDS",
     "HIT_DEPERSONALISE_DAYS",
     "HIT_NOTICE_RETENTION_DAYS",
@@ -73,8 +73,8 @@ __all__ = [
     "hit_notice_retention_days",
     "hit_retention_days",
     "own_hit_dates",
+    "retention_due",
     "retention_for",
-    "retention_tick",
 ]
 
 log = logging.getLogger(__name__)
@@ -95,9 +95,8 @@ TRAVELLER_KEPT: Final = ("row", "role", "travel")
 #: The free texts a depersonalisation empties: the originator's answer, the reviewer's reason
 #: (either may quote the person; the audit trail keeps them under its own retention).
 OWN_HIT_TEXTS: Final = ("answer_text", "reason")
-#: The worker's schedule looks for expired hits at most this often (seconds).
-_TICK_EVERY: Final = 60.0
-_last_tick: list[float] = []
+#: How often the worker's schedule looks for what is past its retention (seconds).
+CHECK_EVERY: Final = 60.0
 
 
 def _days(name: str, default: int) -> int:
@@ -534,22 +533,10 @@ def apply_hit_retention() -> int:
     return len(erase_expired()) + len(apply_own_retention())
 
 
-def retention_tick() -> None:
-    """A tick of the worker's schedule (``accord.federation.peers.tasks.SCHEDULE_HOOKS``): at
-    most once a minute, queue :func:`apply_hit_retention` when a partner's hit is past its
-    retention or one of this node's hits or jobs is due for depersonalisation or deletion."""
-    now = time.monotonic()
-    if _last_tick and now - _last_tick[0] < _TICK_EVERY:
-        return
-    _last_tick[:] = [now]
-    current = timezone.now()
-    if _due(current).exists() or _own_due(current):
-        apply_hit_retention.enqueue()
-
-
-def register() -> None:
-    """Add :func:`retention_tick` to the worker's schedule (from ``ready``; once)."""
-    from accord.federation.peers import tasks
-
-    if retention_tick not in tasks.SCHEDULE_HOOKS:
-        tasks.SCHEDULE_HOOKS.append(retention_tick)
+def retention_due(now: datetime | None = None) -> bool:
+    """Whether something is past its retention: a partner's hit whose traveller details are to
+    be erased, or one of this node's hits or jobs due for depersonalisation or deletion (the
+    due-check of the worker's schedule entry ``screening.retention``, which then queues
+    :func:`apply_hit_retention`, at most every :data:`CHECK_EVERY` seconds)."""
+    current = now or timezone.now()
+    return bool(_due(current).exists() or _own_due(current))

@@ -7,6 +7,17 @@
 - ``review_hit(user, hit, *, decision, reason) -> Hit``: a supervisor confirms or dismisses.
 - ``notify_originator(hit, user) -> str`` (:mod:`accord.screening.notices`): a confirmed hit on
   a partner's record is reported to its originator with only what the agreement allows.
+
+Every read of traveller data goes through here too, restricted by
+:mod:`accord.screening.querysets` and audited with the reader's purpose and case:
+
+- ``review_queue(user, *, purpose, case)``: the hits page (pending and recently decided);
+- ``pending_hits(user, *, purpose, case)``: the pending queue (supervisors);
+- ``read_hit(user, pk, *, purpose, case)``: one hit (``audit_hit_read`` for a hit already
+  looked up with ``visible_hit``);
+- ``read_job(user, pk)``: a background screening job and its results;
+- ``incoming_hits(user, *, purpose, case, status)``, ``incoming_hit(user, pk, *, purpose,
+  case)``: partners' hits on this node's records (liaison officers).
 """
 
 from __future__ import annotations
@@ -15,7 +26,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final, TypeGuard
 
 import orjson
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -25,24 +36,39 @@ from django.utils import timezone
 from accord.engine.manifests import Traveller
 from accord.engine.matching import Person
 from accord.intel.models import Record
-from accord.oversight.services import audit
-from accord.screening.models import Hit, Screening, ScreeningJob, WatchlistSource
-from accord.screening.notices import notify_originator
+from accord.node.chunking import chunks
+from accord.oversight.services import Outcome, audit
+from accord.screening.models import Hit, IncomingHit, Screening, ScreeningJob, WatchlistSource
+from accord.screening.notices import can_answer, notify_originator
+from accord.screening.querysets import REVIEW_ROLES
 from accord.screening.retention import own_hit_dates
 from accord.screening.watchlist import Entry, watchlist
+
+if TYPE_CHECKING:
+    from accord.accounts.models import User
+    from accord.engine.matching.algorithm import Algorithm
+    from accord.engine.matching.index import WatchlistIndex
 
 __all__ = [
     "MAX_MATCHES",
     "REPORT_FLOOR",
     "Match",
     "ScreeningResult",
+    "audit_hit_read",
     "can_review",
     "can_screen",
     "can_switch_sources",
+    "incoming_hit",
+    "incoming_hits",
     "notify_originator",
+    "pending_hits",
+    "read_hit",
+    "read_job",
     "review_hit",
+    "review_queue",
     "screen",
     "set_source_enabled",
+    "visible_hit",
 ]
 
 #: Matches listed per traveller, best first.
@@ -53,7 +79,6 @@ REPORT_FLOOR: Final = 0.3
 _POOL: Final = 24
 #: Travellers whose candidates are checked for visibility in one query.
 _CHUNK: Final = 500
-_ROLES_REVIEW: Final = frozenset({"supervisor"})
 _ROLES_SOURCES: Final = frozenset({"supervisor", "admin"})
 
 
@@ -102,15 +127,15 @@ class ScreeningResult:
         return out
 
 
-def can_screen(user: Any) -> bool:
+def can_screen(user: User | None) -> bool:
     return user is None or bool(user.can("record.view"))
 
 
-def can_review(user: Any) -> bool:
-    return user is not None and user.is_active and user.role in _ROLES_REVIEW
+def can_review(user: User | None) -> TypeGuard[User]:
+    return user is not None and user.is_active and user.role in REVIEW_ROLES
 
 
-def can_switch_sources(user: Any) -> bool:
+def can_switch_sources(user: User | None) -> TypeGuard[User]:
     return user is not None and user.is_active and user.role in _ROLES_SOURCES
 
 
@@ -124,17 +149,17 @@ def _query(t: Traveller) -> Person:
     )
 
 
-def _visible(user: Any, purpose: str, record_ids: set[str]) -> dict[str, int]:
+def _visible(user: User | None, purpose: str, record_ids: set[str]) -> dict[str, int]:
     """stix_id -> pk of the records among ``record_ids`` that ``user`` may see."""
     qs = Record.objects.all() if user is None else Record.objects.restrict(user, purpose=purpose)
     out: dict[str, int] = {}
     ids = sorted(record_ids)
-    for i in range(0, len(ids), 900):
-        out.update(qs.filter(stix_id__in=ids[i : i + 900]).values_list("stix_id", "pk"))
+    for chunk in chunks(ids):
+        out.update(qs.filter(stix_id__in=chunk).values_list("stix_id", "pk"))
     return out
 
 
-def _reportable(index: Any, query: Person) -> set[int]:
+def _reportable(index: WatchlistIndex, query: Person) -> set[int]:
     """The slots of ``query``'s candidates whose score reaches :data:`REPORT_FLOOR`, scored on
     the index's prepared form of each entry: the same score ``compare`` gives, without the
     per-feature explanation, which costs many times more. Only these candidates are explained
@@ -146,7 +171,7 @@ def _reportable(index: Any, query: Person) -> set[int]:
     }
 
 
-def _matches(query: Person, entries: list[Entry], algorithm: Any) -> list[Match]:
+def _matches(query: Person, entries: list[Entry], algorithm: Algorithm) -> list[Match]:
     best: dict[str, Match] = {}
     for entry in entries:
         result = algorithm.compare(query, entry.person)
@@ -166,7 +191,7 @@ def _matches(query: Person, entries: list[Entry], algorithm: Any) -> list[Match]
 
 
 def screen(
-    user: Any,
+    user: User | None,
     travellers: Sequence[Traveller],
     *,
     purpose: str,
@@ -209,8 +234,8 @@ def screen(
         visible = _visible(user, purpose, {e.record_id for c in candidates for e in c})
         for t, q, entries in zip(chunk, queries, candidates, strict=True):
             matches = _matches(q, [e for e in entries if e.record_id in visible], algorithm)
-            hit = bool(matches) and matches[0].score >= algorithm.threshold
-            result = ScreeningResult(t.row, t.id, hit, matches, error=t.problem)
+            is_hit = bool(matches) and matches[0].score >= algorithm.threshold
+            result = ScreeningResult(t.row, t.id, is_hit, matches, error=t.problem)
             results.append(result)
             for m in matches:
                 if m.score >= algorithm.threshold:
@@ -270,7 +295,7 @@ def screen(
     return results
 
 
-def set_source_enabled(user: Any, kind: str, enabled: bool) -> WatchlistSource:
+def set_source_enabled(user: User | None, kind: str, enabled: bool) -> WatchlistSource:
     """Switch one watchlist source on or off.
 
     Legal effect: decides which records this node screens people against from now on (its
@@ -296,7 +321,7 @@ def set_source_enabled(user: Any, kind: str, enabled: bool) -> WatchlistSource:
     return source
 
 
-def _sighting(hit: Hit, reviewer: Any, reason: str) -> dict[str, Any]:
+def _sighting(hit: Hit, reviewer: User | None, reason: str) -> dict[str, Any]:
     from accord.node.models import NodeIdentity
 
     node = NodeIdentity.current()
@@ -332,7 +357,7 @@ def _sighting(hit: Hit, reviewer: Any, reason: str) -> dict[str, Any]:
     return sighting
 
 
-def review_hit(user: Any, hit: Hit, *, decision: str, reason: str) -> Hit:
+def review_hit(user: User | None, hit: Hit, *, decision: str, reason: str) -> Hit:
     """Confirm or dismiss a pending hit, with a mandatory reason (four eyes).
 
     Legal effect: the human decision on a possible match. A supervisor other than the person who
@@ -394,4 +419,170 @@ def review_hit(user: Any, hit: Hit, *, decision: str, reason: str) -> Hit:
         )
         if decision == Hit.Status.CONFIRMED:
             notify_originator(hit, user)
+    return hit
+
+
+# --------------------------------------------------------------------------------------------
+# Reads of traveller data: restricted by the querysets, audited with the reader's purpose
+
+#: Hits listed per page or call, newest first; decided hits shown under the pending ones.
+QUEUE_LIMIT: Final = 200
+DECIDED_LIMIT: Final = 50
+
+
+def _audit_hits_read(
+    user: User | None, hits: Sequence[Hit], purpose: str, case: str, **detail: Any
+) -> None:
+    audit(
+        user,
+        "screening.hit_read",
+        object_ids=sorted({h.record_stix_id for h in hits}),
+        purpose=purpose,
+        case=case,
+        detail={"hits": [h.pk for h in hits], **detail},
+    )
+
+
+def review_queue(user: User | None, *, purpose: str, case: str = "") -> tuple[list[Hit], list[Hit]]:
+    """The hits ``user`` may see under ``purpose``: the pending ones (newest first, 200 at most)
+    and the 50 decided last. Supervisors see every hit on a record they may read; anyone else
+    the hits of their own screenings.
+
+    Legal effect: a consultation of the travellers' details held on the hits and of the records
+    they matched; audited as ``screening.hit_read`` naming the records and the hits listed.
+    """
+    rows = (
+        Hit.objects.restrict(user, purpose=purpose)
+        .select_related("screening", "reviewer", "notice")
+        .defer("explanation")
+    )
+    pending = list(rows.filter(status=Hit.Status.PENDING)[:QUEUE_LIMIT])
+    decided = list(rows.exclude(status=Hit.Status.PENDING).order_by("-reviewed_at")[:DECIDED_LIMIT])
+    _audit_hits_read(user, pending + decided, purpose, case, queue="all")
+    return pending, decided
+
+
+def pending_hits(user: User | None, *, purpose: str, case: str = "") -> list[Hit]:
+    """The hits waiting for review on records ``user`` may read under ``purpose``, newest
+    first (200 at most); supervisors only (``PermissionDenied`` for anyone else).
+
+    Legal effect: a consultation of the travellers' details held on the hits; audited as
+    ``screening.hit_read`` naming the records and the hits listed.
+    """
+    if not can_review(user):
+        raise PermissionDenied("Only supervisors review hits.")
+    rows = Hit.objects.restrict(user, purpose=purpose, action="review")
+    listed = list(rows.filter(status=Hit.Status.PENDING).defer("explanation")[:QUEUE_LIMIT])
+    _audit_hits_read(user, listed, purpose, case, queue="pending")
+    return listed
+
+
+def visible_hit(user: User | None, pk: int, *, purpose: str) -> Hit:
+    """Hit ``pk`` if ``user`` may see it under ``purpose`` (``Hit.DoesNotExist`` otherwise, as
+    for a missing one). Not audited by itself: a page or answer that shows the hit is
+    (:func:`read_hit`, :func:`audit_hit_read`); a review names it in its own entry."""
+    return (
+        Hit.objects.restrict(user, purpose=purpose)
+        .select_related("screening", "reviewer", "notice")
+        .get(pk=pk)
+    )
+
+
+def audit_hit_read(user: User | None, hit: Hit, *, purpose: str, case: str = "") -> None:
+    """Showing ``hit`` to ``user`` is a consultation of the traveller's details and of the
+    record matched: audited as ``screening.hit_read`` with the purpose and case."""
+    audit(
+        user,
+        "screening.hit_read",
+        object_ids=[hit.record_stix_id],
+        purpose=purpose,
+        case=case,
+        detail={"hit": hit.pk},
+    )
+
+
+def read_hit(user: User | None, pk: int, *, purpose: str, case: str = "") -> Hit:
+    """One hit, with its review, what the originator was told and its answer, for ``user``
+    under ``purpose`` (``Hit.DoesNotExist`` for one they may not see).
+
+    Legal effect: a consultation of the traveller's details and of the record matched;
+    audited as ``screening.hit_read``.
+    """
+    hit = visible_hit(user, pk, purpose=purpose)
+    audit_hit_read(user, hit, purpose=purpose, case=case)
+    return hit
+
+
+def read_job(user: User | None, pk: int) -> ScreeningJob:
+    """A background screening job of ``user``'s (``ScreeningJob.DoesNotExist`` for anyone
+    else's): its progress, then its results.
+
+    Legal effect: reading a finished job's results is a consultation of the records matched
+    (and of the travellers' rows): audited as ``screening.job_read`` with the job's purpose and
+    case. Nothing is audited while the job runs (it holds no results yet).
+    """
+    job = ScreeningJob.objects.get(pk=pk, user=user)
+    results = (job.report or {}).get("results") or []
+    if results:
+        records = sorted({m["record_id"] for r in results for m in r.get("matches", [])})
+        audit(
+            user,
+            "screening.job_read",
+            object_ids=records[:1000],
+            purpose=job.purpose,
+            case=job.case,
+            detail={"job": job.pk, "screening": job.screening_id, "rows": len(results)},
+        )
+    return job
+
+
+def _deny(user: User | None, action: str, purpose: str, why: str) -> PermissionDenied:
+    audit(user, action, purpose=purpose, outcome=Outcome.DENIED, detail={"why": why})
+    return PermissionDenied(why)
+
+
+def incoming_hits(
+    user: User | None, *, purpose: str, case: str = "", status: str = ""
+) -> list[IncomingHit]:
+    """Partners' hits on this node's records that ``user`` may read, newest first (200 at most).
+
+    Legal effect: a consultation of personal data received from partners (the traveller's
+    details) and of this node's records they refer to; liaison officers only, restricted to the
+    records the officer may see under ``purpose``; audited as ``screening.incoming_read`` with
+    the records listed (a refusal as denied).
+    """
+    if not can_answer(user):
+        raise _deny(user, "screening.incoming_read", purpose, "only liaison officers")
+    if status and status not in IncomingHit.Status.values:
+        raise ValidationError(f"unknown status {status!r}")
+    rows = IncomingHit.objects.restrict(user, purpose=purpose).select_related("peer", "answered_by")
+    if status:
+        rows = rows.filter(status=status)
+    listed = list(rows[:QUEUE_LIMIT])
+    audit(
+        user,
+        "screening.incoming_read",
+        object_ids=sorted({h.record_stix_id for h in listed}),
+        purpose=purpose,
+        case=case,
+        detail={"incoming": [str(h.pk) for h in listed], "status": status or "all"},
+    )
+    return listed
+
+
+def incoming_hit(user: User | None, pk: Any, *, purpose: str, case: str = "") -> IncomingHit:
+    """One partner's hit, read by a liaison officer (audited ``screening.incoming_read``);
+    ``IncomingHit.DoesNotExist`` also for one the officer may not see (or ``pk`` None)."""
+    if not can_answer(user):
+        raise _deny(user, "screening.incoming_read", purpose, "only liaison officers")
+    rows = IncomingHit.objects.restrict(user, purpose=purpose)
+    hit = rows.select_related("peer", "answered_by").get(pk=pk)
+    audit(
+        user,
+        "screening.incoming_read",
+        object_ids=[hit.record_stix_id],
+        purpose=purpose,
+        case=case,
+        detail={"incoming": str(hit.pk), "peer": hit.peer.node_id},
+    )
     return hit

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -20,12 +20,16 @@ from django.utils import timezone
 from django_tasks import task
 
 from accord.engine.manifests import ManifestError, read_manifest
+from accord.http.schemas import file_job_out
+from accord.node.jobs import fail_job
 from accord.screening.models import ScreeningJob
+
+if TYPE_CHECKING:
+    from accord.accounts.models import User
 
 __all__ = [
     "BACKGROUND_ABOVE",
     "RESULT_LIMIT",
-    "audit_job_read",
     "background_above",
     "job_out",
     "run_screening_job",
@@ -45,7 +49,7 @@ def background_above() -> int:
 
 
 def start_screening_job(
-    user: Any,
+    user: User | None,
     *,
     data: bytes,
     format: str,
@@ -90,17 +94,8 @@ def start_screening_job(
 def fail_screening_job(args_kwargs: dict[str, Any], reason: str) -> None:
     """Settle a screening job whose worker died while running it: failed, with the reason in
     words (the screening is stored in one transaction at its end, so nothing of it was)."""
-    args = args_kwargs.get("args") or []
-    job_id = args[0] if args else (args_kwargs.get("kwargs") or {}).get("job_id")
-    ScreeningJob.objects.filter(
-        pk=job_id, status__in=(ScreeningJob.Status.QUEUED, ScreeningJob.Status.RUNNING)
-    ).update(
-        status=ScreeningJob.Status.FAILED,
-        report={
-            "error": f"The screening stopped: {reason}. Nothing was stored; send the file again."
-        },
-        finished_at=timezone.now(),
-    )
+    error = f"The screening stopped: {reason}. Nothing was stored; send the file again."
+    fail_job(ScreeningJob, args_kwargs, {"error": error})
 
 
 @task()
@@ -160,13 +155,7 @@ def run_screening_job(job_id: int) -> str:
 def job_out(job: ScreeningJob) -> dict[str, Any]:
     """A job as the REST API and the page show it."""
     return {
-        "id": job.pk,
-        "status": job.status,
-        "format": job.format,
-        "filename": job.filename,
-        "purpose": job.purpose,
-        "total": job.total,
-        "done": job.done,
+        **file_job_out(job),
         "screening": job.screening_id,
         "created_at": job.created_at.isoformat(),
         "finished_at": job.finished_at.isoformat() if job.finished_at else None,
@@ -176,22 +165,3 @@ def job_out(job: ScreeningJob) -> dict[str, Any]:
         ),
         "depersonalised_at": job.depersonalised_at.isoformat() if job.depersonalised_at else None,
     }
-
-
-def audit_job_read(user: Any, job: ScreeningJob) -> None:
-    """Reading a finished job's results is a consultation of the records matched: audited as
-    ``screening.job_read`` with the job's purpose and case (nothing to audit while it runs)."""
-    from accord.oversight.services import audit
-
-    results = (job.report or {}).get("results") or []
-    if not results:
-        return
-    records = sorted({m["record_id"] for r in results for m in r.get("matches", [])})
-    audit(
-        user,
-        "screening.job_read",
-        object_ids=records[:1000],
-        purpose=job.purpose,
-        case=job.case,
-        detail={"job": job.pk, "screening": job.screening_id, "rows": len(results)},
-    )

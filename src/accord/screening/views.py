@@ -1,5 +1,6 @@
 """Screening pages: one person (a form), a batch (an upload), the hit review queue and the
-watchlist sources. Every action goes through :mod:`accord.screening.services`."""
+watchlist sources. Every action and every read of traveller data goes through
+:mod:`accord.screening.services`, which restricts it and writes its audit entry."""
 
 from __future__ import annotations
 
@@ -11,13 +12,14 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Exists, OuterRef
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accord.engine.manifests import ManifestError, read_manifest
 from accord.engine.manifests.csv_jsonl import read_jsonl
+from accord.http.access import member_required, working_context
+from accord.http.requests import MemberRequest
 from accord.screening.models import (
     AnswerAction,
     Hit,
@@ -25,17 +27,23 @@ from accord.screening.models import (
     ScreeningJob,
     WatchlistSource,
 )
-from accord.screening.notices import answer_incoming_hit, incoming_hit, incoming_hits
+from accord.screening.notices import answer_incoming_hit
 from accord.screening.services import (
+    audit_hit_read,
     can_review,
     can_screen,
     can_switch_sources,
+    incoming_hit,
+    incoming_hits,
+    read_hit,
+    read_job,
     review_hit,
+    review_queue,
     screen,
     set_source_enabled,
+    visible_hit,
 )
-from accord.screening.tasks import audit_job_read, background_above, start_screening_job
-from accord.web.access import member_required, working_context
+from accord.screening.tasks import background_above, start_screening_job
 
 __all__ = [
     "batch",
@@ -85,7 +93,7 @@ class AnswerForm(forms.Form):
     )
 
 
-def _run(request: HttpRequest, travellers: list[Any], fmt: str, name: str) -> list[Any]:
+def _run(request: MemberRequest, travellers: list[Any], fmt: str, name: str) -> list[Any]:
     ctx = working_context(request)
     return [
         (t, r)
@@ -106,7 +114,7 @@ def _run(request: HttpRequest, travellers: list[Any], fmt: str, name: str) -> li
 
 @member_required
 @require_http_methods(["GET", "POST"])
-def person(request: HttpRequest) -> HttpResponse:
+def person(request: MemberRequest) -> HttpResponse:
     """GET/POST /screening/: screen one person."""
     allowed = can_screen(request.user)
     form = PersonForm(request.POST or None)
@@ -128,7 +136,7 @@ def person(request: HttpRequest) -> HttpResponse:
 
 @member_required
 @require_http_methods(["GET", "POST"])
-def batch(request: HttpRequest) -> HttpResponse:
+def batch(request: MemberRequest) -> HttpResponse:
     """GET/POST /screening/batch/: upload a CSV, JSON lines, PAXLST or PNRGOV file."""
     allowed = can_screen(request.user)
     form = BatchForm(request.POST or None, request.FILES or None)
@@ -170,47 +178,32 @@ def batch(request: HttpRequest) -> HttpResponse:
 
 @member_required
 @require_GET
-def hit_list(request: HttpRequest) -> HttpResponse:
-    """GET /screening/hits/: the review queue (hits on records the user may see)."""
-    from accord.intel.models import Record
-
+def hit_list(request: MemberRequest) -> HttpResponse:
+    """GET /screening/hits/: the review queue (hits on records the user may see; the read is
+    audited with the working purpose)."""
     ctx = working_context(request)
-    # Checked hit by hit as the queue is read (not by building the set of every visible record).
-    visible = Record.objects.restrict(request.user, purpose=ctx.purpose)
-    base = (
-        Hit.objects.filter(Exists(visible.filter(pk=OuterRef("record_id"))))
-        .select_related("screening", "reviewer", "notice")
-        .defer("explanation")
-    )
-    if not can_review(request.user):
-        base = base.filter(screening__user=request.user)
+    pending, decided = review_queue(request.user, purpose=ctx.purpose, case=ctx.case)
     return render(
         request,
         "screening/hits.html",
-        {
-            "pending": base.filter(status=Hit.Status.PENDING)[:200],
-            "decided": base.exclude(status=Hit.Status.PENDING).order_by("-reviewed_at")[:50],
-            "reviewer": can_review(request.user),
-        },
+        {"pending": pending, "decided": decided, "reviewer": can_review(request.user)},
     )
 
 
 @member_required
 @require_http_methods(["GET", "POST"])
-def hit_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    """GET/POST /screening/hits/<pk>/: a hit with its explanation; supervisors decide."""
-    from accord.intel.models import Record
-
-    hit = get_object_or_404(Hit.objects.select_related("screening", "reviewer", "notice"), pk=pk)
+def hit_detail(request: MemberRequest, pk: int) -> HttpResponse:
+    """GET/POST /screening/hits/<pk>/: a hit with its explanation; supervisors decide. Each
+    showing of the hit is audited with the working purpose (a decision made is audited by the
+    review)."""
     ctx = working_context(request)
-    if (
-        not Record.objects.restrict(request.user, purpose=ctx.purpose)
-        .filter(pk=hit.record_id)
-        .exists()
-    ):
-        raise Http404("no such hit")  # a hidden hit answers as a missing one (as in the API)
-    if not can_review(request.user) and hit.screening.user_id != request.user.pk:
-        raise Http404("no such hit")
+    try:
+        if request.method == "POST":
+            hit = visible_hit(request.user, pk, purpose=ctx.purpose)
+        else:
+            hit = read_hit(request.user, pk, purpose=ctx.purpose, case=ctx.case)
+    except Hit.DoesNotExist:
+        raise Http404("no such hit") from None  # a hidden hit answers as a missing one
     form = ReviewForm(request.POST or None)
     status = 200
     if request.method == "POST":
@@ -231,6 +224,7 @@ def hit_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 return redirect("web:screening:hit", pk=hit.pk)
         else:
             status = 400
+        audit_hit_read(request.user, hit, purpose=ctx.purpose, case=ctx.case)
     own = hit.screening.user_id == request.user.pk
     return render(
         request,
@@ -246,7 +240,7 @@ def hit_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @member_required
 @require_http_methods(["GET", "POST"])
-def sources(request: HttpRequest) -> HttpResponse:
+def sources(request: MemberRequest) -> HttpResponse:
     """GET/POST /screening/sources/: which sources the watchlist is built from."""
     allowed = can_switch_sources(request.user)
     if request.method == "POST":
@@ -263,14 +257,14 @@ def sources(request: HttpRequest) -> HttpResponse:
         return redirect("web:screening:sources")
     rows = []
     for value, label in WatchlistSource.Kind.choices:
-        source = WatchlistSource.objects.filter(kind=value).first()
+        stored = WatchlistSource.objects.filter(kind=value).first()
         rows.append(
             {
                 "kind": value,
                 "label": label,
-                "enabled": source.enabled if source else True,
-                "changed_by": source.changed_by if source else None,
-                "changed_at": source.changed_at if source else None,
+                "enabled": stored.enabled if stored else True,
+                "changed_by": stored.changed_by if stored else None,
+                "changed_at": stored.changed_at if stored else None,
             }
         )
     return render(request, "screening/sources.html", {"rows": rows, "allowed": allowed})
@@ -278,7 +272,7 @@ def sources(request: HttpRequest) -> HttpResponse:
 
 @member_required
 @require_GET
-def incoming_list(request: HttpRequest) -> HttpResponse:
+def incoming_list(request: MemberRequest) -> HttpResponse:
     """GET /screening/incoming/: partners' confirmed hits on this node's records (liaison
     officers only; the read is audited with the working purpose)."""
     ctx = working_context(request)
@@ -291,7 +285,7 @@ def incoming_list(request: HttpRequest) -> HttpResponse:
 
 @member_required
 @require_http_methods(["GET", "POST"])
-def incoming_detail(request: HttpRequest, pk: str) -> HttpResponse:
+def incoming_detail(request: MemberRequest, pk: str) -> HttpResponse:
     """GET/POST /screening/incoming/<id>/: one partner's hit; the liaison officer answers with
     the action to take (sent back signed)."""
     ctx = working_context(request)
@@ -333,10 +327,12 @@ def incoming_detail(request: HttpRequest, pk: str) -> HttpResponse:
 
 @member_required
 @require_GET
-def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def job_detail(request: MemberRequest, pk: int) -> HttpResponse:
     """GET /screening/jobs/<pk>/: a large batch screened in the background (its owner only):
     progress while it runs (the page polls itself with htmx), then the rows with matches."""
-    job = get_object_or_404(ScreeningJob, pk=pk, user=request.user)
-    audit_job_read(request.user, job)
+    try:
+        job = read_job(request.user, pk)
+    except ScreeningJob.DoesNotExist:
+        raise Http404("no such screening job of yours") from None
     template = "screening/_job.html" if request.headers.get("HX-Request") else "screening/job.html"
     return render(request, template, {"job": job})

@@ -25,7 +25,7 @@ import orjson
 from django.db.models import Count, Max
 
 from accord.engine.matching import Person, WatchlistIndex
-from accord.engine.stix.person import person_extension
+from accord.engine.stix.person import matching_birth_dates, person_extension
 
 __all__ = [
     "PUBLIC_LIST_PREFIXES",
@@ -71,23 +71,7 @@ def source_kind(origin_node: str, watch: dict[str, Any]) -> str:
 
 
 def _birth_dates(ext: dict[str, Any]) -> list[str]:
-    out: list[str] = []
-    for b in ext.get("birth_dates") or ():
-        if not isinstance(b, dict):
-            continue
-        precision, day = b.get("precision"), str(b.get("date", ""))
-        year = b.get("year") or (int(day[:4]) if day[:4].isdigit() else None)
-        if precision == "exact" and day:
-            out.append(day)
-        elif precision == "month" and day:
-            out.append(day[:7])
-        elif precision == "year" and year:
-            out.append(str(year))
-        elif precision == "approximate" and year:
-            out.append(f"~{year}")
-        elif precision == "between" and b.get("from_year") and b.get("to_year"):
-            out.append(f"{b['from_year']}..{b['to_year']}")
-    return list(dict.fromkeys(out))[:_MAX_ENTRIES_PER_RECORD] or [""]
+    return matching_birth_dates(ext)[:_MAX_ENTRIES_PER_RECORD] or [""]
 
 
 def entries_of(stix_id: str, data: str, origin_node: str) -> list[Entry]:

@@ -16,7 +16,7 @@ def node_context(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
         from accord.accounts.choices import declarable_purposes
-        from accord.web.access import working_context
+        from accord.http.access import working_context
         from accord.web.forms import WorkingContextForm
         from accord.web.views.dashboard import user_cases
 

@@ -1,4 +1,5 @@
-"""URLs of the web UI. Every view but login is wrapped in ``member_required``."""
+"""URLs of the web UI: the shell's own pages (sign-in, dashboard, working context, API
+tokens) and each domain app's pages. Every view but login is wrapped in ``member_required``."""
 
 from django.urls import include, path
 
@@ -13,15 +14,10 @@ urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("dashboard/counts/", views.dashboard_counts, name="dashboard-counts"),
     path("context/", views.set_working_context, name="context"),
-    path("records/", views.record_list, name="records"),
-    path("records/<str:stix_id>/", views.record_detail, name="record"),
-    path("records/<str:stix_id>/history/", views.record_history, name="record-history"),
-    path("imports/new/", views.import_new, name="import-new"),
-    path("imports/<int:pk>/", views.import_detail, name="import-detail"),
-    path("imports/<int:pk>/progress/", views.import_progress, name="import-progress"),
+    path("", include("accord.intel.urls")),
     path("tokens/", views.token_list, name="tokens"),
     path("tokens/<int:pk>/revoke/", views.token_revoke, name="token-revoke"),
-    path("feeds/", include("accord.federation.feeds.urls")),
+    path("feeds/", include("accord.feeds.urls")),
     path("screening/", include("accord.screening.urls")),
     path("disseminations/", include("accord.dissemination.urls")),
     path("legal/", include("accord.agreement.urls")),

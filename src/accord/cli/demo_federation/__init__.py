@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import signal
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 from accord.cli.demo_federation.nodes import (
@@ -67,25 +66,12 @@ def run_checks(nodes: list[FederationNode], *, seed: int) -> bool:
     """The single-node checks against A, then flows 1 and 2; ✓/✗ per check; True when all held."""
     import logging
 
-    from accord.cli.demo import Browser, DemoNode, Steps
+    from accord.cli.demo import Browser, Checks, DemoNode, Steps
     from accord.cli.demo_federation.check import FlowOne, StepMissing
     from accord.cli.demo_federation.flow_two import FlowTwo
 
     logging.getLogger("httpx").setLevel(logging.WARNING)
-    results: list[bool] = []
-
-    def check(name: str, step: Callable[[], str]) -> None:
-        try:
-            detail = step()
-        except StepMissing as exc:
-            print(f"✗ {name}: MISSING: {exc}", flush=True)
-            results.append(False)
-        except Exception as exc:
-            print(f"✗ {name}: {type(exc).__name__}: {exc}", flush=True)
-            results.append(False)
-        else:
-            print(f"✓ {name}{': ' + detail if detail else ''}", flush=True)
-            results.append(True)
+    check = Checks(missing=StepMissing)
 
     a = nodes[0]
     demo_a = DemoNode(
@@ -100,13 +86,8 @@ def run_checks(nodes: list[FederationNode], *, seed: int) -> bool:
     flow = FlowOne(nodes)
     try:
         print("Node A on its own:", flush=True)
-        steps = Steps(browser, demo_a, seed)
-        check("login page sets a CSRF cookie", steps.login_page)
-        check("analyst logs in", steps.login)
-        check(f"record search finds {a.known_name!r}", steps.search_page)
-        check("API refuses a call without a token", steps.api_anonymous)
-        check("API search with a token", steps.api_search)
-        check("API import of a STIX bundle", steps.api_import)
+        for name, step in Steps(browser, demo_a, seed).steps():
+            check(name, step)
         print("Flow 1 (BRIEF section 4) across the federation:", flush=True)
         for name, step in flow.steps():
             check(name, step)
@@ -116,6 +97,7 @@ def run_checks(nodes: list[FederationNode], *, seed: int) -> bool:
     finally:
         browser.close()
         flow.close()
+    results = check.results
     ok = all(results)
     print(
         f"All {len(results)} checks passed."

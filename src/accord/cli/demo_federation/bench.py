@@ -63,10 +63,10 @@ def bench_main() -> None:
     setup_django(None)
     import httpx
 
-    from accord.federation.peers.delivery import ENVELOPE_SIZE, deliver_pending
-    from accord.federation.peers.models import OutboxItem, Peer
-    from accord.federation.peers.services import enqueue
-    from accord.intel.bench import person_object
+    from accord.federation.delivery import ENVELOPE_SIZE, deliver_pending
+    from accord.federation.models import OutboxItem, Peer
+    from accord.federation.services import enqueue
+    from accord.intel.factories import person_object
     from accord.intel.models import Record
     from accord.intel.services import ingest_objects
     from accord.node.models import NodeIdentity

@@ -20,9 +20,12 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from accord.cli.demo_federation.nodes import FederationNode
+
+if TYPE_CHECKING:
+    import httpx
 
 __all__ = ["EXPECTED", "FlowOne", "suspect_object"]
 
@@ -121,6 +124,18 @@ def _reason_text(entry: dict[str, Any]) -> str:
     return "; ".join(bits) or "no reason given"
 
 
+def _as_expected(
+    entry: dict[str, Any], found: tuple[Any, ...], expected: tuple[str, ...], what: str
+) -> str:
+    """Check that a recipient's entry has the ``expected`` values (its decision, or its decision
+    and status) and names its reasons; the reasons are the step's detail."""
+    assert found == expected, (
+        f"{'/'.join(map(str, found))} instead of {'/'.join(expected)} ({_reason_text(entry)})"
+    )
+    assert entry.get("reasons"), f"the {what} names no reason"
+    return _reason_text(entry)
+
+
 class FlowOne:
     """The steps of flow 1; each returns a short detail or raises AssertionError."""
 
@@ -140,7 +155,9 @@ class FlowOne:
 
     # -- helpers
 
-    def _call(self, letter: str, method: str, path: str, *, role: str = "analyst", **kw: Any):  # type: ignore[no-untyped-def]
+    def _call(
+        self, letter: str, method: str, path: str, *, role: str = "analyst", **kw: Any
+    ) -> httpx.Response:
         node = self.nodes[letter]
         headers = {
             "Authorization": f"Bearer {node.tokens[role]}",
@@ -174,6 +191,13 @@ class FlowOne:
         missing = sorted(set(EXPECTED) - set(out))
         assert not missing, f"no entry for {', '.join(missing)} in {json.dumps(body)[:300]}"
         return out
+
+    def _after_share(self) -> dict[str, dict[str, Any]]:
+        """The share step's entry for each recipient, for the steps that follow it (which are
+        missing, not failed, when the share step gave nothing)."""
+        if not self.shared:
+            raise StepMissing("nothing was shared (see the share step)")
+        return self.shared
 
     def _record_on(self, letter: str) -> Any:
         return self._call(letter, "GET", f"/api/records/{self.suspect['id']}")
@@ -230,12 +254,7 @@ class FlowOne:
             if not self.preview:
                 raise StepMissing("no preview (see the preview step)")
             entry = self.preview[letter]
-            expected = EXPECTED[letter][0]
-            assert entry["decision"] == expected, (
-                f"{entry['decision']} instead of {expected} ({_reason_text(entry)})"
-            )
-            assert entry.get("reasons"), "the decision names no reason"
-            return _reason_text(entry)
+            return _as_expected(entry, (entry["decision"],), EXPECTED[letter][:1], "decision")
 
         return step
 
@@ -250,22 +269,14 @@ class FlowOne:
 
     def outcome_of(self, letter: str) -> Callable[[], str]:
         def step() -> str:
-            if not self.shared:
-                raise StepMissing("nothing was shared (see the share step)")
-            entry = self.shared[letter]
-            decision, status = EXPECTED[letter]
-            assert (entry["decision"], entry.get("status")) == (decision, status), (
-                f"{entry['decision']}/{entry.get('status')} instead of {decision}/{status} "
-                f"({_reason_text(entry)})"
-            )
-            assert entry.get("reasons"), "the outcome names no reason"
-            return _reason_text(entry)
+            entry = self._after_share()[letter]
+            found = (entry["decision"], entry.get("status"))
+            return _as_expected(entry, found, EXPECTED[letter], "outcome")
 
         return step
 
     def b_receives(self) -> str:
-        if not self.shared:
-            raise StepMissing("nothing was shared (see the share step)")
+        self._after_share()
         body = self._wait_for("B")
         self.arrived["B"] = body
         assert body.get("origin_node") == "node-a", f"origin_node is {body.get('origin_node')!r}"
@@ -298,8 +309,7 @@ class FlowOne:
 
     def nothing_on(self, letter: str) -> Callable[[], str]:
         def step() -> str:
-            if not self.shared:
-                raise StepMissing("nothing was shared (see the share step)")
+            self._after_share()
             response = self._record_on(letter)
             assert response.status_code == 404, (
                 f"GET on {letter} answered {response.status_code}: the record is there"
@@ -319,39 +329,31 @@ class FlowOne:
             raise AssertionError(f"no approval id in E's entry: {json.dumps(entry)[:300]}")
         return str(found)
 
-    def requester_cannot_approve(self) -> str:
-        if not self.shared:
-            raise StepMissing("nothing was shared (see the share step)")
-        response = self._call(
+    def _approve(self, reason: str, *, role: str) -> Any:
+        """A's ``role`` approves the share to E, with the assurance reference."""
+        self._after_share()
+        return self._call(
             "A",
             "POST",
             f"/api/approvals/{self._approval_id()}",
-            json={"decision": "approve", "reason": "self", "assurance_reference": ASSURANCE},
+            role=role,
+            json={"decision": "approve", "reason": reason, "assurance_reference": ASSURANCE},
         )
+
+    def requester_cannot_approve(self) -> str:
+        response = self._approve("self", role="analyst")
         self._endpoint(response, "POST /api/approvals/{id}", ok=(400, 403, 409, 422))
         return f"four-eyes: {response.status_code}"
 
     def supervisor_approves(self) -> str:
-        if not self.shared:
-            raise StepMissing("nothing was shared (see the share step)")
-        response = self._call(
-            "A",
-            "POST",
-            f"/api/approvals/{self._approval_id()}",
-            role="supervisor",
-            json={
-                "decision": "approve",
-                "reason": "Assurance received through the liaison channel; proportionate.",
-                "assurance_reference": ASSURANCE,
-            },
-        )
+        reason = "Assurance received through the liaison channel; proportionate."
+        response = self._approve(reason, role="supervisor")
         body = self._endpoint(response, "POST /api/approvals/{id}")
         status = _first(body, "status", "decision") if isinstance(body, dict) else None
         return f"approved ({status or response.status_code}), assurance {ASSURANCE.split(' ')[0]}"
 
     def e_receives(self) -> str:
-        if not self.shared:
-            raise StepMissing("nothing was shared (see the share step)")
+        self._after_share()
         body = self._wait_for("E")
         assert body.get("origin_node") == "node-a", f"origin_node is {body.get('origin_node')!r}"
         return f"after {body['_seconds']}s, origin node-a"

@@ -122,7 +122,7 @@ class FlowTwo:
         others = [r["row"] for r in rows.values() if r["hit"] and r["row"] != SUSPECT_ROW]
         assert not others, f"rows {others} hit as well"
         (self.hit_id,) = row["review"]
-        names = best["explanation"].get("name_query_coverage", {}).get("reason", "")
+        names = best["explanation"].get("name_best_coverage", {}).get("reason", "")
         return (
             f"row {SUSPECT_ROW} {SUSPECT_AS_SCREENED} ~ {self.one.suspect['name']}, score "
             f"{best['score']:.2f} ({names}), partner source, action {best['action'] or '-'}; "

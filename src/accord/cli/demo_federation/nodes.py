@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -30,7 +31,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from accord.node.process import answers
+from accord.node.process import answers, exit_reason
 
 __all__ = [
     "AGREEMENTS_FILE",
@@ -116,13 +117,24 @@ def free_port_block(count: int, start: int | None = None) -> int:
 
     if start is not None and all(free(start + i) for i in range(count)):
         return start
+    # Below the kernel's ephemeral range: the nodes bind their ports only after minutes of
+    # set-up, and meanwhile any outgoing connection on the machine may be given a free port of
+    # that range as its local end.
+    low, _ = _ephemeral_range()
     for _ in range(200):
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-            sock.bind(("127.0.0.1", 0))
-            first = int(sock.getsockname()[1])
-        if first + count < 65535 and all(free(first + i) for i in range(count)):
+        first = random.randrange(10_000, max(10_001, low - count))
+        if all(free(first + i) for i in range(count)):
             return first
     raise RuntimeError(f"no {count} consecutive free ports on 127.0.0.1")
+
+
+def _ephemeral_range() -> tuple[int, int]:
+    """The ports the kernel hands out for outgoing connections (Linux; else IANA's range)."""
+    try:
+        low, high = Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()
+        return int(low), int(high)
+    except (OSError, ValueError):
+        return 49152, 65535
 
 
 # -- set-up ------------------------------------------------------------------------------------
@@ -170,7 +182,7 @@ def child_main() -> None:
     from accord.agreement.services import load_default_profiles, save_agreement
     from accord.engine.stix.markings import handling_marking_definition
     from accord.engine.synth.federation import HANDLING_MARKINGS
-    from accord.federation.peers.services import add_peer
+    from accord.federation.services import add_peer
     from accord.intel.services import ingest_objects
 
     profiles = load_default_profiles(None)
@@ -263,7 +275,7 @@ def set_up_nodes(
         create_data_dir(node.data_dir, node.spec.node_id, node.spec.jurisdiction, node.spec.name)
     # A (the big import) runs beside the others, which run one after another: two processes at
     # a time suit a small machine.
-    specs = {
+    child_specs = {
         n.spec.node_id: _child_spec(
             n, [o for o in nodes if o is not n], persons if n.spec.letter == "A" else 0, seed
         )
@@ -274,10 +286,10 @@ def set_up_nodes(
         "Setting up the nodes (users, profiles, agreements, peers; synthetic data on A) ...",
         flush=True,
     )
-    a_proc, a_pump = _spawn_child(originator, specs[originator.spec.node_id])
+    a_proc, a_pump = _spawn_child(originator, child_specs[originator.spec.node_id])
     failed: list[str] = []
     for node in partners:
-        proc, pump = _spawn_child(node, specs[node.spec.node_id])
+        proc, pump = _spawn_child(node, child_specs[node.spec.node_id])
         if proc.wait() != 0:
             failed.append(node.spec.node_id)
         pump.join()
@@ -352,15 +364,6 @@ def stop_servers(nodes: list[FederationNode]) -> None:
             proc.wait()
 
 
-def _how(code: int) -> str:
-    if code < 0:
-        try:
-            return f"killed by {signal.Signals(-code).name}"
-        except ValueError:
-            return f"killed by signal {-code}"
-    return f"exit status {code}"
-
-
 def supervise(
     nodes: list[FederationNode],
     *,
@@ -393,11 +396,11 @@ def supervise(
                       f"nodes keep serving (log: {log})", flush=True)  # fmt: skip
                 left.add(name)
             elif len(recent) > max_restarts:
-                print(f"accord demo: {name} stopped again ({_how(code)}), {len(recent)} times in "
-                      f"{window:.0f} s; left stopped, the other nodes keep serving (log: {log})",
-                      flush=True)  # fmt: skip
+                print(f"accord demo: {name} stopped again ({exit_reason(code)}), {len(recent)} "
+                      f"times in {window:.0f} s; left stopped, the other nodes keep serving "
+                      f"(log: {log})", flush=True)  # fmt: skip
                 left.add(name)
             else:
-                print(f"accord demo: {name} stopped ({_how(code)}); starting it again on "
+                print(f"accord demo: {name} stopped ({exit_reason(code)}); starting it again on "
                       f"{node.url} (log: {log})", flush=True)  # fmt: skip
                 start_server(node, host=host)

@@ -12,7 +12,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('intel', '0004_fewer_write_indexes'),
-        ('peers', '0001_initial'),
+        ('federation', '0001_initial'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
@@ -43,8 +43,8 @@ class Migration(migrations.Migration):
                 ('status', models.CharField(choices=[('queued', 'Queued for delivery'), ('awaiting_approval', "Awaiting a supervisor's approval"), ('awaiting_consent', "Awaiting the originator's consent"), ('recorded', 'Recorded (hit/no-hit only: nothing sent)'), ('denied', 'Denied (nothing sent)')], max_length=20)),
                 ('onward', models.BooleanField(default=False)),
                 ('dissemination', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='entries', to='dissemination.dissemination')),
-                ('outbox_item', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='peers.outboxitem')),
-                ('peer', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='peers.peer')),
+                ('outbox_item', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='federation.outboxitem')),
+                ('peer', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='federation.peer')),
                 ('record', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='intel.record')),
             ],
             options={
@@ -65,7 +65,7 @@ class Migration(migrations.Migration):
                 ('reason', models.TextField(blank=True)),
                 ('created_at', models.DateTimeField(auto_now_add=True)),
                 ('answered_at', models.DateTimeField(blank=True, null=True)),
-                ('peer', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='peers.peer')),
+                ('peer', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='federation.peer')),
                 ('entry', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='dissemination.disseminationentry')),
             ],
             options={
@@ -101,7 +101,7 @@ class Migration(migrations.Migration):
                 ('last_error', models.TextField(blank=True)),
                 ('created_at', models.DateTimeField(auto_now_add=True)),
                 ('delivered_at', models.DateTimeField(blank=True, null=True)),
-                ('peer', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='peers.peer')),
+                ('peer', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='federation.peer')),
             ],
             options={
                 'ordering': ['-created_at'],
@@ -141,8 +141,8 @@ class Migration(migrations.Migration):
                 ('created_at', models.DateTimeField(auto_now_add=True)),
                 ('acknowledged_at', models.DateTimeField(blank=True, null=True)),
                 ('acknowledgement', models.JSONField(blank=True, default=dict)),
-                ('outbox_item', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='peers.outboxitem')),
-                ('peer', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='peers.peer')),
+                ('outbox_item', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='federation.outboxitem')),
+                ('peer', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='federation.peer')),
             ],
             options={
                 'ordering': ['-created_at'],

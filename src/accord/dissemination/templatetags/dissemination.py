@@ -5,9 +5,13 @@ decisions and statuses in plain words for analysts and supervisors (``decision_l
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import template
+
+if TYPE_CHECKING:
+    from accord.federation.models import Peer
+    from accord.intel.models import Record
 
 __all__ = [
     "decision_label",
@@ -77,7 +81,7 @@ def purpose_label(code: str) -> str:
 
 
 @register.filter
-def peer_label(peer: Any, node_id: str = "") -> str:
+def peer_label(peer: Peer | None, node_id: str = "") -> str:
     """A peer as people know it: "BKA Germany (DE)"; its node id when it has no name."""
     if peer is None:
         return node_id
@@ -85,9 +89,9 @@ def peer_label(peer: Any, node_id: str = "") -> str:
 
 
 @register.inclusion_tag("dissemination/_record_box.html", takes_context=True)
-def dissemination_box(context: Any, record: Any) -> dict[str, Any]:
+def dissemination_box(context: Any, record: Record) -> dict[str, Any]:
     from accord.dissemination.models import ReceivedDisclosure
-    from accord.federation.peers.models import OutboxItem
+    from accord.federation.models import OutboxItem
     from accord.intel.writes import change_denial, share_denial
     from accord.node.models import NodeIdentity
 

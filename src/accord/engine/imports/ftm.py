@@ -287,6 +287,26 @@ def _phones(entity: _Entity, regions: list[str]) -> list[str]:
     return unique(out)
 
 
+def _person_facts(entity: _Entity, countries: list[str]) -> dict[str, Any]:
+    """What the person extension holds of a person only: birth dates and places,
+    nationalities (``countries``), gender."""
+    facts: dict[str, Any] = {}
+    births = [b for b in (_birth_date(entity, v) for v in entity.values("birthDate")) if b]
+    if births:
+        facts["birth_dates"] = [b for i, b in enumerate(births) if b not in births[:i]]
+    places = [{"text": trim(p, 1000)} for p in unique(entity.values("birthPlace"))]
+    if places:
+        facts["birth_places"] = places
+    if countries:
+        facts["nationalities"] = unique(countries)
+    genders = entity.values("gender")
+    if genders:
+        gender = _GENDERS.get(genders[0].casefold())
+        if gender:
+            facts["gender"] = gender
+    return facts
+
+
 def _legal_entity(
     entity: _Entity, created_by_ref: str, marking_refs: Sequence[str], fallback: str
 ) -> dict[str, Any] | None:
@@ -302,19 +322,7 @@ def _legal_entity(
     }
     countries = [c.upper() for c in entity.values("nationality") + entity.values("citizenship")]
     if is_person:
-        births = [b for b in (_birth_date(entity, v) for v in entity.values("birthDate")) if b]
-        if births:
-            ext["birth_dates"] = [b for i, b in enumerate(births) if b not in births[:i]]
-        places = [{"text": trim(p, 1000)} for p in unique(entity.values("birthPlace"))]
-        if places:
-            ext["birth_places"] = places
-        if countries:
-            ext["nationalities"] = unique(countries)
-        genders = entity.values("gender")
-        if genders:
-            gender = _GENDERS.get(genders[0].casefold())
-            if gender:
-                ext["gender"] = gender
+        ext.update(_person_facts(entity, countries))
     documents: list[dict[str, Any]] = []
     for number in entity.values("passportNumber"):
         documents.append({"document_type": "Passport", "number": trim(number, 100)})
@@ -466,6 +474,145 @@ def _relationship(
     return obj
 
 
+def _entity(where: str, raw: Any) -> _Entity | ParseProblem:
+    """The entity one JSON value of the file holds, or the problem that skips it."""
+    if not isinstance(raw, dict):
+        return ParseProblem(where, "is not a JSON object; skipped.")
+    entity_id = raw.get("id")
+    if not isinstance(entity_id, str) or not entity_id.strip():
+        return ParseProblem(where, "has no 'id'; skipped.")
+    if len(entity_id) > MAX_SHORT_TEXT_LENGTH:
+        return ParseProblem(
+            where,
+            f"has an id of {len(entity_id):,} characters (at most "
+            f"{MAX_SHORT_TEXT_LENGTH:,} are kept as a reference); skipped.",
+        )
+    schema = raw.get("schema")
+    if not isinstance(schema, str) or model.get(schema) is None:
+        return ParseProblem(
+            f"{where} (id={trim(entity_id, 100)})",
+            f"schema {trim(repr(schema), 100)} is not a FollowTheMoney schema; skipped.",
+        )
+    readable = raw
+    if not isinstance(raw.get("properties", {}), dict):  # reported by _check_properties
+        readable = {**raw, "properties": {}}
+    try:
+        proxy = model.get_proxy(readable, cleaned=False)
+    except (InvalidData, TypeError, ValueError):
+        return ParseProblem(
+            f"{where} (id={trim(entity_id, 100)})",
+            "FollowTheMoney cannot read the entity's properties; skipped.",
+        )
+    entity = _Entity(where, proxy, raw)
+    _check_properties(entity)
+    return entity
+
+
+def _read_entities(data: bytes, problems: list[ParseProblem]) -> list[_Entity]:
+    """The entities of the file, in file order; the values that are none go to ``problems``.
+    Raises :class:`ImportFormatError` when nothing in it looks like an FtM entity."""
+    entities: list[_Entity] = []
+    read_any = False  # an object with a 'schema', as every FtM entity has
+    for where, raw in _entities(data):
+        read_any = read_any or (isinstance(raw, dict) and "schema" in raw)
+        found = _entity(where, raw)
+        if isinstance(found, ParseProblem):
+            problems.append(found)
+        else:
+            entities.append(found)
+    if not read_any:
+        raise _not_ftm(data)
+    return entities
+
+
+class _Conversion:
+    """The conversion of a file's entities: the result, the count of each kind of object, the
+    identities by FtM id (what documents, relationships and sanctions refer to), progress."""
+
+    def __init__(
+        self,
+        result: ParseResult,
+        total: int,
+        progress: Progress | None,
+        created_by_ref: str,
+        marking_refs: Sequence[str],
+        fallback: str,
+    ) -> None:
+        self.result = result
+        self.total = total
+        self.progress = progress
+        self.created_by_ref = created_by_ref
+        self.marking_refs = marking_refs
+        self.fallback = fallback
+        self.done = 0
+        self.counts: dict[str, int] = {}
+        self.identities: dict[str, dict[str, Any]] = {}
+
+    def count(self, key: str) -> None:
+        self.counts[key] = self.counts.get(key, 0) + 1
+
+    def finish(self, entity: _Entity) -> None:
+        """``entity`` is done: its problems join the result's."""
+        self.done += 1
+        self.result.problems.extend(entity.problems)
+        entity.problems = []
+        if self.progress is not None:
+            self.progress(self.done, self.total)
+
+    def legal_entities(self, entities: list[_Entity]) -> list[_Entity]:
+        """Convert the persons and organisations (a repeated id is skipped); the other
+        entities, which refer to them, are returned for :meth:`others`."""
+        seen: set[str] = set()
+        later: list[_Entity] = []
+        for entity in entities:
+            schema = entity.proxy.schema
+            if entity.proxy.id in seen:
+                entity.problem("The id appears twice in the file; the second entity is skipped.")
+                self.finish(entity)
+                continue
+            seen.add(entity.proxy.id)
+            if schema.is_a("LegalEntity"):
+                obj = _legal_entity(entity, self.created_by_ref, self.marking_refs, self.fallback)
+                if obj is not None:
+                    self.identities[entity.proxy.id] = obj
+                    self.result.objects.append(obj)
+                    self.count("persons" if schema.is_a("Person") else "organizations")
+                self.finish(entity)
+            else:
+                later.append(entity)
+        return later
+
+    def others(self, later: list[_Entity]) -> None:
+        """Convert documents, relationships and sanctions; skip any other schema."""
+        identities = self.identities
+        for entity in later:
+            schema = entity.proxy.schema
+            if schema.is_a("Identification"):
+                holder = _ref(entity, "holder", identities)
+                if holder is not None:
+                    _document(entity, identities[entity.values("holder")[0]])
+                    self.count("documents")
+            elif schema.name in _EDGE_TYPES:
+                rel = _relationship(
+                    entity, identities, self.created_by_ref, self.marking_refs, self.fallback
+                )
+                if rel is not None:
+                    self.result.objects.append(rel)
+                    self.count("relationships")
+            elif schema.is_a("Sanction"):
+                if _ref(entity, "entity", identities) is not None:
+                    _sanction(entity, identities[entity.values("entity")[0]])
+                    self.count("sanctions")
+            else:
+                entity.problem(
+                    f"FollowTheMoney schema {schema.name} is not imported (Person, Organization, "
+                    "Company, LegalEntity, Passport, Identification, Membership, Associate and "
+                    "Sanction are); skipped."
+                )
+                self.count("skipped")
+            self.finish(entity)
+
+
 def parse_ftm(
     data: bytes,
     *,
@@ -482,112 +629,13 @@ def parse_ftm(
     """
     fallback = fallback_timestamp or now_timestamp()
     result = ParseResult(format="ftm")
-    entities: list[_Entity] = []
-    read_any = False  # an object with a 'schema', as every FtM entity has
-    for where, raw in _entities(data):
-        read_any = read_any or (isinstance(raw, dict) and "schema" in raw)
-        if not isinstance(raw, dict):
-            result.problems.append(ParseProblem(where, "is not a JSON object; skipped."))
-            continue
-        entity_id = raw.get("id")
-        if not isinstance(entity_id, str) or not entity_id.strip():
-            result.problems.append(ParseProblem(where, "has no 'id'; skipped."))
-            continue
-        if len(entity_id) > MAX_SHORT_TEXT_LENGTH:
-            result.problems.append(
-                ParseProblem(
-                    where,
-                    f"has an id of {len(entity_id):,} characters (at most "
-                    f"{MAX_SHORT_TEXT_LENGTH:,} are kept as a reference); skipped.",
-                )
-            )
-            continue
-        schema = raw.get("schema")
-        if not isinstance(schema, str) or model.get(schema) is None:
-            result.problems.append(
-                ParseProblem(
-                    f"{where} (id={trim(entity_id, 100)})",
-                    f"schema {trim(repr(schema), 100)} is not a FollowTheMoney schema; skipped.",
-                )
-            )
-            continue
-        readable = raw
-        if not isinstance(raw.get("properties", {}), dict):  # reported by _check_properties
-            readable = {**raw, "properties": {}}
-        try:
-            proxy = model.get_proxy(readable, cleaned=False)
-        except (InvalidData, TypeError, ValueError):
-            result.problems.append(
-                ParseProblem(
-                    f"{where} (id={trim(entity_id, 100)})",
-                    "FollowTheMoney cannot read the entity's properties; skipped.",
-                )
-            )
-            continue
-        entity = _Entity(where, proxy, raw)
-        _check_properties(entity)
-        entities.append(entity)
-    if not read_any:
-        raise _not_ftm(data)
-
-    total = len(entities)
-    done = 0
-    counts: dict[str, int] = {}
-    identities: dict[str, dict[str, Any]] = {}
-    seen: set[str] = set()
-
-    def finish(entity: _Entity) -> None:
-        nonlocal done
-        done += 1
-        result.problems.extend(entity.problems)
-        entity.problems = []
-        if progress is not None:
-            progress(done, total)
-
-    later: list[_Entity] = []
-    for entity in entities:
-        schema = entity.proxy.schema
-        if entity.proxy.id in seen:
-            entity.problem("The id appears twice in the file; the second entity is skipped.")
-            finish(entity)
-            continue
-        seen.add(entity.proxy.id)
-        if schema.is_a("LegalEntity"):
-            obj = _legal_entity(entity, created_by_ref, marking_refs, fallback)
-            if obj is not None:
-                identities[entity.proxy.id] = obj
-                result.objects.append(obj)
-                key = "persons" if schema.is_a("Person") else "organizations"
-                counts[key] = counts.get(key, 0) + 1
-            finish(entity)
-        else:
-            later.append(entity)
-
-    for entity in later:
-        schema = entity.proxy.schema
-        if schema.is_a("Identification"):
-            holder = _ref(entity, "holder", identities)
-            if holder is not None:
-                _document(entity, identities[entity.values("holder")[0]])
-                counts["documents"] = counts.get("documents", 0) + 1
-        elif schema.name in _EDGE_TYPES:
-            rel = _relationship(entity, identities, created_by_ref, marking_refs, fallback)
-            if rel is not None:
-                result.objects.append(rel)
-                counts["relationships"] = counts.get("relationships", 0) + 1
-        elif schema.is_a("Sanction"):
-            if _ref(entity, "entity", identities) is not None:
-                _sanction(entity, identities[entity.values("entity")[0]])
-                counts["sanctions"] = counts.get("sanctions", 0) + 1
-        else:
-            entity.problem(
-                f"FollowTheMoney schema {schema.name} is not imported (Person, Organization, "
-                "Company, LegalEntity, Passport, Identification, Membership, Associate and "
-                "Sanction are); skipped."
-            )
-            counts["skipped"] = counts.get("skipped", 0) + 1
-        finish(entity)
-
+    entities = _read_entities(data, result.problems)
+    conversion = _Conversion(
+        result, len(entities), progress, created_by_ref, marking_refs, fallback
+    )
+    later = conversion.legal_entities(entities)
+    conversion.others(later)
+    counts = conversion.counts
     counts["objects"] = len(result.objects)
     result.counts = counts
     return result

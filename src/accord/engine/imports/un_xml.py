@@ -416,17 +416,22 @@ def _dates(record: _Record) -> tuple[str, str] | None:
     return stix_timestamp(listed), stix_timestamp(modified)
 
 
-def _convert(
-    record: _Record, created_by_ref: str, marking_refs: Sequence[str]
-) -> dict[str, Any] | None:
-    element = record.element
-    data_id = _first(element, "DATAID")
+def _data_id(record: _Record) -> str | None:
+    """The record's DATAID, its stable key (None, with the problem, when it has none)."""
+    data_id = _first(record.element, "DATAID")
     if not data_id:
         record.problem("DATAID is missing: the record has no stable key; skipped.")
         return None
     if len(data_id) > _MAX_KEY:
         record.problem(f"DATAID is over {_MAX_KEY} characters: not a record key; skipped.")
         return None
+    return data_id
+
+
+def _record_names(record: _Record) -> list[dict[str, Any]] | None:
+    """The record's names, the primary one first (an alias when FIRST_NAME is empty); None,
+    with the problem, when it has none."""
+    element = record.element
     if record.kind == "individual":
         parts = [_first(element, t) for t in ("FIRST_NAME", "SECOND_NAME", "THIRD_NAME")]
         parts.append(_first(element, "FOURTH_NAME"))
@@ -440,6 +445,53 @@ def _convert(
     if not primary:
         names[0]["name_type"] = "primary"
         record.problem("FIRST_NAME is empty; the first alias is used as the name.")
+    return names
+
+
+def _individual_facts(record: _Record, ext: dict[str, Any]) -> None:
+    """What the person extension holds of an individual only (birth dates and places,
+    nationalities, gender, documents); titles and designations become comments."""
+    for key, value in (
+        ("birth_dates", record.birth_dates()),
+        ("birth_places", record.birth_places()),
+        ("nationalities", record.nationalities()),
+        ("gender", record.gender()),
+        ("documents", record.documents()),
+    ):
+        if value:
+            ext[key] = value
+    for title in _values(record.element, "TITLE"):
+        record.comments.append(f"Title: {title}")
+    for designation in _values(record.element, "DESIGNATION"):
+        record.comments.append(f"Designation: {designation}")
+
+
+def _watchlist(element: Any, list_type: str, comments1: str, reference: str) -> dict[str, Any]:
+    """The watch-list facts of a listed record: the action (freeze assets), the reason, the
+    date listed, the list and the reference."""
+    watchlist: dict[str, Any] = {"action": "freeze_assets"}
+    reason = ": ".join(p for p in (list_type, comments1) if p)
+    if reason:
+        watchlist["reason"] = trim(reason, 1000)
+    listed_on = date_only(_first(element, "LISTED_ON"))
+    if listed_on:
+        watchlist["listed_on"] = listed_on.isoformat()
+    watchlist["list_name"] = trim(f"UN Security Council {list_type}".strip(), 200)
+    if reference:
+        watchlist["reference"] = trim(reference, 100)
+    return watchlist
+
+
+def _convert(
+    record: _Record, created_by_ref: str, marking_refs: Sequence[str]
+) -> dict[str, Any] | None:
+    element = record.element
+    data_id = _data_id(record)
+    if data_id is None:
+        return None
+    names = _record_names(record)
+    if names is None:
+        return None
     stamps = _dates(record)
     if stamps is None:
         return None
@@ -454,35 +506,13 @@ def _convert(
         "names": names,
     }
     if record.kind == "individual":
-        for key, value in (
-            ("birth_dates", record.birth_dates()),
-            ("birth_places", record.birth_places()),
-            ("nationalities", record.nationalities()),
-            ("gender", record.gender()),
-            ("documents", record.documents()),
-        ):
-            if value:
-                ext[key] = value
-        for title in _values(element, "TITLE"):
-            record.comments.append(f"Title: {title}")
-        for designation in _values(element, "DESIGNATION"):
-            record.comments.append(f"Designation: {designation}")
+        _individual_facts(record, ext)
     addresses = record.addresses()
     if addresses:
         ext["addresses"] = addresses
     if reference:
         ext["reference_numbers"] = [trim(reference, 100)]
-    watchlist: dict[str, Any] = {"action": "freeze_assets"}
-    reason = ": ".join(p for p in (list_type, comments1) if p)
-    if reason:
-        watchlist["reason"] = trim(reason, 1000)
-    listed_on = date_only(_first(element, "LISTED_ON"))
-    if listed_on:
-        watchlist["listed_on"] = listed_on.isoformat()
-    watchlist["list_name"] = trim(f"UN Security Council {list_type}".strip(), 200)
-    if reference:
-        watchlist["reference"] = trim(reference, 100)
-    ext["watchlist"] = watchlist
+    ext["watchlist"] = _watchlist(element, list_type, comments1, reference)
     if record.comments:
         ext["comments"] = trim("\n".join(unique(record.comments)), 10000)
 

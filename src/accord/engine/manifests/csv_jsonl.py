@@ -33,20 +33,8 @@ from accord.engine.manifests.traveller import (
     screened_name,
 )
 
-__all__ = ["CSV_COLUMNS", "clean_value", "normalise_birth_date", "read_csv", "read_jsonl"]
+__all__ = ["clean_value", "normalise_birth_date", "read_csv", "read_jsonl"]
 
-CSV_COLUMNS: Final = (
-    "id",
-    "full_name",
-    "first_name",
-    "middle_name",
-    "last_name",
-    "gender",
-    "date_of_birth",
-    "place_of_birth",
-    "nationality",
-    "document_number",
-)
 _CONTROL: Final = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
 _SPACES: Final = str.maketrans("\t\r\n", "   ")
 _DMY: Final = re.compile(r"^(\d{1,2})[./-](\d{1,2})[./-](\d{4})$")

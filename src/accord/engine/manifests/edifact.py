@@ -48,7 +48,6 @@ __all__ = ["EdiSegment", "component", "element", "read_segments"]
 
 _TAG: Final = re.compile(r"^[A-Z0-9]{3}$")
 _CONTROL: Final = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_DEFAULT_ADVICE: Final = ":+.? '"
 _LINE_BREAKS: Final = "\r\n"
 _BLANKS: Final = " \t\r\n"
 _TYPOGRAPHIC_APOSTROPHE: Final = "\u2019"
@@ -245,6 +244,33 @@ def _elements(seg_text: str, seps: _Separators) -> tuple[str | list[str], ...]:
     )
 
 
+def _check_segment(seg_text: str, tag: str, where: str, *, terminated: bool, first: bool) -> None:
+    """Refuse a segment cut short (no terminator and not a trailer), with a control character,
+    without a tag, or (``first``) that does not start an interchange."""
+    if not terminated and tag not in _TRAILERS:
+        raise ManifestError(
+            "the file ends inside this segment (no segment terminator and no "
+            "trailer after it): it looks cut short; ask the sender for the whole file",
+            where,
+        )
+    bad = _CONTROL.search(seg_text)
+    if bad:
+        raise ManifestError(f"control character U+{ord(bad.group()):04X} in the segment", where)
+    if not _TAG.match(tag):
+        raise ManifestError(f"{tag!r} is not a segment tag (three letters or digits)", where)
+    if first and tag not in ("UNB", "UNH"):
+        raise ManifestError("an interchange starts with UNA or UNB", where)
+
+
+def _next_interchange(text: str, end: int) -> int | None:
+    """Where another interchange starts after a trailer ending at ``end``, or None: any other
+    text after the trailer (a note, a date) is not data."""
+    rest = end
+    while rest < len(text) and text[rest] in _BLANKS:
+        rest += 1
+    return rest if text.startswith(("UNA", "UNB"), rest) else None
+
+
 def read_segments(
     data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES, expect: Sequence[str] = ()
 ) -> list[EdiSegment]:
@@ -275,23 +301,7 @@ def read_segments(
                 number += 1
                 tag = _tag_of(seg_text, seps)
                 where = f"segment {number} ({tag}) at byte {offsets.byte(begin)}"
-                if not terminated and tag not in _TRAILERS:
-                    raise ManifestError(
-                        "the file ends inside this segment (no segment terminator and no "
-                        "trailer after it): it looks cut short; ask the sender for the whole file",
-                        where,
-                    )
-                bad = _CONTROL.search(seg_text)
-                if bad:
-                    raise ManifestError(
-                        f"control character U+{ord(bad.group()):04X} in the segment", where
-                    )
-                if not _TAG.match(tag):
-                    raise ManifestError(
-                        f"{tag!r} is not a segment tag (three letters or digits)", where
-                    )
-                if not segments and tag not in ("UNB", "UNH"):
-                    raise ManifestError("an interchange starts with UNA or UNB", where)
+                _check_segment(seg_text, tag, where, terminated=terminated, first=not segments)
                 try:
                     elements = _elements(seg_text, seps)
                 except EDISyntaxError as exc:
@@ -307,13 +317,7 @@ def read_segments(
                         )
                 segments.append(segment)
                 if tag == "UNZ":
-                    # Another interchange may follow; any other text after the trailer (a note,
-                    # a date) is not data.
-                    rest = end
-                    while rest < len(text) and text[rest] in _BLANKS:
-                        rest += 1
-                    if text.startswith(("UNA", "UNB"), rest):
-                        position = rest
+                    position = _next_interchange(text, end)
                     break
     except _Fault as fault:
         tag = _tag_of(fault.text, seps)

@@ -22,18 +22,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Final
 
-from accord.engine.manifests.edifact import component, element, read_segments
-from accord.engine.manifests.traveller import (
-    DEFAULT_MAX_BYTES,
-    MAX_TRAVELLERS,
-    Document,
-    ManifestError,
-    Traveller,
-    country_code,
-    gender_code,
-    screened_name,
-    two_digit_year_date,
-)
+from accord.engine.manifests import traveller
+from accord.engine.manifests.edifact import EdiSegment, component, element, read_segments
+from accord.engine.manifests.traveller import Document, Traveller, TravellerDraft
 
 __all__ = ["PARTY_ROLES", "read_paxlst"]
 
@@ -49,17 +40,9 @@ PARTY_ROLES: Final = {
 }
 
 
-@dataclass
-class _Person:
+@dataclass(kw_only=True)
+class _Person(TravellerDraft):
     number: int
-    role: str
-    family: str
-    given: list[str]
-    birth_date: str = ""
-    gender: str = ""
-    nationalities: list[str] = field(default_factory=list)
-    documents: list[Document] = field(default_factory=list)
-    place_of_birth: str = ""
     references: list[str] = field(default_factory=list)
 
 
@@ -77,7 +60,9 @@ def _date(value: str, fmt: str, *, past: bool) -> str:
         except ValueError:
             return ""
     if len(digits) >= 6:
-        return two_digit_year_date(int(digits[:2]), int(digits[2:4]), int(digits[4:6]), past=past)
+        return traveller.two_digit_year_date(
+            int(digits[:2]), int(digits[2:4]), int(digits[4:6]), past=past
+        )
     return ""
 
 
@@ -91,115 +76,99 @@ def _flight(legs: list[dict[str, str]]) -> str:
     return "; ".join(parts)
 
 
-def _name_forms(family: str, given: list[str]) -> tuple[str, ...]:
-    given_text = " ".join(g for g in given if g)
-    if not family and not given_text:
-        return ()
-    name = screened_name(" ".join(x for x in (given_text, family) if x))
-    return (name,) if name else ()
+@dataclass
+class _Reader:
+    """The state of reading a PAXLST interchange segment by segment: the travellers read so
+    far, the message and its flight legs, and the person (and document) being read."""
 
-
-def read_paxlst(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> list[Traveller]:
-    """The travellers (passengers and crew) of a PAXLST interchange, in file order.
-
-    Raises :class:`ManifestError` naming the segment and byte of a fault; nothing is returned
-    for a refused file."""
-    segments = read_segments(data, max_bytes=max_bytes, expect=("PAXLST",))
-    travellers: list[Traveller] = []
-    message_ref = ""
-    default_role = "passenger"
-    legs: list[dict[str, str]] = []
+    travellers: list[Traveller] = field(default_factory=list)
+    message_ref: str = ""
+    default_role: str = "passenger"
+    legs: list[dict[str, str]] = field(default_factory=list)
     person: _Person | None = None
-    in_doc = False
+    in_doc: bool = False
     leg: dict[str, str] | None = None
-    count = 0
+    count: int = 0
 
-    def flush() -> None:
-        nonlocal person
+    def flush(self) -> None:
+        """The person being read, if any, joins the travellers."""
+        person = self.person
         if person is None:
             return
-        names = _name_forms(person.family, person.given)
-        ident = f"{message_ref}/{person.number}" if message_ref else str(person.number)
-        travellers.append(
-            Traveller(
-                row=len(travellers) + 1,
-                id=ident,
-                names=names,
-                birth_date=person.birth_date,
-                gender=person.gender,
-                nationalities=tuple(dict.fromkeys(person.nationalities)),
-                documents=tuple(person.documents),
-                place_of_birth=person.place_of_birth,
-                role=person.role,
-                travel=_flight(legs),
-                problem="" if names else "no name in the NAD segment",
-                extra={"references": person.references} if person.references else {},
+        ident = f"{self.message_ref}/{person.number}" if self.message_ref else str(person.number)
+        self.travellers.append(
+            person.traveller(
+                len(self.travellers) + 1,
+                ident,
+                travel=_flight(self.legs),
+                name_segment="NAD",
+                extra={"references": person.references} if person.references else None,
             )
         )
-        person = None
+        self.person = None
 
-    for seg in segments:
+    def read(self, seg: EdiSegment) -> None:
         tag = seg.tag
         if tag == "UNH":
-            flush()
-            message_ref = element(seg, 0)[:35]
-            legs, leg, count, in_doc = [], None, 0, False
+            self.flush()
+            self.message_ref = element(seg, 0)[:35]
+            self.legs, self.leg, self.count, self.in_doc = [], None, 0, False
         elif tag == "BGM":
-            default_role = "crew" if element(seg, 0) == "250" else "passenger"
+            self.default_role = "crew" if element(seg, 0) == "250" else "passenger"
         elif tag == "TDT":
-            flush()
-            leg = {"flight": element(seg, 1)[:17]}
-            legs.append(leg)
+            self.flush()
+            self.leg = {"flight": element(seg, 1)[:17]}
+            self.legs.append(self.leg)
         elif tag == "NAD":
-            flush()
-            qualifier = element(seg, 0)
-            if qualifier == "MS":  # the reporting party (who sends the list)
-                continue
-            count += 1
-            if count + len(travellers) > MAX_TRAVELLERS:
-                raise ManifestError(f"more than {MAX_TRAVELLERS:,} travellers", seg.where)
-            leg = None
-            in_doc = False
-            family = component(seg, 3, 0).strip()
-            value = seg.elements[3] if len(seg.elements) > 3 else ""
-            given = [str(g).strip() for g in value[1:]] if isinstance(value, list) else []
-            role = PARTY_ROLES.get(qualifier, default_role)
-            person = _Person(count, role, family, given)
-        elif person is None:
-            if leg is not None and tag == "LOC":
-                qualifier, place = element(seg, 0), component(seg, 1, 0)
-                if qualifier in ("125", "92") and "from" not in leg:
-                    leg["from"] = place
-                elif qualifier in ("87", "92"):
-                    leg["to"] = place
-            elif leg is not None and tag == "DTM" and component(seg, 0, 0) == "189":
-                leg["date"] = _date(component(seg, 0, 1)[:6], "", past=False)
-            continue
-        elif tag == "ATT" and element(seg, 0) == "2":
-            person.gender = gender_code(component(seg, 2, 0))
+            self.flush()
+            self._party(seg)
+        elif self.person is None:
+            self._flight_detail(seg)
+        else:
+            self._person_detail(self.person, seg)
+
+    def _party(self, seg: EdiSegment) -> None:
+        """A NAD: a traveller, unless it names the reporting party (MS, who sends the list)."""
+        qualifier = element(seg, 0)
+        if qualifier == "MS":
+            return
+        self.count += 1
+        # The person before this one was flushed into travellers by the NAD that starts this
+        # one: this is traveller len(travellers) + 1 of the interchange, whatever its message.
+        traveller.check_count(len(self.travellers) + 1, seg.where)
+        self.leg = None
+        self.in_doc = False
+        family = component(seg, 3, 0).strip()
+        value = seg.elements[3] if len(seg.elements) > 3 else ""
+        given = [str(g).strip() for g in value[1:]] if isinstance(value, list) else []
+        name = " ".join(x for x in (" ".join(g for g in given if g), family) if x)
+        self.person = _Person(
+            number=self.count, role=PARTY_ROLES.get(qualifier, self.default_role), names=[name]
+        )
+
+    def _flight_detail(self, seg: EdiSegment) -> None:
+        """A segment outside a traveller: the current leg's places (LOC) and date (DTM)."""
+        leg, tag = self.leg, seg.tag
+        if leg is not None and tag == "LOC":
+            qualifier, place = element(seg, 0), component(seg, 1, 0)
+            if qualifier in ("125", "92") and "from" not in leg:
+                leg["from"] = place
+            elif qualifier in ("87", "92"):
+                leg["to"] = place
+        elif leg is not None and tag == "DTM" and component(seg, 0, 0) == "189":
+            leg["date"] = _date(component(seg, 0, 1)[:6], "", past=False)
+
+    def _person_detail(self, person: _Person, seg: EdiSegment) -> None:
+        """A segment of the traveller's group (or the end of the message)."""
+        tag = seg.tag
+        if tag == "ATT" and element(seg, 0) == "2":
+            person.gender = traveller.gender_code(component(seg, 2, 0))
         elif tag == "DTM":
-            qualifier = component(seg, 0, 0)
-            if qualifier == "329":
-                person.birth_date = _date(component(seg, 0, 1), component(seg, 0, 2), past=True)
-            elif qualifier == "36" and in_doc and person.documents:
-                last = person.documents[-1]
-                expiry = _date(component(seg, 0, 1), component(seg, 0, 2), past=False)
-                person.documents[-1] = Document(
-                    last.number, last.kind, last.issuing_country, expiry
-                )
+            self._date_of(person, seg)
         elif tag == "LOC":
-            qualifier = element(seg, 0)
-            if qualifier == "180":
-                value = seg.elements[1] if len(seg.elements) > 1 else ""
-                parts = [value] if isinstance(value, str) else [p for p in value if p]
-                person.place_of_birth = ", ".join(p.strip() for p in parts if p.strip())[:200]
-            elif qualifier == "91" and in_doc and person.documents:
-                last = person.documents[-1]
-                person.documents[-1] = Document(
-                    last.number, last.kind, country_code(component(seg, 1, 0)), last.expires_on
-                )
+            self._place_of(person, seg)
         elif tag == "NAT" and element(seg, 0) in ("2", ""):
-            code = country_code(component(seg, 1, 0))
+            code = traveller.country_code(component(seg, 1, 0))
             if code:
                 person.nationalities.append(code)
         elif tag == "RFF":
@@ -208,10 +177,46 @@ def read_paxlst(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> list[Trav
                 person.references.append(f"{component(seg, 0, 0)}:{ref}"[:60])
         elif tag == "DOC":
             number = element(seg, 1).strip()[:100]
-            in_doc = True
+            self.in_doc = True
             if number:
                 person.documents.append(Document(number, component(seg, 0, 0)[:3]))
         elif tag in ("CNT", "UNT"):
-            flush()
-    flush()
-    return travellers
+            self.flush()
+
+    def _date_of(self, person: _Person, seg: EdiSegment) -> None:
+        """DTM+329: the birth date; DTM+36 after a DOC: the document's expiry."""
+        qualifier = component(seg, 0, 0)
+        if qualifier == "329":
+            person.birth_date = _date(component(seg, 0, 1), component(seg, 0, 2), past=True)
+        elif qualifier == "36" and self.in_doc and person.documents:
+            last = person.documents[-1]
+            expiry = _date(component(seg, 0, 1), component(seg, 0, 2), past=False)
+            person.documents[-1] = Document(last.number, last.kind, last.issuing_country, expiry)
+
+    def _place_of(self, person: _Person, seg: EdiSegment) -> None:
+        """LOC+180: the place of birth; LOC+91 after a DOC: the document's issuing country."""
+        qualifier = element(seg, 0)
+        if qualifier == "180":
+            value = seg.elements[1] if len(seg.elements) > 1 else ""
+            parts = [value] if isinstance(value, str) else [p for p in value if p]
+            person.place_of_birth = ", ".join(p.strip() for p in parts if p.strip())[:200]
+        elif qualifier == "91" and self.in_doc and person.documents:
+            last = person.documents[-1]
+            person.documents[-1] = Document(
+                last.number,
+                last.kind,
+                traveller.country_code(component(seg, 1, 0)),
+                last.expires_on,
+            )
+
+
+def read_paxlst(data: bytes, *, max_bytes: int = traveller.DEFAULT_MAX_BYTES) -> list[Traveller]:
+    """The travellers (passengers and crew) of a PAXLST interchange, in file order.
+
+    Raises :class:`ManifestError` naming the segment and byte of a fault; nothing is returned
+    for a refused file."""
+    reader = _Reader()
+    for seg in read_segments(data, max_bytes=max_bytes, expect=("PAXLST",)):
+        reader.read(seg)
+    reader.flush()
+    return reader.travellers

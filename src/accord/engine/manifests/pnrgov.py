@@ -17,22 +17,13 @@ collected), everything else (payment, contact, itinerary details) is skipped:
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from typing import Final
 
+from accord.engine.manifests import traveller
 from accord.engine.manifests.edifact import EdiSegment, component, element, read_segments
-from accord.engine.manifests.traveller import (
-    DEFAULT_MAX_BYTES,
-    MAX_TRAVELLERS,
-    Document,
-    ManifestError,
-    Traveller,
-    country_code,
-    gender_code,
-    screened_name,
-    two_digit_year_date,
-)
+from accord.engine.manifests.traveller import Document, Traveller, TravellerDraft
 
 __all__ = ["parse_docs", "read_pnrgov", "strip_title"]
 
@@ -83,7 +74,7 @@ def _docs_date(value: str, *, past: bool) -> str:
             return date(int(m.group(3)), month, day).isoformat()
         except ValueError:
             return ""
-    return two_digit_year_date(int(m.group(3)), month, day, past=past)
+    return traveller.two_digit_year_date(int(m.group(3)), month, day, past=past)
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,39 +98,70 @@ def parse_docs(text: str) -> Docs:
     kind, issuer, number, nationality, dob, gender, expiry = f[0:7]
     surname, given = f[7], " ".join(x for x in (strip_title(f[8]), f[9]) if x)
     document = (
-        Document(number[:100], kind[:3], country_code(issuer), _docs_date(expiry, past=False))
+        Document(
+            number[:100], kind[:3], traveller.country_code(issuer), _docs_date(expiry, past=False)
+        )
         if number
         else None
     )
     name = " ".join(x for x in (given, surname) if x)
     return Docs(
-        document, country_code(nationality), _docs_date(dob, past=True), gender_code(gender), name
+        document,
+        traveller.country_code(nationality),
+        _docs_date(dob, past=True),
+        traveller.gender_code(gender),
+        name,
     )
 
 
-@dataclass
-class _Traveller:
+@dataclass(kw_only=True)
+class _Traveller(TravellerDraft):
     number: int
     ref: str
     key: tuple[str, str, str]
-    names: list[str]
-    birth_date: str = ""
-    gender: str = ""
-    nationalities: list[str] = field(default_factory=list)
-    documents: list[Document] = field(default_factory=list)
 
 
 def _tvl(seg: EdiSegment) -> str:
     when = component(seg, 0, 0)
     day = ""
     if len(when) == 6 and when.isdigit():
-        day = two_digit_year_date(int(when[4:6]), int(when[2:4]), int(when[0:2]), past=False)
+        day = traveller.two_digit_year_date(
+            int(when[4:6]), int(when[2:4]), int(when[0:2]), past=False
+        )
     route = "-".join(x for x in (element(seg, 1), element(seg, 2)) if x)
     flight = element(seg, 3) + element(seg, 4)
     return " ".join(x for x in (flight, route, day) if x)
 
 
-def read_pnrgov(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> list[Traveller]:
+def _docs_target(
+    seg: EdiSegment, pnr: list[_Traveller], current: _Traveller | None
+) -> _Traveller | None:
+    """The traveller an SSR DOCS is about: the one its reference names, else the current one
+    (the last TIF), else the PNR's only traveller."""
+    ref = component(seg, 1, 2).strip()
+    if ref:
+        return next((t for t in pnr if t.ref == ref), current)
+    if current is None and len(pnr) == 1:
+        return pnr[0]
+    return current
+
+
+def _apply_docs(target: _Traveller, docs: Docs) -> None:
+    """What an SSR DOCS adds to ``target``: a document not known yet, a nationality, the
+    birth date and gender when not known yet, a name."""
+    if docs.document is not None and docs.document.number not in {
+        d.number for d in target.documents
+    }:
+        target.documents.append(docs.document)
+    if docs.nationality:
+        target.nationalities.append(docs.nationality)
+    target.birth_date = target.birth_date or docs.birth_date
+    target.gender = target.gender or docs.gender
+    if docs.name:
+        target.names.append(docs.name)
+
+
+def read_pnrgov(data: bytes, *, max_bytes: int = traveller.DEFAULT_MAX_BYTES) -> list[Traveller]:
     """The travellers of every PNR of a PNRGOV interchange, in file order.
 
     Raises :class:`ManifestError` naming the segment and byte of a fault."""
@@ -153,34 +175,9 @@ def read_pnrgov(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> list[Trav
 
     def flush() -> None:
         for t in pnr:
-            names = tuple(dict.fromkeys(n for n in map(screened_name, t.names) if n))
             ident = f"{locator or 'PNR' + str(pnr_number)}/{t.ref or t.number}"
-            out.append(
-                Traveller(
-                    row=len(out) + 1,
-                    id=ident,
-                    names=names,
-                    birth_date=t.birth_date,
-                    gender=t.gender,
-                    nationalities=tuple(dict.fromkeys(t.nationalities)),
-                    documents=tuple(t.documents),
-                    travel=travel,
-                    problem="" if names else "no name in the TIF segment",
-                )
-            )
+            out.append(t.traveller(len(out) + 1, ident, travel=travel, name_segment="TIF"))
         pnr.clear()
-
-    def apply_docs(target: _Traveller, docs: Docs) -> None:
-        if docs.document is not None and docs.document.number not in {
-            d.number for d in target.documents
-        }:
-            target.documents.append(docs.document)
-        if docs.nationality:
-            target.nationalities.append(docs.nationality)
-        target.birth_date = target.birth_date or docs.birth_date
-        target.gender = target.gender or docs.gender
-        if docs.name:
-            target.names.append(docs.name)
 
     for seg in segments:
         tag = seg.tag
@@ -204,20 +201,14 @@ def read_pnrgov(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> list[Trav
             key = (surname.upper(), given.upper(), ref)
             current = next((t for t in pnr if t.key == key), None)
             if current is None:
-                if len(out) + len(pnr) >= MAX_TRAVELLERS:
-                    raise ManifestError(f"more than {MAX_TRAVELLERS:,} travellers", seg.where)
+                traveller.check_count(len(out) + len(pnr) + 1, seg.where)
                 name = " ".join(x for x in (strip_title(given), surname) if x)
-                current = _Traveller(len(pnr) + 1, ref, key, [name])
+                current = _Traveller(number=len(pnr) + 1, ref=ref, key=key, names=[name])
                 pnr.append(current)
         elif tag == "SSR" and component(seg, 0, 0) == "DOCS":
             docs = parse_docs(component(seg, 0, 8))
-            ref = component(seg, 1, 2).strip()
-            target = current
-            if ref:
-                target = next((t for t in pnr if t.ref == ref), current)
-            elif target is None and len(pnr) == 1:
-                target = pnr[0]
+            target = _docs_target(seg, pnr, current)
             if target is not None:
-                apply_docs(target, docs)
+                _apply_docs(target, docs)
     flush()
     return out

@@ -23,6 +23,8 @@ __all__ = [
     "Document",
     "ManifestError",
     "Traveller",
+    "TravellerDraft",
+    "check_count",
     "check_size",
     "country_code",
     "gender_code",
@@ -112,6 +114,56 @@ class Traveller:
         if self.travel:
             out["travel"] = self.travel
         return out
+
+
+@dataclass(kw_only=True)
+class TravellerDraft:
+    """A traveller being read from a message segment by segment (PAXLST, PNRGOV): the values
+    gathered so far, made into a :class:`Traveller` by :meth:`traveller` once the person is
+    read. ``names`` are the name forms as written; the traveller gets them screened and without
+    repeats."""
+
+    names: list[str] = field(default_factory=list)
+    birth_date: str = ""
+    gender: str = ""
+    nationalities: list[str] = field(default_factory=list)
+    documents: list[Document] = field(default_factory=list)
+    place_of_birth: str = ""
+    role: str = "passenger"
+
+    def traveller(
+        self,
+        row: int,
+        id: str,
+        *,
+        travel: str,
+        name_segment: str,
+        extra: dict[str, Any] | None = None,
+    ) -> Traveller:
+        """The :class:`Traveller`; without a name its ``problem`` says that ``name_segment``
+        (the segment that names a person in this format) gave none."""
+        names = tuple(dict.fromkeys(n for n in map(screened_name, self.names) if n))
+        return Traveller(
+            row=row,
+            id=id,
+            names=names,
+            birth_date=self.birth_date,
+            gender=self.gender,
+            nationalities=tuple(dict.fromkeys(self.nationalities)),
+            documents=tuple(self.documents),
+            place_of_birth=self.place_of_birth,
+            role=self.role,
+            travel=travel,
+            problem="" if names else f"no name in the {name_segment} segment",
+            extra=extra or {},
+        )
+
+
+def check_count(count: int, where: str) -> None:
+    """Refuse a message once it names more than :data:`MAX_TRAVELLERS` travellers; ``where``
+    is the segment that names the one too many."""
+    if count > MAX_TRAVELLERS:
+        raise ManifestError(f"more than {MAX_TRAVELLERS:,} travellers", where)
 
 
 def screened_name(text: str) -> str:

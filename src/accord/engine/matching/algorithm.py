@@ -28,19 +28,39 @@ __all__ = [
     "ALGORITHMS",
     "DEFAULT",
     "FEATURE_NAMES",
+    "NAME_FEATURES",
     "V1",
+    "V2",
+    "V3",
     "Algorithm",
     "MatchResult",
     "Weighted",
+    "calibrated",
     "get_algorithm",
     "make_algorithm",
     "make_v2",
+    "make_v3",
 ]
 
 
 def _sigmoid(z: float) -> float:
     """The logistic function, its argument clipped to [-40, 40] (no overflow)."""
     return 1.0 / (1.0 + math.exp(-max(min(z, 40.0), -40.0)))
+
+
+def calibrated(p: float, knots: Sequence[Sequence[float]]) -> float:
+    """``p`` through a calibration map given as ``(output, probability)`` knots: linear between
+    knots, flat beyond the ends; ``p`` itself when there are no knots."""
+    if not knots:
+        return p
+    if p <= knots[0][0]:
+        return knots[0][1]
+    for i in range(1, len(knots)):
+        x1, y1 = knots[i]
+        if p <= x1:
+            x0, y0 = knots[i - 1]
+            return y0 + (y1 - y0) * (p - x0) / (x1 - x0) if x1 > x0 else y1
+    return knots[-1][1]
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +89,10 @@ class Algorithm:
     features: tuple[Weighted, ...]
     bias: float
     threshold: float
+    #: A monotone map from the logistic model's output to the observed share of matches, as
+    #: ``(model output, probability)`` knots joined by straight lines (fitted on held-out pairs
+    #: by isotonic regression); empty: the model's output is the score.
+    calibration: tuple[tuple[float, float], ...] = ()
     #: The weights in feature order, and where each feature sits in ``prepared.feature_values``
     #: (None when a feature has no precomputed form: then only the ``Pair`` path scores).
     _weights: tuple[float, ...] = field(init=False, repr=False, compare=False)
@@ -102,7 +126,10 @@ class Algorithm:
     def score_vector(self, values: Sequence[float]) -> float:
         if len(values) != len(self._weights):
             raise ValueError(f"{len(values)} values for {len(self._weights)} features")
-        return _sigmoid(self.bias + sum(map(operator.mul, self._weights, values)))
+        return self._calibrated(_sigmoid(self.bias + sum(map(operator.mul, self._weights, values))))
+
+    def _calibrated(self, p: float) -> float:
+        return calibrated(p, self.calibration)
 
     def score_prepared(
         self,
@@ -120,7 +147,7 @@ class Algorithm:
         weights = self._fast_weights
         if weights is None:
             return self.score_vector([values[i] for i in self._fast])
-        return _sigmoid(self.bias + sum(map(operator.mul, weights, values)))
+        return self._calibrated(_sigmoid(self.bias + sum(map(operator.mul, weights, values))))
 
     def score(self, query: Person, candidate: Person) -> float:
         """Score only (no explanation strings kept): the fast path of the index."""
@@ -227,9 +254,93 @@ def make_v2(weights: dict[str, float], bias: float, threshold: float) -> Algorit
     )
 
 
-DEFAULT: Final = make_v2(_V2_WEIGHTS, _V2_BIAS, _V2_THRESHOLD)
-ALGORITHMS: Final[dict[str, Algorithm]] = {DEFAULT.name: DEFAULT, V1.name: V1}
-FEATURE_NAMES: Final = tuple(n for n, _ in V2_FEATURES)
+V2: Final = make_v2(_V2_WEIGHTS, _V2_BIAS, _V2_THRESHOLD)
+
+#: Feature list of accord-name-v3: the whole-name similarity, the larger of the two coverages
+#: (one name found whole in the other, whichever is longer), whether both names have several
+#: parts and whether one of those parts differs, then v2's other evidence. Every name weight but
+#: the contradiction's is positive, so a closer name never scores lower (v2's query and candidate
+#: coverages, skeleton share and weakest part, the smaller coverage and squared similarities
+#: took negative weights when fitted together on real pairs, so that an exact name could score
+#: below a near one, and were dropped).
+V3_FEATURES: Final = (
+    ("name_joined", f.name_joined),
+    *V2_FEATURES[5:],
+    ("name_best_coverage", f.name_best_coverage),
+    ("name_several_parts", f.name_several_parts),
+    ("name_part_contradiction", f.name_part_contradiction),
+)
+#: The name weights and the bias: fitted by ``scripts/names_fit.py`` on the train split of real
+#: labelled name pairs (``scripts/names_corpus.py``: Wikidata transliterations, the UN list's
+#: aliases, names-ar2en), name-only pairs, so that a name-only score is calibrated on its own.
+#: The other evidence keeps v2's weights, read as log-odds added to the name's: a field missing
+#: on either side scores 0 and moves nothing (neutral, not evidence against).
+V3_NAME_WEIGHTS: Final = {
+    "name_joined": 1.726,
+    "name_best_coverage": 5.886,
+    "name_several_parts": 1.051,
+    "name_part_contradiction": -2.477,
+}
+_V3_EVIDENCE: Final = {
+    n: _V2_WEIGHTS[n]
+    for n in (
+        "birth_date_match",
+        "birth_date_mismatch",
+        "nationality_match",
+        "nationality_mismatch",
+        "gender_mismatch",
+        "document_match",
+    )
+}
+_V3_BIAS: Final = -4.274
+#: The best F1 on the dev split among thresholds with a dev precision of at least 0.975 (on the
+#: calibrated score).
+_V3_THRESHOLD: Final = 0.9073
+
+
+#: The isotonic map of the model's output to the share of matches on the dev split (knots).
+_V3_CALIBRATION: Final[tuple[tuple[float, float], ...]] = (
+    (0.0, 0.0),
+    (0.0227, 0.018),
+    (0.0484, 0.03911),
+    (0.0639, 0.04692),
+    (0.0931, 0.06093),
+    (0.156, 0.11254),
+    (0.2611, 0.28438),
+    (0.4703, 0.67789),
+    (0.6448, 0.89665),
+    (0.8053, 0.91549),
+    (0.9064, 0.96874),
+    (0.9419, 0.98436),
+    (0.9639, 0.98628),
+    (1.0, 1.0),
+)
+
+
+def make_v3(
+    name_weights: dict[str, float],
+    bias: float,
+    threshold: float,
+    calibration: tuple[tuple[float, float], ...] = (),
+) -> Algorithm:
+    """accord-name-v3's feature list with the given name weights (used by calibration)."""
+    weights = {**_V3_EVIDENCE, **V3_NAME_WEIGHTS, **name_weights}
+    return Algorithm(
+        "accord-name-v3",
+        "3",
+        tuple(Weighted(n, fn, weights[n]) for n, fn in V3_FEATURES),
+        bias,
+        threshold,
+        calibration,
+    )
+
+
+V3: Final = make_v3({}, _V3_BIAS, _V3_THRESHOLD, _V3_CALIBRATION)
+DEFAULT: Final = V3
+ALGORITHMS: Final[dict[str, Algorithm]] = {V3.name: V3, V2.name: V2, V1.name: V1}
+FEATURE_NAMES: Final = tuple(n for n, _ in V3_FEATURES)
+#: The features that read names only (fitted on name-only pairs).
+NAME_FEATURES: Final = tuple(n for n in FEATURE_NAMES if n.startswith("name_"))
 
 
 def get_algorithm(name: str = DEFAULT.name) -> Algorithm:

@@ -10,6 +10,7 @@ same candidate pairs.
 from __future__ import annotations
 
 import gc
+import itertools
 import os
 import resource
 import statistics
@@ -18,6 +19,7 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
 from typing import Any
 
 from accord.engine.matching import native
@@ -156,9 +158,12 @@ def _baseline(pairs: list[tuple[int, Person, Person, bool]], positives: int) -> 
     except ImportError:
         return {"skipped": "nomenklatura is not installed (pip install nomenklatura)"}
 
+    ids = itertools.count()
+
     def entity(p: Person) -> Any:
+        # a fresh id each time: logic-v2 caches an entity's names by its id
         e = model.make_entity("Person")
-        e.id = "x"
+        e.id = f"e{next(ids)}"
         e.add("name", list(p.names))
         if p.birth_date and p.birth_date[:1].isdigit():
             e.add("birthDate", p.birth_date[:10])
@@ -187,10 +192,74 @@ def _baseline(pairs: list[tuple[int, Person, Person, bool]], positives: int) -> 
     return result
 
 
+@dataclass(frozen=True)
+class _Batch:
+    """A batch screened on every core: how many queries, by how many workers, the seconds the
+    resident workers took to read the index (``warm_seconds``), the seconds and CPU
+    milliseconds per query with resident workers and with workers forked for the batch
+    (``cold_``)."""
+
+    queries: int
+    workers: int
+    warm_seconds: float
+    seconds: float
+    cpu_ms: float
+    cold_seconds: float
+    cold_cpu_ms: float
+
+
+def _run_batch(index: WatchlistIndex, persons: list[Person]) -> _Batch:
+    """Screen ``persons`` on all cores, the index inherited by forked workers.
+
+    The objects built so far are moved out of the collector's sight (gc.freeze): otherwise
+    each worker's collections touch every object of the index and copy the pages the parent
+    shares with it. Measured twice: resident workers that have read the index once
+    (``WatchlistIndex.warm``: the steady state of a screening service), and workers forked
+    just before the batch (each object's page copied at its first use, inside the timing).
+    """
+    global _INDEX
+    _INDEX = index
+    workers = os.cpu_count() or 1
+    # chunks of 100: a worker idles at most one chunk's time at the end of the batch
+    chunks = [persons[i : i + 100] for i in range(0, len(persons), 100)]
+    gc.collect()
+    gc.freeze()
+    if workers > 1 and sys.platform.startswith("linux"):
+        import multiprocessing
+
+        ctx = multiprocessing.get_context("fork")
+        ready = ctx.Barrier(workers + 1)
+        s = time.perf_counter()
+        with ctx.Pool(workers, initializer=_warm_worker, initargs=(ready,)) as pool:
+            ready.wait()
+            warm_s = time.perf_counter() - s
+            s = time.perf_counter()
+            done = pool.map(_screen_chunk, chunks, chunksize=1)
+            batch_s = time.perf_counter() - s
+        s = time.perf_counter()
+        with ProcessPoolExecutor(workers, mp_context=ctx) as ex:
+            cold = list(ex.map(_screen_chunk, chunks))
+        cold_s = time.perf_counter() - s
+    else:
+        warm_s = 0.0
+        s = time.perf_counter()
+        done = cold = [_screen_chunk(c) for c in chunks]
+        batch_s = cold_s = time.perf_counter() - s
+    gc.unfreeze()
+    return _Batch(
+        queries=len(persons),
+        workers=workers,
+        warm_seconds=warm_s,
+        seconds=batch_s,
+        cpu_ms=1000 * sum(cpu for _, cpu in done) / len(persons),
+        cold_seconds=cold_s,
+        cold_cpu_ms=1000 * sum(cpu for _, cpu in cold) / len(persons),
+    )
+
+
 def run_screening_bench(
     size: int, count: int = 2000, progress: Progress | None = None, baseline: bool = True
 ) -> dict[str, Any]:
-    global _INDEX
     t0 = time.perf_counter()
     index, entries = build(size, progress)
     build_s = time.perf_counter() - t0
@@ -223,44 +292,7 @@ def run_screening_bench(
                 pairs.append((qi, q.person, entries[slot].person, _correct(entries, q, slot)))
         if progress and (qi % 200 == 0 or qi == len(qs) - 1):
             progress("query", qi + 1, len(qs))
-    # batch: all cores, the index inherited by forked workers. The objects built so far are
-    # moved out of the collector's sight (gc.freeze): otherwise each worker's collections
-    # touch every object of the index and copy the pages the parent shares with it. Measured
-    # twice: resident workers that have read the index once (``WatchlistIndex.warm``: the
-    # steady state of a screening service), and workers forked just before the batch (each
-    # object's page copied at its first use, inside the timing).
-    _INDEX = index
-    workers = os.cpu_count() or 1
-    persons = [q.person for q in qs] * 2
-    # chunks of 100: a worker idles at most one chunk's time at the end of the batch
-    chunks = [persons[i : i + 100] for i in range(0, len(persons), 100)]
-    gc.collect()
-    gc.freeze()
-    if workers > 1 and sys.platform.startswith("linux"):
-        import multiprocessing
-
-        ctx = multiprocessing.get_context("fork")
-        ready = ctx.Barrier(workers + 1)
-        s = time.perf_counter()
-        with ctx.Pool(workers, initializer=_warm_worker, initargs=(ready,)) as pool:
-            ready.wait()
-            warm_s = time.perf_counter() - s
-            s = time.perf_counter()
-            done = pool.map(_screen_chunk, chunks, chunksize=1)
-            batch_s = time.perf_counter() - s
-        s = time.perf_counter()
-        with ProcessPoolExecutor(workers, mp_context=ctx) as ex:
-            cold = list(ex.map(_screen_chunk, chunks))
-        cold_s = time.perf_counter() - s
-    else:
-        warm_s = 0.0
-        s = time.perf_counter()
-        done = cold = [_screen_chunk(c) for c in chunks]
-        batch_s = cold_s = time.perf_counter() - s
-    gc.unfreeze()
-    batch_qps = len(persons) / batch_s
-    batch_cpu_ms = 1000 * sum(cpu for _, cpu in done) / len(persons)
-    cold_cpu_ms = 1000 * sum(cpu for _, cpu in cold) / len(persons)
+    batch = _run_batch(index, [q.person for q in qs] * 2)
     recall = tp / max(tp + fn, 1)
     precision = tp / max(tp + fp, 1)
     f1 = 2 * precision * recall / max(precision + recall, 1e-9)
@@ -285,12 +317,12 @@ def run_screening_bench(
         "false_positive_by_kind": None,
         "p50_ms": round(statistics.median(latencies), 3),
         "p99_ms": round(latencies[int(len(latencies) * 0.99) - 1], 3),
-        "batch_queries_per_s": round(batch_qps, 1),
-        "batch_workers": workers,
-        "batch_cpu_ms_per_query": round(batch_cpu_ms, 3),
-        "batch_worker_warm_s": round(warm_s, 2),
-        "batch_cold_queries_per_s": round(len(persons) / cold_s, 1),
-        "batch_cold_cpu_ms_per_query": round(cold_cpu_ms, 3),
+        "batch_queries_per_s": round(batch.queries / batch.seconds, 1),
+        "batch_workers": batch.workers,
+        "batch_cpu_ms_per_query": round(batch.cpu_ms, 3),
+        "batch_worker_warm_s": round(batch.warm_seconds, 2),
+        "batch_cold_queries_per_s": round(batch.queries / batch.cold_seconds, 1),
+        "batch_cold_cpu_ms_per_query": round(batch.cold_cpu_ms, 3),
         "engine": native.status(),
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024,
         "baseline": _baseline(pairs, base_positives) if baseline else {"skipped": "--no-baseline"},

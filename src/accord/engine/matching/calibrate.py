@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-__all__ = ["best_threshold", "fit_logistic", "fit_logistic_newton"]
+__all__ = ["fit_logistic", "fit_logistic_newton"]
 
 
 def fit_logistic(
@@ -29,21 +29,6 @@ def fit_logistic(
         b -= rate * gb / n
         w = [wi - rate * (g / n + l2 * wi) for wi, g in zip(w, gw, strict=True)]
     return w, b
-
-
-def best_threshold(scores: list[float], labels: list[int]) -> tuple[float, float]:
-    """(threshold, F1) maximising F1 over the observed scores."""
-    order = sorted(zip(scores, labels, strict=True), reverse=True)
-    positives = sum(labels)
-    tp = fp = 0
-    best = (1.0, 0.0)
-    for s, y in order:
-        tp += y
-        fp += 1 - y
-        f1 = 2 * tp / (tp + fp + positives) if positives else 0.0
-        if f1 > best[1]:
-            best = (s, f1)
-    return best
 
 
 def _solve(a: list[list[float]], b: list[float]) -> list[float]:

@@ -16,9 +16,9 @@ from datetime import date
 from functools import cached_property, lru_cache
 from typing import Any, Final
 
-from rapidfuzz.distance import Levenshtein
+from rapidfuzz.distance import OSA, Levenshtein
 
-from accord.engine.matching.normalize import NameForm, name_form
+from accord.engine.matching.normalize import NameForm, expand_names, name_form
 
 __all__ = [
     "BirthDate",
@@ -29,12 +29,16 @@ __all__ = [
     "align_names",
     "birth_date_match",
     "birth_date_mismatch",
+    "contained_coverage",
     "devowel",
     "document_match",
     "gender_mismatch",
+    "name_best_coverage",
     "name_candidate_coverage",
     "name_joined",
+    "name_part_contradiction",
     "name_query_coverage",
+    "name_several_parts",
     "name_skeletons",
     "name_weakest_part",
     "nationality_match",
@@ -42,6 +46,7 @@ __all__ = [
     "normalise_document",
     "parse_birth_date",
     "token_similarity",
+    "whole_names_on_skeletons",
 ]
 
 
@@ -59,7 +64,9 @@ class Person:
     """What screening compares: names (any script), birth date, nationalities, gender, documents.
 
     ``birth_date`` is ``YYYY-MM-DD``, ``YYYY-MM``, ``YYYY``, ``~YYYY`` (approximate, +/- 2 years)
-    or ``YYYY..YYYY`` (a range)."""
+    or ``YYYY..YYYY`` (a range). ``schema``: ``Person`` (or '': screening compares people) or an
+    organisation's (``Organization``, ``Company``, ``LegalEntity``, ``Vessel``), whose names
+    are also compared on their initials (``normalize.name_variants``)."""
 
     names: tuple[str, ...]
     birth_date: str = ""
@@ -67,6 +74,12 @@ class Person:
     gender: str = ""
     documents: tuple[str, ...] = ()
     id: str = ""
+    schema: str = ""
+
+    @property
+    def organisation(self) -> bool:
+        """Whether this is an organisation (a schema other than Person)."""
+        return self.schema not in ("", "Person")
 
     def __reduce__(self) -> tuple[type[Person], tuple[Any, ...]]:
         # explicit, so that the compiled class (``native``) pickles as the Python one does
@@ -77,6 +90,7 @@ class Person:
             self.gender,
             self.documents,
             self.id,
+            self.schema,
         )
 
 
@@ -128,26 +142,72 @@ def parse_birth_date(text: str) -> BirthDate | None:
 
 
 _VOWELS: Final = frozenset("aeiouyw")
-_ABJADS: Final = frozenset({"Arab", "Hebr"})
+#: Scripts whose romanisations are compared on their consonants too (``devowel``): abjads,
+#: which leave short vowels out, and the syllabaries (Hangul, kana), which add vowels a foreign
+#: name lacks (Blake: ブレイク, bureiku; Trump: 트럼프, teureompeu).
+ABJADS: Final = frozenset({"Arab", "Hebr", "Hang", "Jpan", "Hani"})
+#: Of those, the East Asian scripts (Hangul, kana, Han), whose consonants fold further
+#: (``devowel`` with ``east``): one letter for t/d and k/g, and no r after a vowel.
+EAST_ASIAN: Final = frozenset({"Hang", "Jpan", "Hani"})
+#: Scripts written without short vowels: names in them are compared whole on their skeletons.
+VOWELLESS: Final = frozenset({"Arab", "Hebr"})
+#: ``consonants`` modes: compared on letters only, on abjad consonants, on East Asian ones.
+LETTERS: Final = 0
+ABJAD: Final = 1
+EAST: Final = 2
 
 
-#: Letters Arabic script writes alike (no p, v, hard g; short vowels unwritten): folded before
-#: the consonant skeleton is taken. z/s is left apart: folding it cost precision (measured).
+def consonants(script: str) -> int:
+    """How a name in ``script`` is compared on its consonants (``LETTERS``, ``ABJAD``, ``EAST``);
+    a pair of names takes the larger mode of its two."""
+    if script in EAST_ASIAN:
+        return EAST
+    return ABJAD if script in ABJADS else LETTERS
+
+
+#: Letters these scripts write alike, folded before the consonant skeleton is taken: Arabic has
+#: no p, v or hard g; Hangul and kana write f as p, v as b and l and r with one letter.
+#: z/s is left apart: folding it cost precision (measured).
 _ABJAD_FOLD: Final = str.maketrans(
-    {"p": "b", "v": "f", "g": "j", "e": "a", "i": "a", "o": "a", "u": "a"}
-)
+    {"p": "b", "v": "b", "f": "b", "l": "r", "g": "y", "j": "y",
+     "e": "a", "i": "a", "o": "a", "u": "a"}
+)  # fmt: skip
+
+
+#: Digraphs of Latin romanisations that abjads write with one letter (ש, ח, צ; ش, خ).
+_DIGRAPHS: Final = (("sh", "s"), ("ch", "h"), ("kh", "h"), ("tz", "z"), ("ts", "z"), ("ck", "k"))
+#: East Asian scripts write t and d, k and g alike in foreign names (哈灵顿 halingdun, Harrington;
+#: 고든 godeun, Gordon); applied before ``_ABJAD_FOLD``.
+_EAST_FOLD: Final = str.maketrans({"t": "d", "k": "g"})
+#: An r after a vowel and before a consonant or at the end, which Chinese, Japanese and Korean
+#: leave out of a foreign name (Gartner 高德納 gaodena, Fuhrman ファーマン famaan).
+_SILENT_R: Final = re.compile(r"(?<=[aeiou])r+(?=[^aeiouy]|$)")
 
 
 @lru_cache(maxsize=100_000)
-def devowel(token: str) -> str:
-    """Consonants of a token as an abjad writes them: letters Arabic cannot tell apart folded
-    (p/b, v/f, g/j), first letter kept, later vowels (and the y/w that Arabic writes for long
-    vowels) dropped, doubles collapsed: haddad, hdad -> hdd; gamal, jamal -> jml."""
-    t = token.translate(_ABJAD_FOLD)
+def devowel(token: str, east: bool = False) -> str:
+    """Consonants of a token as an abjad or a syllabary writes them: digraphs one letter (sh, ch,
+    kh, tz/ts), letters these scripts cannot tell apart folded (``_ABJAD_FOLD``), doubled letters
+    collapsed, a final h after a consonant (a written vowel: Golda, גולדה) dropped, first letter
+    kept, later vowels (and the y/w that Arabic and Hebrew write for long vowels) and h (Hebrew
+    he and het, Arabic ha and hha: written h, kh, ch or not at all) dropped: haddad, hdad -> dd;
+    gamal, jamal -> ymr;
+    golda, gwldh -> yrd; yitzhak, yzhq -> yzk. ``east``: ``_SILENT_R`` first and ``_EAST_FOLD``
+    before ``_ABJAD_FOLD`` (harrington, halingdun -> hrndn; gartner, gaodena -> ydn)."""
+    if east:
+        token = _SILENT_R.sub("", token)
+    for digraph, letter in _DIGRAPHS:
+        if digraph in token:
+            token = token.replace(digraph, letter)
+    t = (token.translate(_EAST_FOLD) if east else token).translate(_ABJAD_FOLD)
+    if len(t) > 2 and t[-1] == "h" and t[-2] not in _VOWELS:
+        t = t[:-1]
     out = [t[:1]]
+    last = t[:1]
     for ch in t[1:]:
-        if ch not in _VOWELS and ch != out[-1]:
+        if ch != last and ch not in _VOWELS and ch != "h":
             out.append(ch)
+        last = ch
     return "".join(out)
 
 
@@ -158,22 +218,54 @@ def _initial_class(ch: str) -> str:
     return "v" if ch in "aeiou" else _INITIAL_FOLD.get(ch, ch)
 
 
-def token_similarity(a: str, sa: str, b: str, sb: str, abjad: bool = False) -> float:
+#: First letters that romanisations of one name write either way (besides ``_initial_class``).
+_SAME_INITIALS: Final = frozenset({frozenset("gj"), frozenset("jy"), frozenset("iy")})
+#: The similarity of two short parts that differ only in their first consonant (Wang / Jang,
+#: Chen / Shen, Bill / Jill): other names, not spellings of one, so below the contradiction
+#: line (``CONTRADICTION_BELOW``).
+RHYME: Final = 0.5
+
+
+#: Two parts with one skeleton are alike only when the shorter has this share of the longer's
+#: letters at least.
+SKELETON_LENGTHS: Final = 0.75
+#: Joined skeletons shorter than this count for their share of it in ``name_joined``.
+JOINED_FULL: Final = 4
+#: Consonant skeletons (``devowel``) shorter than this agree by chance too often to count fully.
+SHORT_SKELETON: Final = 3
+
+
+def _same_initial(x: str, y: str) -> bool:
+    return _initial_class(x) == _initial_class(y) or frozenset((x, y)) in _SAME_INITIALS
+
+
+def token_similarity(a: str, sa: str, b: str, sb: str, abjad: int = LETTERS) -> float:
     """Similarity of two canonical tokens (with their skeletons) in [0, 1].
 
-    ``abjad``: one side was written in a script without short vowels (Arabic, Hebrew), so the
-    tokens are also compared on their consonants (``devowel``)."""
+    ``abjad`` (``consonants``): one side was written in a script without short vowels (Arabic,
+    Hebrew) or in one that adds vowels (Hangul, kana, Han), so the tokens are also compared on
+    their consonants (``devowel``, East Asian folding with ``EAST``)."""
     if a == b:
         return 1.0
     if len(a) == 1 or len(b) == 1:  # an initial
         return 0.6 if a[0] == b[0] else 0.0
-    best = Levenshtein.normalized_similarity(a, b)
+    if len(a) <= 5 and a[1:] == b[1:] and not _same_initial(a[0], b[0]):
+        return RHYME  # a short name with another first consonant: Wang, Zhang; Chen, Shen
+    # optimal string alignment: two letters swapped are one typo (Mohmamed), not two edits
+    best = OSA.normalized_similarity(a, b)
     if abjad:
-        best = max(best, 0.98 * Levenshtein.normalized_similarity(devowel(a), devowel(b)))
+        east = abjad == EAST
+        da, db = devowel(a, east), devowel(b, east)
+        # two short skeletons agree by chance (Sunja, Song: sn): they count for less
+        weight = 0.98 if min(len(da), len(db)) >= SHORT_SKELETON else 0.7
+        best = max(best, weight * Levenshtein.normalized_similarity(da, db))
     if sa and sa == sb:
-        # one skeleton is not enough (Ahmed, Muhammad): the first letters must agree too
-        if _initial_class(a[0]) == _initial_class(b[0]):
-            return max(best, 0.92 if len(sa) >= 2 else 0.8)
+        # one skeleton is not enough (Ahmed, Muhammad): the first letters must agree too, and
+        # the parts be of about one length (Junhyok, Jong: jnk)
+        alike = min(len(a), len(b)) >= SKELETON_LENGTHS * max(len(a), len(b))
+        if alike and _initial_class(a[0]) == _initial_class(b[0]):
+            # a skeleton of one consonant (Liu, Lala: l) says little
+            return max(best, 0.92 if len(sa) >= 2 else 0.6)
         return max(best, 0.6)
     if sa and sb:
         best = max(best, 0.9 * Levenshtein.normalized_similarity(sa, sb))
@@ -192,10 +284,36 @@ class NameAlignment:
     skeleton_share: float
     pairs: tuple[tuple[str, str, float], ...]
     weakest: float = 0.0
+    #: How many content parts each name has.
+    query_parts: int = 0
+    candidate_parts: int = 0
+
+    @property
+    def several_parts(self) -> bool:
+        """Both names have at least two content parts."""
+        return self.query_parts >= 2 and self.candidate_parts >= 2
+
+    @property
+    def best_coverage(self) -> float:
+        """``contained_coverage`` of this alignment."""
+        return contained_coverage(
+            self.query_coverage, self.candidate_coverage, self.query_parts, self.candidate_parts
+        )
 
     @property
     def overall(self) -> float:
         return (self.query_coverage + self.candidate_coverage + self.joined) / 3
+
+
+def contained_coverage(q_cov: float, c_cov: float, q_parts: int, c_parts: int) -> float:
+    """The larger coverage when one name of two or more parts may be the other with one part
+    more or less (Fuad Khalaf, Fuad Mohamed Khalaf: a dropped middle name); else the smaller.
+    A single word found in a longer name (Abdullah in Abdullah al-Senussi), or two common parts
+    found in a name of five (Mohammad Ahmadi in Ahmed Jan Wazir Akhtar Mohammad), is not a name
+    found whole: it is counted by the smaller coverage. Non-decreasing in both coverages."""
+    if q_parts >= 2 and c_parts >= 2 and abs(q_parts - c_parts) <= 1:
+        return max(q_cov, c_cov)
+    return min(q_cov, c_cov)
 
 
 def align_names(q: NameForm, c: NameForm) -> NameAlignment:
@@ -204,26 +322,37 @@ def align_names(q: NameForm, c: NameForm) -> NameAlignment:
     ct, cs = _content(c)
     if not qt or not ct:
         return NameAlignment(q, c, 0.0, 0.0, 0.0, 0.0, ())
-    abjad = q.script in _ABJADS or c.script in _ABJADS
+    abjad = max(consonants(q.script), consonants(c.script))
+    on_skeletons = whole_names_on_skeletons(
+        q.script in VOWELLESS, c.script in VOWELLESS, len(qt), len(ct)
+    )
+    q_joined, c_joined = (qs, cs) if on_skeletons else (qt, ct)
     cells = [
         (token_similarity(qt[i], qs[i], ct[j], cs[j], abjad), i, j)
         for i in range(len(qt))
         for j in range(len(ct))
     ]
-    qw = [max(len(t), 2) for t in qt]
-    cw = [max(len(t), 2) for t in ct]
     q_cov, c_cov, joined, shared, weakest, aligned = combine_alignment(
         cells,
-        qw,
-        cw,
-        "".join(qs),
-        "".join(reversed(qs)),
-        "".join(cs),
+        token_weights(qt),
+        token_weights(ct),
+        "".join(q_joined),
+        "".join(reversed(q_joined)),
+        "".join(c_joined),
         set(qs),
         set(cs),
     )
     pairs = tuple((qt[i], ct[j], sim) for i, j, sim in aligned)
-    return NameAlignment(q, c, q_cov, c_cov, joined, shared, pairs, weakest)
+    return NameAlignment(q, c, q_cov, c_cov, joined, shared, pairs, weakest, len(qt), len(ct))
+
+
+def whole_names_on_skeletons(
+    q_vowelless: bool, c_vowelless: bool, q_parts: int, c_parts: int
+) -> bool:
+    """Whether ``name_joined`` compares two names on their skeletons: where one is written
+    without vowels (``VOWELLESS``) or both are one word; else on their letters (skeletons of
+    names of several parts often agree: Sangon, Yongwon)."""
+    return q_vowelless or c_vowelless or q_parts == c_parts == 1
 
 
 def token_weights(tokens: tuple[str, ...]) -> tuple[int, ...]:
@@ -266,10 +395,22 @@ def combine_alignment(
         Levenshtein.normalized_similarity(q_joined, c_joined),
         Levenshtein.normalized_similarity(q_joined_reversed, c_joined),
     )
+    # joined skeletons of fewer than four consonants agree by chance (Lei Liu, Loi Lala: ll)
+    joined *= min(len(q_joined), len(c_joined), JOINED_FULL) / JOINED_FULL
     shared = len(q_skeletons & c_skeletons) / max(len(q_skeletons | c_skeletons), 1)
     # the weakest part of the shorter name: a contradiction (Ahmed / Muhammad Khalil) stays low
     # even when the rest agrees; a part only dropped or added does not lower it
     weakest = min(used_q if n_q <= n_c else used_c, default=0.0)
+    if n_q == n_c >= 2 and weakest < CONTRADICTION_BELOW:
+        # names of as many parts agree whole only as far as their weakest part does (Wang
+        # Xiaoming, Zhang Xiaoming: alike letter for letter, yet another family name); a glued or
+        # split name has a part more or less and keeps its whole-name similarity
+        joined *= weakest / CONTRADICTION_BELOW
+    elif n_q != n_c and joined >= GLUED:
+        # a part glued or split (Geunhye, Geun-hye; Petergadet, Peter Gadet): the whole names
+        # agree, so each is found in the other as far as their letters agree, and the part
+        # aligned to half of a glued one is not another name
+        q_cov, c_cov, weakest = max(q_cov, joined), max(c_cov, joined), max(weakest, joined)
     return q_cov, c_cov, joined, shared, weakest, aligned
 
 
@@ -292,9 +433,11 @@ class Pair:
     def names(self) -> NameAlignment:
         """The alignment of the best-matching pair of names (query name x candidate alias)."""
         best: NameAlignment | None = None
-        for qn in self.query.names:
+        organisation = self.query.organisation or self.candidate.organisation
+        candidate_names = expand_names(self.candidate.names, organisation)
+        for qn in expand_names(self.query.names, organisation):
             qf = name_form(qn)
-            for cn in self.candidate.names:
+            for cn in candidate_names:
                 al = align_names(qf, name_form(cn))
                 if best is None or al.overall > best.overall:
                     best = al
@@ -323,15 +466,47 @@ def name_candidate_coverage(pair: Pair) -> FeatureResult:
 
 
 def name_joined(pair: Pair) -> FeatureResult:
-    """Whole-name skeleton similarity (parts split or joined: Abdulrahman, Xiao Ming)."""
+    """Whole-name similarity, parts joined (split or glued parts: Abdulrahman, Xiao Ming): of the
+    letters, or of the skeletons where a name is written without vowels (Arabic, Hebrew)."""
     al = pair.names
-    return FeatureResult(al.joined, f"joined skeletons similarity {al.joined:.2f}")
+    return FeatureResult(al.joined, f"whole names similarity {al.joined:.2f}")
 
 
 def name_weakest_part(pair: Pair) -> FeatureResult:
     """Similarity of the least similar part of the shorter name (a contradiction lowers it)."""
     al = pair.names
     return FeatureResult(al.weakest, f"weakest aligned part {al.weakest:.2f}")
+
+
+def name_best_coverage(pair: Pair) -> FeatureResult:
+    """One name found whole in the other (Fuad Khalaf in Fuad Mohamed Khalaf), whichever side is
+    the longer, when they differ by one part at most (``contained_coverage``)."""
+    al = pair.names
+    best = al.best_coverage
+    return FeatureResult(best, f"one name found in the other {best:.2f}: {_pairs_text(al)}")
+
+
+#: A part of the shorter name aligned below this similarity is a different part, not a spelling.
+CONTRADICTION_BELOW: Final = 0.8
+#: Names with a part more or less whose joined letters agree at least this much are one name
+#: glued or split, not a contradiction (``combine_alignment``).
+GLUED: Final = 0.9
+
+
+def name_several_parts(pair: Pair) -> FeatureResult:
+    """1 when both names have at least two parts (a single word says less about a person)."""
+    several = pair.names.several_parts
+    return FeatureResult(1.0 if several else 0.0, "both names have several parts" if several
+                         else "a name of one part")  # fmt: skip
+
+
+def name_part_contradiction(pair: Pair) -> FeatureResult:
+    """1 when both names have several parts and one part of the shorter name differs (below
+    ``CONTRADICTION_BELOW``): Mohammed Khalil / Ahmed Khalil, John Smith / Jane Smith."""
+    al = pair.names
+    if al.several_parts and al.weakest < CONTRADICTION_BELOW:
+        return FeatureResult(1.0, f"a part differs (weakest {al.weakest:.2f})")
+    return FeatureResult(0.0, "no part differs")
 
 
 def name_skeletons(pair: Pair) -> FeatureResult:
@@ -347,7 +522,7 @@ def _dates(pair: Pair) -> tuple[BirthDate | None, BirthDate | None]:
 #: Cases of ``birth_date_case`` and their ``birth_date_match`` scores.
 BIRTH_MISSING, BIRTH_SAME, BIRTH_SWAPPED, BIRTH_DIGIT, BIRTH_YEAR, BIRTH_DIFFERENT = range(6)
 BIRTH_COMPATIBLE, BIRTH_INCOMPATIBLE = 6, 7
-BIRTH_MATCH_SCORES: Final = (0.0, 1.0, 0.8, 0.6, 0.3, 0.0, 0.5, 0.0)
+BIRTH_MATCH_SCORES: Final = (0.0, 1.0, 0.8, 0.6, 0.3, 0.0, 0.3, 0.0)
 
 
 def birth_date_case(a: BirthDate | None, b: BirthDate | None) -> int:
@@ -372,7 +547,9 @@ def birth_date_case(a: BirthDate | None, b: BirthDate | None) -> int:
 
 
 def birth_date_match(pair: Pair) -> FeatureResult:
-    """1 same day; 0.8 day and month swapped; 0.6 one digit off; 0.5 year or range; 0 else."""
+    """1 same day; 0.8 day and month swapped; 0.6 one digit off; 0.3 same year, or a year or range
+    that holds the other date (no more evidence than a year: 0.5 made a traveller's birth in a
+    listed person's year of birth outweigh most of a name's doubt); 0 else."""
     a, b = _dates(pair)
     case = birth_date_case(a, b)
     score = BIRTH_MATCH_SCORES[case]

@@ -41,7 +41,7 @@ import numpy as np
 
 from accord.engine.matching.algorithm import DEFAULT, Algorithm
 from accord.engine.matching.features import Person
-from accord.engine.matching.normalize import name_form, skeleton
+from accord.engine.matching.normalize import expand_names, name_form, skeleton
 from accord.engine.matching.prepared import (
     PreparedPerson,
     Shared,
@@ -50,7 +50,7 @@ from accord.engine.matching.prepared import (
     query_parts,
 )
 
-__all__ = ["Candidate", "WatchlistIndex", "blocking_keys"]
+__all__ = ["Candidate", "WatchlistIndex"]
 
 #: ``t`` keys held by more entries than this are used only when no rarer key matches.
 COMMON = 3000
@@ -124,11 +124,6 @@ def _name_keys(tokens: list[str], skels: list[str]) -> Iterator[tuple[str, str]]
             yield "j", "t" + skeleton(b + a)
 
 
-def blocking_keys(name: str) -> list[str]:
-    """Blocking keys of one name (see the module docstring)."""
-    return list(dict.fromkeys(k for _, k in _name_keys(*_tokens(name))))
-
-
 def _edits(s: str) -> Iterator[str]:
     """Skeletons one edit away from ``s``."""
     n = len(s)
@@ -199,12 +194,13 @@ class WatchlistIndex:
         self._live[slot] = True
         self._dates[slot] = self._date_codes.setdefault(person.birth_date, len(self._date_codes))
         self._people.append(person)
-        self._prepared.append(prepare(person, self._shared))
+        names = expand_names(person.names)
+        self._prepared.append(prepare(person, self._shared, names))
         if person.id:
             self._by_id[person.id] = slot
         keys: set[int] = set()
         years = _years(person.birth_date)
-        for name in person.names:
+        for name in names:
             tokens, skels = _tokens(name)
             for _, k in _name_keys(tokens, skels):
                 keys.add(hash(k))
@@ -246,9 +242,9 @@ class WatchlistIndex:
 
         A worker process forked from the process that built the index shares its memory
         copy-on-write, and CPython writes to every object it reads (its reference count): a
-        fresh worker copies some 60 pages per query at 1,000,000 entries (about 0.3 ms of CPU,
-        as much again as the query). Called once in the worker, it copies them all up front
-        (about 2.5 s, and the index's size in memory per worker) and the worker then screens
+        fresh worker copies dozens of pages per query at a million entries (as much CPU again
+        as the query). Called once in the worker, it copies them all up front (seconds at that
+        size, and the index's size in memory per worker) and the worker then screens
         at the speed of the process that built the index. ``accord bench screening`` measures
         both."""
         read = 0
@@ -258,6 +254,7 @@ class WatchlistIndex:
             for name in p.names:
                 read += sum(1 for _ in name.tokens) + sum(1 for _ in name.skeletons)
                 read += len(name.weights) + len(name.joined) + name.abjad
+                read += len(name.letters) + name.vowelless
             read += (p.birth is not None) + (p.gender is not None)
             read += len(p.nationalities) + len(p.documents)
         read += sum(1 for person in self._people if person is not None)
@@ -366,8 +363,9 @@ class WatchlistIndex:
         bonus of the ``pool``-th best pre-score (``_kth``, a count of the few distinct values)
         can be among the best, so only those have their birth date compared, and one sort of
         ``pre-score << 32 | slot`` ranks them with the tie rule. Pre-scores are integers of half
-        units, hence exact. About 0.18 ms of CPU for 6,000 postings at 1,000,000 entries (the
-        ``np.add.reduceat`` and ``np.partition`` version took 0.24 ms; a Python loop 1 to 2 ms).
+        units, hence exact. On the postings of a million-entry index this is faster than the
+        same with ``np.add.reduceat`` and ``np.partition``, and several times faster than a
+        Python loop.
         """
         if pool <= 0:
             return []
@@ -429,7 +427,7 @@ class WatchlistIndex:
         """The postings to read for ``query``: its blocking keys (and birth-year keys), and
         typo variants of its pair keys when no entry holds every pair key of a query name."""
         keys: dict[str, float] = {}
-        names = [_tokens(n) for n in query.names]
+        names = [_tokens(n) for n in expand_names(query.names)]
         pair_keys: list[list[str]] = []
         for tokens, skels in names:
             pairs = []

@@ -2,16 +2,17 @@
 
 ``normalize``, ``features``, ``prepared``, ``algorithm`` and ``index`` are plain, strictly typed
 Python; mypyc (part of mypy, already pinned for the type check) compiles them unchanged to C
-extensions. The scores are the same; a screening query costs about a fifth less CPU (measured
-by ``accord bench screening``, which reports which engine ran). See docs/adr/0009.
+extensions. The scores are the same and a screening query costs less CPU (``accord bench
+screening`` reports which engine ran). See docs/adr/0008-compiled-matching-engine.md.
 
 ``make native`` (also run by ``make``'s install step) calls ``main(["build"])``, which
 compiles them into ``_native/`` beside this file, with a manifest of the SHA-256 of each
-compiled source. ``load`` (called first thing by the package) uses the compiled
-modules only when every source still has the hash it was compiled from and the interpreter is
-the one it was compiled for; otherwise, or with ``ACCORD_MATCHING_NATIVE=0``, or when loading
-fails, the Python sources run as they are. A stale build is therefore never used: editing a
-source falls back to it until the next build.
+compiled source and of each module whose constants are compiled in (``INLINED``). ``load``
+(called first thing by the package) uses the compiled modules only when every source still has
+the hash it was compiled from and the interpreter is the one it was compiled for; otherwise,
+or with ``ACCORD_MATCHING_NATIVE=0``, or when loading fails, the Python sources run as they
+are. A stale build is therefore never used: editing a source falls back to it until the next
+build.
 """
 
 from __future__ import annotations
@@ -32,6 +33,10 @@ __all__ = ["MODULES", "NATIVE_DIR", "build", "load", "status"]
 
 #: The compiled modules, each after those it imports.
 MODULES = ("normalize", "features", "prepared", "algorithm", "index")
+#: Engine modules (``accord.engine.<name>``, not compiled) whose ``Final`` constants mypyc
+#: builds into the compiled modules (``names``: the input cap), so that a change to one makes
+#: the build stale as well.
+INLINED = ("names",)
 PACKAGE = "accord.engine.matching"
 NATIVE_DIR = Path(__file__).with_name("_native")
 _HERE = Path(__file__).parent
@@ -39,7 +44,8 @@ _status = "pure Python (not loaded)"
 
 
 def _digest(module: str) -> str:
-    return hashlib.sha256((_HERE / f"{module}.py").read_bytes()).hexdigest()
+    folder = _HERE.parent if module in INLINED else _HERE
+    return hashlib.sha256((folder / f"{module}.py").read_bytes()).hexdigest()
 
 
 def status() -> str:
@@ -61,7 +67,7 @@ def load() -> bool:
     if manifest.get("cache_tag") != sys.implementation.cache_tag:
         _status = "pure Python (compiled for another interpreter)"
         return False
-    stale = [m for m in MODULES if manifest.get("sources", {}).get(m) != _digest(m)]
+    stale = [m for m in (*INLINED, *MODULES) if manifest.get("sources", {}).get(m) != _digest(m)]
     if stale:
         _status = f"pure Python (compiled build is stale: {', '.join(stale)}.py changed)"
         return False
@@ -141,7 +147,7 @@ def build(target: Path = NATIVE_DIR) -> Path:
             "mypy": mypy.version.__version__,
             "group": group,
             "files": files_out,
-            "sources": {m: _digest(m) for m in MODULES},
+            "sources": {m: _digest(m) for m in (*INLINED, *MODULES)},
         }
         (staging / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
         shutil.rmtree(target, ignore_errors=True)

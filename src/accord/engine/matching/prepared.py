@@ -22,7 +22,7 @@ from typing import Any, Final, TypeVar
 
 from accord.engine.matching import features as f
 from accord.engine.matching.features import BirthDate, FeatureResult, Pair, Person
-from accord.engine.matching.normalize import name_form
+from accord.engine.matching.normalize import expand_names, name_form
 
 __all__ = [
     "FAST_FEATURES",
@@ -37,8 +37,7 @@ __all__ = [
 ]
 
 #: Token similarities of one query already computed: ``(query part, candidate part, abjad)``.
-TokenMemo = dict[tuple[str, str, bool], float]
-_ABJADS: Final = frozenset({"Arab", "Hebr"})
+TokenMemo = dict[tuple[str, str, int], float]
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +48,12 @@ class PreparedName:
     skeletons: tuple[str, ...]
     weights: tuple[int, ...]
     joined: str
-    abjad: bool
+    #: ``features.consonants`` of the name's script.
+    abjad: int
+    #: The tokens joined, and whether the name's script is written without vowels (its whole
+    #: name is then compared on ``joined``, the skeletons; else on ``letters``).
+    letters: str
+    vowelless: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,19 +88,25 @@ def prepare_name(text: str, shared: Shared | None = None) -> PreparedName:
         _one(shared, tuple(_one(shared, s) for s in skeletons)),
         _one(shared, f.token_weights(tokens)),
         "".join(skeletons),
-        form.script in _ABJADS,
+        f.consonants(form.script),
+        "".join(tokens),
+        form.script in f.VOWELLESS,
     )
 
 
-def prepare(person: Person, shared: Shared | None = None) -> PreparedPerson:
+def prepare(
+    person: Person, shared: Shared | None = None, variants: tuple[str, ...] | None = None
+) -> PreparedPerson:
     """Everything the features need from ``person`` alone (see the module docstring).
 
     ``shared`` (the index passes its own) keeps one object per distinct token, tuple and set:
-    the same parts and nationalities recur across a million entries."""
-    names: dict[tuple[tuple[str, ...], bool], PreparedName] = {}
-    for text in person.names:
+    the same parts and nationalities recur across a million entries. ``variants``: the person's
+    names with their variants when the caller has them already (``expand_names``)."""
+    names: dict[tuple[tuple[str, ...], int, bool], PreparedName] = {}
+    names_ = expand_names(person.names, person.organisation) if variants is None else variants
+    for text in names_:
         p = prepare_name(text, shared)
-        names.setdefault((p.tokens, p.abjad), p)
+        names.setdefault((p.tokens, p.abjad, p.vowelless), p)
     return PreparedPerson(
         tuple(names.values()),
         f.parse_birth_date(person.birth_date),
@@ -107,13 +117,19 @@ def prepare(person: Person, shared: Shared | None = None) -> PreparedPerson:
 
 
 def _align(
-    q: PreparedName, q_reversed: str, q_set: frozenset[str], c: PreparedName, memo: TokenMemo
-) -> tuple[float, float, float, float, float]:
-    """``features.align_names`` on prepared names: coverages, joined, share, weakest."""
+    q: PreparedName,
+    q_reversed: str,
+    q_letters_reversed: str,
+    q_set: frozenset[str],
+    c: PreparedName,
+    memo: TokenMemo,
+) -> tuple[float, float, float, float, float, float, float]:
+    """``features.align_names`` on prepared names: coverages, joined, share, weakest, 1.0 when
+    both names have several parts, and ``features.contained_coverage``."""
     qt, qs, ct, cs = q.tokens, q.skeletons, c.tokens, c.skeletons
     if not qt or not ct:
-        return 0.0, 0.0, 0.0, 0.0, 0.0
-    abjad = q.abjad or c.abjad
+        return 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0
+    abjad = max(q.abjad, c.abjad)
     cells: list[tuple[float, int, int]] = []
     for i, a in enumerate(qt):
         sa = qs[i]
@@ -123,31 +139,54 @@ def _align(
             if sim is None:
                 sim = memo[key] = f.token_similarity(a, sa, b, cs[j], abjad)
             cells.append((sim, i, j))
+    if f.whole_names_on_skeletons(q.vowelless, c.vowelless, len(qt), len(ct)):
+        q_joined, q_rev, c_joined = q.joined, q_reversed, c.joined
+    else:
+        q_joined, q_rev, c_joined = q.letters, q_letters_reversed, c.letters
     q_cov, c_cov, joined, shared, weakest, _ = f.combine_alignment(
-        cells, q.weights, c.weights, q.joined, q_reversed, c.joined, q_set, frozenset(cs)
+        cells, q.weights, c.weights, q_joined, q_rev, c_joined, q_set, frozenset(cs)
     )
-    return q_cov, c_cov, joined, shared, weakest
+    nq, nc = len(qt), len(ct)
+    several = 1.0 if nq >= 2 and nc >= 2 else 0.0
+    return (
+        q_cov,
+        c_cov,
+        joined,
+        shared,
+        weakest,
+        several,
+        f.contained_coverage(q_cov, c_cov, nq, nc),
+    )
 
 
 #: Per query name, what the alignment derives from it alone: the name, its joined skeletons
-#: reversed and its set of skeletons (``query_parts``: computed once per query, not per pair).
-QueryParts = tuple[tuple[PreparedName, str, frozenset[str]], ...]
+#: and joined tokens reversed and its set of skeletons (``query_parts``: computed once per
+#: query, not per pair).
+QueryParts = tuple[tuple[PreparedName, str, str, frozenset[str]], ...]
 
 
 def query_parts(query: PreparedPerson) -> QueryParts:
     """The query side of every name alignment of ``query`` (pass it to ``feature_values``)."""
-    return tuple((q, "".join(reversed(q.skeletons)), frozenset(q.skeletons)) for q in query.names)
+    return tuple(
+        (
+            q,
+            "".join(reversed(q.skeletons)),
+            "".join(reversed(q.tokens)),
+            frozenset(q.skeletons),
+        )
+        for q in query.names
+    )
 
 
 def _name_values(
     query: PreparedPerson, candidate: PreparedPerson, memo: TokenMemo, parts: QueryParts | None
-) -> tuple[float, float, float, float, float]:
+) -> tuple[float, float, float, float, float, float, float]:
     """The alignment of the best pair of names, as ``Pair.names`` chooses it."""
-    best = (0.0, 0.0, 0.0, 0.0, 0.0)
+    best = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
     best_overall = -1.0
-    for q, q_reversed, q_set in query_parts(query) if parts is None else parts:
+    for q, q_reversed, q_letters_reversed, q_set in query_parts(query) if parts is None else parts:
         for c in candidate.names:
-            values = _align(q, q_reversed, q_set, c, memo)
+            values = _align(q, q_reversed, q_letters_reversed, q_set, c, memo)
             overall = (values[0] + values[1] + values[2]) / 3
             if overall > best_overall:
                 best, best_overall = values, overall
@@ -167,6 +206,9 @@ FAST_FEATURES: Final[tuple[Callable[[Pair], FeatureResult], ...]] = (
     f.nationality_mismatch,
     f.gender_mismatch,
     f.document_match,
+    f.name_best_coverage,
+    f.name_several_parts,
+    f.name_part_contradiction,
 )
 
 
@@ -180,7 +222,9 @@ def feature_values(
 
     ``memo`` keeps token similarities between calls: pass one dict per query (or batch);
     ``parts`` is ``query_parts(query)``, computed once per query (else per call)."""
-    q_cov, c_cov, joined, shared, weakest = _name_values(query, candidate, memo, parts)
+    q_cov, c_cov, joined, shared, weakest, several, contained = _name_values(
+        query, candidate, memo, parts
+    )
     a, b = query.birth, candidate.birth
     gap = f.birth_date_gap(a, b)
     qn, cn = query.nationalities, candidate.nationalities
@@ -197,4 +241,7 @@ def feature_values(
         1.0 if qn and cn and not qn & cn else 0.0,
         1.0 if qg and cg and qg != cg else 0.0,
         1.0 if query.documents & candidate.documents else 0.0,
+        contained,
+        several,
+        several if weakest < f.CONTRADICTION_BELOW else 0.0,
     )

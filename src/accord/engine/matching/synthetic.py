@@ -235,71 +235,83 @@ def _vary_dob(dob: str, rng: random.Random) -> str:
     return ""
 
 
+_VARIATIONS: Final = ("transliteration", "spelling", "reorder", "dropped", "added", "typo", "date")
+
+
+def _matching_query(e: Entry, slot: int, rng: random.Random) -> Query:
+    """A query for the person of entry ``slot``, varied in one way (the query's kind)."""
+    p = e.person
+    kind = rng.choice(_VARIATIONS)
+    parts = list(e.parts)
+    dob = p.birth_date
+    if kind == "transliteration":
+        name = _latin(e.culture, e.parts, rng, first=False)
+        if e.culture == "latin":
+            name = _to_cyrillic(name.lower())
+    elif kind == "reorder":
+        name = " ".join(rng.choice(x[1]) for x in parts[::-1])
+    elif kind == "dropped" and len(parts) > 2:
+        name = " ".join(rng.choice(x[1]) for x in (parts[0], parts[-1]))
+    elif kind == "dropped":
+        name = parts[0][1][0][0] + ". " + rng.choice(parts[-1][1])
+    elif kind == "added":
+        extra = rng.choice(("Abu Bakr", "Said", "Ali", "Petrovich", "Marie", "Jun"))
+        name = " ".join([rng.choice(parts[0][1]), extra, *(rng.choice(x[1]) for x in parts[1:])])
+    elif kind == "typo":
+        words = _latin(e.culture, e.parts, rng, first=False).split()
+        j = max(range(len(words)), key=lambda k: len(words[k]))
+        words[j] = _typo(words[j], rng)
+        name = " ".join(words)
+    elif kind == "date":
+        name = _latin(e.culture, e.parts, rng, first=False)
+        dob = _vary_dob(dob, rng)
+    else:
+        name = _latin(e.culture, e.parts, rng, first=False)
+    return Query(Person((name,), dob, p.nationalities, p.gender), slot, kind)
+
+
+def _non_matching_query(e: Entry, rng: random.Random, identities: set[int]) -> Query | None:
+    """A query for someone else: the same family name, the same given name, or an unrelated
+    person; None when it happens to be someone in ``identities``."""
+    p = e.person
+    r = rng.random()
+    parts = list(e.parts)
+    if r < 0.7:
+        while True:
+            _, other, _ = _person_parts(rng)
+            same_culture = len(other) >= 2 and (other[0] not in parts)
+            if same_culture:
+                break
+        if r < 0.35:
+            parts[0] = other[0]
+            kind = "hard_same_family"
+        else:
+            parts[-1] = other[-1]
+            kind = "hard_same_given"
+    else:
+        culture, pp, _ = _person_parts(rng)
+        parts = list(pp)
+        kind = "unrelated"
+    culture = e.culture if kind != "unrelated" else culture
+    ident = hash((culture, tuple(x[0] for x in parts)))
+    if ident in identities:
+        return None
+    name = " ".join(rng.choice(x[1]) for x in parts)
+    dob = _dob(rng) if rng.random() < 0.5 else ""
+    return Query(Person((name,), dob, p.nationalities, p.gender), -1, kind)
+
+
 def queries(entries: list[Entry], identities: set[int], count: int, seed: int = 7) -> list[Query]:
     """``count`` labelled queries: about 70% matching (by kind), 30% non-matching."""
     rng = random.Random(seed)
     out: list[Query] = []
-    kinds = ("transliteration", "spelling", "reorder", "dropped", "added", "typo", "date")
     while len(out) < count:
         slot = rng.randrange(len(entries))
         e = entries[slot]
-        p = e.person
         if rng.random() < 0.7:
-            kind = rng.choice(kinds)
-            parts = list(e.parts)
-            dob = p.birth_date
-            if kind == "transliteration":
-                name = _latin(e.culture, e.parts, rng, first=False)
-                if e.culture == "latin":
-                    name = _to_cyrillic(name.lower())
-            elif kind == "reorder":
-                name = " ".join(rng.choice(x[1]) for x in parts[::-1])
-            elif kind == "dropped" and len(parts) > 2:
-                name = " ".join(rng.choice(x[1]) for x in (parts[0], parts[-1]))
-            elif kind == "dropped":
-                name = parts[0][1][0][0] + ". " + rng.choice(parts[-1][1])
-            elif kind == "added":
-                extra = rng.choice(("Abu Bakr", "Said", "Ali", "Petrovich", "Marie", "Jun"))
-                name = " ".join(
-                    [rng.choice(parts[0][1]), extra, *(rng.choice(x[1]) for x in parts[1:])]
-                )
-            elif kind == "typo":
-                words = _latin(e.culture, e.parts, rng, first=False).split()
-                j = max(range(len(words)), key=lambda k: len(words[k]))
-                words[j] = _typo(words[j], rng)
-                name = " ".join(words)
-            elif kind == "date":
-                name = _latin(e.culture, e.parts, rng, first=False)
-                dob = _vary_dob(dob, rng)
-            else:
-                name = _latin(e.culture, e.parts, rng, first=False)
-            q = Person((name,), dob, p.nationalities, p.gender)
-            out.append(Query(q, slot, kind))
+            out.append(_matching_query(e, slot, rng))
             continue
-        # non-matching: same family, same given, or an unrelated person
-        r = rng.random()
-        parts = list(e.parts)
-        if r < 0.7:
-            while True:
-                _, other, _ = _person_parts(rng)
-                same_culture = len(other) >= 2 and (other[0] not in parts)
-                if same_culture:
-                    break
-            if r < 0.35:
-                parts[0] = other[0]
-                kind = "hard_same_family"
-            else:
-                parts[-1] = other[-1]
-                kind = "hard_same_given"
-        else:
-            culture, pp, _ = _person_parts(rng)
-            parts = list(pp)
-            kind = "unrelated"
-        culture = e.culture if kind != "unrelated" else culture
-        ident = hash((culture, tuple(x[0] for x in parts)))
-        if ident in identities:
-            continue
-        name = " ".join(rng.choice(x[1]) for x in parts)
-        dob = _dob(rng) if rng.random() < 0.5 else ""
-        out.append(Query(Person((name,), dob, p.nationalities, p.gender), -1, kind))
+        query = _non_matching_query(e, rng, identities)
+        if query is not None:
+            out.append(query)
     return out

@@ -126,9 +126,6 @@ class PolicyResult:
         }
 
 
-_NO_PROFILE = {"death_penalty": "unknown", "death_penalty_for_terrorism": False, "torture": ""}
-
-
 class PolicyEngine:
     """Decides disclosures under one set of agreements and profiles (see the module docstring)."""
 

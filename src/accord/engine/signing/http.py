@@ -148,7 +148,7 @@ def signature_base(
     return "\n".join(lines).encode("ascii")
 
 
-def sign_request(
+def sign_request(  # noqa: PLR0913  RFC 9421's signature parameters as keyword options
     method: str,
     url: str,
     headers: Mapping[str, str],
@@ -217,7 +217,88 @@ def _fail(reason: str, keyid: str = "", created: int = 0, nonce: str = "") -> Re
     return RequestVerification(False, keyid, reason, created, nonce)
 
 
-def verify_request(
+class _Refused(Exception):
+    """A check of :func:`verify_request` failed: ``verification`` says why."""
+
+    def __init__(self, verification: RequestVerification) -> None:
+        super().__init__(verification.reason)
+        self.verification = verification
+
+
+@dataclass(frozen=True)
+class _Signature:
+    """One signature of a request as its fields give it, the parameters checked for type."""
+
+    components: list[str]
+    params: dict[str, ParamValue]
+    signature: bytes
+    keyid: str
+    created: int
+    nonce: str
+    expires: int | None
+
+    def refused(self, reason: str) -> _Refused:
+        return _Refused(_fail(reason, self.keyid, self.created, self.nonce))
+
+
+def _read_signature(
+    lowered: Mapping[str, str], label: str | None, *, nonce_required: bool
+) -> _Signature:
+    """The signature named ``label`` (or the only one) and its parameters; raises
+    :class:`_Refused` when the fields are missing or malformed, or (``nonce_required``) the
+    nonce is missing."""
+    if "signature-input" not in lowered or "signature" not in lowered:
+        raise _Refused(_fail("unsigned: Signature and Signature-Input are required (RFC 9421)"))
+    try:
+        inputs = parse_signature_input_dictionary(lowered["signature-input"])
+        signatures = parse_signature_dictionary(lowered["signature"])
+    except ValueError as exc:
+        raise _Refused(_fail(f"malformed signature fields: {exc}")) from None
+    if label is None:
+        if len(inputs) != 1:
+            raise _Refused(_fail("malformed signature fields: expected exactly one signature"))
+        label = next(iter(inputs))
+    if label not in inputs or label not in signatures:
+        raise _Refused(_fail(f"malformed signature fields: no signature labelled {label!r}"))
+    components, params = inputs[label]
+    keyid = params.get("keyid")
+    if not isinstance(keyid, str) or not keyid:
+        raise _Refused(_fail("malformed signature fields: keyid is missing"))
+    created = params.get("created")
+    nonce = params.get("nonce", "")
+    if not isinstance(created, int) or isinstance(created, bool):
+        raise _Refused(_fail("malformed signature fields: created is missing", keyid))
+    if not isinstance(nonce, str):
+        raise _Refused(_fail("malformed signature fields: nonce is not a string", keyid, created))
+    if nonce_required and not nonce:
+        raise _Refused(_fail("malformed signature fields: nonce is missing", keyid, created))
+    expires = params.get("expires")
+    if expires is not None and (not isinstance(expires, int) or isinstance(expires, bool)):
+        raise _Refused(
+            _fail("malformed signature fields: expires is not an integer", keyid, created)
+        )
+    return _Signature(
+        list(components), dict(params), signatures[label], keyid, created, nonce, expires
+    )
+
+
+def _check_time(signed: _Signature, now: float, max_age: int, clock_skew: int) -> None:
+    """Refuse a signature created in the future beyond ``clock_skew``, older than ``max_age``
+    + ``clock_skew``, or expired by more than ``clock_skew``."""
+    created, expires = signed.created, signed.expires
+    if created > now + clock_skew:
+        raise signed.refused(
+            f"from the future: created {int(created - now)} s ahead (allowed skew {clock_skew} s)"
+        )
+    if now - created > max_age + clock_skew:
+        raise signed.refused(
+            f"too old: created {int(now - created)} s ago (at most {max_age + clock_skew} s)"
+        )
+    if expires is not None and now > expires + clock_skew:
+        raise signed.refused(f"expired {int(now - expires)} s ago (allowed skew {clock_skew} s)")
+
+
+def verify_request(  # noqa: PLR0913  RFC 9421's checks, keyword options with defaults
     method: str,
     url: str,
     headers: Mapping[str, str],
@@ -242,81 +323,37 @@ def verify_request(
     replay check, as for the RFC's examples, which carry no nonce).
     """
     lowered = _lower_headers(headers)
-    if "signature-input" not in lowered or "signature" not in lowered:
-        return _fail("unsigned: Signature and Signature-Input are required (RFC 9421)")
     try:
-        inputs = parse_signature_input_dictionary(lowered["signature-input"])
-        signatures = parse_signature_dictionary(lowered["signature"])
-    except ValueError as exc:
-        return _fail(f"malformed signature fields: {exc}")
-    if label is None:
-        if len(inputs) != 1:
-            return _fail("malformed signature fields: expected exactly one signature")
-        label = next(iter(inputs))
-    if label not in inputs or label not in signatures:
-        return _fail(f"malformed signature fields: no signature labelled {label!r}")
-    components, params = inputs[label]
-    signature = signatures[label]
-    keyid = params.get("keyid")
-    if not isinstance(keyid, str) or not keyid:
-        return _fail("malformed signature fields: keyid is missing")
-    created = params.get("created")
-    nonce = params.get("nonce", "")
-    if not isinstance(created, int) or isinstance(created, bool):
-        return _fail("malformed signature fields: created is missing", keyid)
-    if not isinstance(nonce, str):
-        return _fail("malformed signature fields: nonce is not a string", keyid, created)
-    if remember_nonce is not None and not nonce:
-        return _fail("malformed signature fields: nonce is missing", keyid, created)
-    expires = params.get("expires")
-    if expires is not None and (not isinstance(expires, int) or isinstance(expires, bool)):
-        return _fail("malformed signature fields: expires is not an integer", keyid, created)
-    needed = list(required)
-    if required and "content-type" in lowered:
-        needed.append("content-type")
-    missing = [c for c in needed if c not in components]
-    if missing:
-        return _fail(f"signature does not cover {', '.join(missing)}", keyid, created, nonce)
-    alg = params.get("alg", "ed25519")
-    if alg != "ed25519":
-        return _fail(f"unsupported algorithm {alg!r}", keyid, created, nonce)
-    key = public_key_for(keyid)
-    if key is None:
-        return _fail(f"unknown key: no peer with node id {keyid!r}", keyid, created, nonce)
-    if ("content-digest" in components or "content-digest" in lowered) and not _digest_matches(
-        lowered.get("content-digest", ""), body
-    ):
-        return _fail("digest mismatch: the body is not what was signed", keyid, created, nonce)
-    try:
-        base = signature_base(method, url, lowered, components, params)
-    except (KeyError, ValueError) as exc:
-        return _fail(f"malformed signature fields: {exc}", keyid, created, nonce)
-    try:
-        key.verify(signature, base)
-    except InvalidSignature:
-        return _fail("bad signature", keyid, created, nonce)
-    now = time.time() if now is None else now
-    if created > now + clock_skew:
-        return _fail(
-            f"from the future: created {int(created - now)} s ahead (allowed skew {clock_skew} s)",
-            keyid,
-            created,
-            nonce,
-        )
-    if now - created > max_age + clock_skew:
-        return _fail(
-            f"too old: created {int(now - created)} s ago (at most {max_age + clock_skew} s)",
-            keyid,
-            created,
-            nonce,
-        )
-    if expires is not None and now > expires + clock_skew:
-        return _fail(
-            f"expired {int(now - expires)} s ago (allowed skew {clock_skew} s)",
-            keyid,
-            created,
-            nonce,
-        )
-    if remember_nonce is not None and not remember_nonce(keyid, nonce, created):
-        return _fail("replayed: this nonce was already used", keyid, created, nonce)
-    return RequestVerification(True, keyid, "", created, nonce)
+        signed = _read_signature(lowered, label, nonce_required=remember_nonce is not None)
+        components = signed.components
+        needed = list(required)
+        if required and "content-type" in lowered:
+            needed.append("content-type")
+        missing = [c for c in needed if c not in components]
+        if missing:
+            raise signed.refused(f"signature does not cover {', '.join(missing)}")
+        alg = signed.params.get("alg", "ed25519")
+        if alg != "ed25519":
+            raise signed.refused(f"unsupported algorithm {alg!r}")
+        key = public_key_for(signed.keyid)
+        if key is None:
+            raise signed.refused(f"unknown key: no peer with node id {signed.keyid!r}")
+        digested = "content-digest" in components or "content-digest" in lowered
+        if digested and not _digest_matches(lowered.get("content-digest", ""), body):
+            raise signed.refused("digest mismatch: the body is not what was signed")
+        try:
+            base = signature_base(method, url, lowered, components, signed.params)
+        except (KeyError, ValueError) as exc:
+            raise signed.refused(f"malformed signature fields: {exc}") from None
+        try:
+            key.verify(signed.signature, base)
+        except InvalidSignature:
+            raise signed.refused("bad signature") from None
+        _check_time(signed, time.time() if now is None else now, max_age, clock_skew)
+        if remember_nonce is not None and not remember_nonce(
+            signed.keyid, signed.nonce, signed.created
+        ):
+            raise signed.refused("replayed: this nonce was already used")
+    except _Refused as refusal:
+        return refusal.verification
+    return RequestVerification(True, signed.keyid, "", signed.created, signed.nonce)

@@ -11,6 +11,8 @@ from __future__ import annotations
 import base64
 import binascii
 import re
+from collections.abc import Callable
+from typing import TypeVar
 
 __all__ = [
     "ParamValue",
@@ -19,6 +21,8 @@ __all__ = [
     "serialize_inner_list",
     "serialize_string",
 ]
+
+_T = TypeVar("_T")
 
 ParamValue = int | str | bool
 
@@ -172,32 +176,34 @@ class _Parser:
         return True
 
 
+def _dictionary(text: str, field: str, member: Callable[[_Parser], _T]) -> dict[str, _T]:
+    """An RFC 8941 dictionary (section 3.2) of ``field``: label -> the member ``member`` reads
+    after the label's ``=``."""
+    p = _Parser(text.strip())
+    out: dict[str, _T] = {}
+    if p.done():
+        raise ValueError(f"empty {field}")
+    while True:
+        label = p.key()
+        p.expect("=")
+        out[label] = member(p)
+        if not p.member_separator():
+            return out
+
+
 def parse_signature_input_dictionary(
     text: str,
 ) -> dict[str, tuple[list[str], dict[str, ParamValue]]]:
     """``Signature-Input``: label -> (covered component names, signature parameters)."""
-    p = _Parser(text.strip())
-    out: dict[str, tuple[list[str], dict[str, ParamValue]]] = {}
-    if p.done():
-        raise ValueError("empty Signature-Input")
-    while True:
-        label = p.key()
-        p.expect("=")
-        out[label] = p.inner_list()
-        if not p.member_separator():
-            return out
+    return _dictionary(text, "Signature-Input", _Parser.inner_list)
+
+
+def _signature(p: _Parser) -> bytes:
+    signature = p.byte_sequence()
+    p.params()
+    return signature
 
 
 def parse_signature_dictionary(text: str) -> dict[str, bytes]:
     """``Signature``: label -> signature bytes (parameters of members are ignored)."""
-    p = _Parser(text.strip())
-    out: dict[str, bytes] = {}
-    if p.done():
-        raise ValueError("empty Signature")
-    while True:
-        label = p.key()
-        p.expect("=")
-        out[label] = p.byte_sequence()
-        p.params()
-        if not p.member_separator():
-            return out
+    return _dictionary(text, "Signature", _signature)

@@ -5,8 +5,8 @@ bytes, so that two nodes that hold the same object compute the same digest whate
 order or number formatting.
 
 Fast for the common case: signing and verifying every object version canonicalises it once,
-and the pure-Python ``rfc8785`` serialiser cost about as much as the Ed25519 operation itself
-(about 360 us against 10 us per STIX object, measured), which capped federation throughput.
+and the pure-Python ``rfc8785`` serialiser costs many times the Ed25519 operation itself per
+STIX object, enough to bound federation throughput.
 For the values STIX objects almost always hold, RFC 8785 (section 3.2) and
 ``orjson.dumps(..., option=OPT_SORT_KEYS)`` produce the same bytes:
 

@@ -19,6 +19,7 @@ __all__ = [
     "PERSON_EXTENSION_ID",
     "PERSON_EXTENSION_SCHEMA",
     "WATCHLIST_ACTIONS",
+    "matching_birth_dates",
     "person_extension",
     "person_extension_definition",
 ]
@@ -189,3 +190,26 @@ def person_extension(obj: dict[str, Any]) -> dict[str, Any] | None:
     """The person extension of ``obj``, or None when it has none."""
     ext = (obj.get("extensions") or {}).get(PERSON_EXTENSION_ID)
     return ext if isinstance(ext, dict) else None
+
+
+def matching_birth_dates(ext: dict[str, Any]) -> list[str]:
+    """The birth dates of a person extension in the screening matcher's form, each once, in
+    order: ``YYYY-MM-DD`` (exact), ``YYYY-MM`` (month), ``YYYY`` (year), ``~YYYY`` (approximate),
+    ``YYYY..YYYY`` (between); entries it cannot read are skipped."""
+    out: list[str] = []
+    for b in ext.get("birth_dates") or ():
+        if not isinstance(b, dict):
+            continue
+        precision, day = b.get("precision"), str(b.get("date", ""))
+        year = b.get("year") or (int(day[:4]) if day[:4].isdigit() else None)
+        if precision == "exact" and day:
+            out.append(day)
+        elif precision == "month" and day:
+            out.append(day[:7])
+        elif precision == "year" and year:
+            out.append(str(year))
+        elif precision == "approximate" and year:
+            out.append(f"~{year}")
+        elif precision == "between" and b.get("from_year") and b.get("to_year"):
+            out.append(f"{b['from_year']}..{b['to_year']}")
+    return list(dict.fromkeys(out))

@@ -160,6 +160,34 @@ _LIMIT_NAMES: Final = {
 }
 
 
+def _pattern_words(pattern: str) -> str:
+    """What a value that does not match ``pattern`` must be, in words where they are known."""
+    friendly = _FRIENDLY_PATTERNS.get(pattern)
+    if friendly is None:
+        match = _REF_PATTERN.match(pattern)
+        if match:
+            wanted = " or ".join(f"'{t}--'" for t in match.group(1).split("|"))
+            friendly = f"must be an identifier of type {wanted}"
+    if friendly is None:
+        friendly = f"does not match {pattern!r}"
+    return friendly
+
+
+def _describe_property_name(path: str, inner: Any) -> tuple[str, str]:
+    """(path, message) for a property name that is refused (``inner``: the error about it)."""
+    prop = str(inner.instance)
+    if type(inner.kind).__name__ == "MaxLength":
+        return path, (
+            f"{path or 'object'}: a property name of {len(prop):,} characters; property "
+            f"names may have at most {MAX_PROPERTY_NAME_LENGTH}"
+        )
+    full = _join(path, prop)
+    if type(inner.kind).__name__ == "Pattern":
+        friendly = _FRIENDLY_PATTERNS.get(str(inner.kind.pattern), "is not an allowed name")
+        return full, f"{full}: {prop!r} {friendly}"
+    return full, f"{full}: {inner.message}"
+
+
 def _describe(error: Any) -> tuple[str, str]:
     """(path, message) for one jsonschema_rs error, in words a person can act on; a value
     over a size limit is measured, never quoted."""
@@ -183,29 +211,10 @@ def _describe(error: Any) -> tuple[str, str]:
         full = _join(path, prop)
         return full, f"{full}: required property is missing"
     if name == "Pattern":
-        pattern = str(kind.pattern)
-        friendly = _FRIENDLY_PATTERNS.get(pattern)
-        if friendly is None:
-            match = _REF_PATTERN.match(pattern)
-            if match:
-                wanted = " or ".join(f"'{t}--'" for t in match.group(1).split("|"))
-                friendly = f"must be an identifier of type {wanted}"
-        if friendly is None:
-            friendly = f"does not match {pattern!r}"
+        friendly = _pattern_words(str(kind.pattern))
         return path, f"{path or 'value'}: {_short(error.instance)} {friendly}"
     if name == "PropertyNames":
-        inner = kind.error
-        prop = str(inner.instance)
-        if type(inner.kind).__name__ == "MaxLength":
-            return path, (
-                f"{path or 'object'}: a property name of {len(prop):,} characters; property "
-                f"names may have at most {MAX_PROPERTY_NAME_LENGTH}"
-            )
-        full = _join(path, prop)
-        if type(inner.kind).__name__ == "Pattern":
-            friendly = _FRIENDLY_PATTERNS.get(str(inner.kind.pattern), "is not an allowed name")
-            return full, f"{full}: {prop!r} {friendly}"
-        return full, f"{full}: {inner.message}"
+        return _describe_property_name(path, kind.error)
     if name == "Not" and not path:
         return (
             path,

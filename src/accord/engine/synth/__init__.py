@@ -1,17 +1,7 @@
-"""Synthetic federations for demos, exercises, tests and benchmarks (deterministic from a seed)."""
+"""Synthetic federations for demos, exercises, tests and benchmarks (deterministic from a seed).
 
-from accord.engine.synth.federation import (
-    HANDLING_MARKINGS,
-    PersonFactory,
-    federation_bundle,
-    generate_federation_data,
-    iter_persons,
-)
+:mod:`accord.engine.synth.federation` makes the STIX objects of a federation, from the
+:mod:`~accord.engine.synth.names` and :mod:`~accord.engine.synth.geography` of the cultures it
+draws on; import from those modules."""
 
-__all__ = [
-    "HANDLING_MARKINGS",
-    "PersonFactory",
-    "federation_bundle",
-    "generate_federation_data",
-    "iter_persons",
-]
+__all__: list[str] = []

@@ -4,10 +4,10 @@ process, so that the write-ahead log (WAL) outlives each request's connection.
 Why: Django opens a connection per request and closes it at the end (persistent connections
 are not reused under ASGI). When the *last* connection to a WAL database closes, SQLite
 checkpoints the whole log into the main file, syncs it and deletes the log. In ``accord serve``
-without other connections that happened after every request: each TAXII envelope paid a full
-checkpoint of the ~4,000 pages it had just written (at 1,000,000 records), plus two syncs,
-instead of the amortised checkpoint every ``wal_autocheckpoint`` pages that the settings ask
-for. The connection held here never reads or writes (``query_only``, no transaction open), so it
+without another connection that would happen after every request: each write request (a TAXII
+envelope) would pay a full checkpoint of the pages it had just written, plus two syncs, instead
+of the amortised checkpoint every ``wal_autocheckpoint`` pages that the settings ask for. The
+connection held here never reads or writes (``query_only``, no transaction open), so it
 blocks no checkpoint and no writer; it only keeps the database "in use", and with it the log
 and its shared-memory index, between requests.
 
@@ -15,15 +15,15 @@ Durability is unchanged: a commit is in the log before it returns either way; a 
 copies committed pages only. In-memory databases (the test suite's) are left alone.
 
 Checkpoints run on a thread of their own (:class:`Checkpointer`, one per held file), not in the
-commit that happens to cross ``wal_autocheckpoint``: that commit used to wait for the copy of
-every page written since the last one (about a second at 1,000,000 records, one TAXII envelope
-in 25). The thread reads the log's frame counters from the shared-memory index (the documented
-wal-index header, https://www.sqlite.org/walformat.html, read without a lock: a stale value only
-delays a checkpoint), copies pages in PASSIVE mode (never blocking a writer or a reader) once
+commit that happens to cross ``wal_autocheckpoint``, which would otherwise wait for the copy
+of every page written since the last checkpoint before it returns. The thread reads the log's
+frame counters from the shared-memory index (the documented wal-index header,
+https://www.sqlite.org/walformat.html, read without a lock: a stale value only delays a
+checkpoint), copies pages in PASSIVE mode (never blocking a writer or a reader) once
 enough are waiting or the node has been quiet for a moment, and, once the log is long, asks for
 a RESTART checkpoint so that the next writer starts the log from the beginning (the file keeps
-its size, ``journal_size_limit``, so that it is not grown again block by block: measured, a log
-file that had to grow made every commit ~30% slower). SQLite's own ``wal_autocheckpoint`` stays
+its size, ``journal_size_limit``, so that it is not grown again block by block: a log file
+that has to grow makes every commit slower). SQLite's own ``wal_autocheckpoint`` stays
 as the backstop should the thread fall behind or stop.
 """
 

@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('dissemination', '0001_initial'),
         ('intel', '0004_fewer_write_indexes'),
-        ('peers', '0001_initial'),
+        ('federation', '0001_initial'),
         ('screening', '0001_initial'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
@@ -71,7 +71,7 @@ class Migration(migrations.Migration):
                 ('answered_at', models.DateTimeField(blank=True, null=True)),
                 ('answer_notice', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='dissemination.federationnotice')),
                 ('answered_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('peer', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='peers.peer')),
+                ('peer', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='federation.peer')),
                 ('record', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='intel.record')),
             ],
             options={

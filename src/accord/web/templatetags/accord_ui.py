@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import template
 
 from accord.engine.stix.markings import HANDLING_CODES
-from accord.web.presenters import TLP_LABELS, country_name
+from accord.intel.presenters import TLP_LABELS, country_name
 
 __all__ = ["country", "handling_meaning", "tlp_class", "tlp_label"]
 

@@ -2,30 +2,34 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.cache import cache
 from django.db.models import Count
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from accord.accounts.choices import declarable_purposes
-from accord.web.access import (
+from accord.http.access import (
     SESSION_CASE,
     SESSION_PURPOSE,
     content_access,
     member_required,
     working_context,
 )
+from accord.http.requests import MemberRequest
+from accord.intel.presenters import TLP_LABELS
 from accord.web.forms import WorkingContextForm
-from accord.web.presenters import TLP_LABELS
+
+if TYPE_CHECKING:
+    from accord.accounts.models import User
 
 __all__ = ["dashboard", "dashboard_counts", "set_working_context", "user_cases"]
 
 
-def user_cases(user: object) -> list[str]:
+def user_cases(user: User) -> list[str]:
     """References of the cases ``user`` is a member of."""
     from accord.intel.models import Case
 
@@ -38,7 +42,7 @@ def user_cases(user: object) -> list[str]:
 COUNTS_SECONDS = 120
 
 
-def _visible_counts(user: Any, purpose: str) -> tuple[list[dict[str, object]], dict[str, int]]:
+def _visible_counts(user: User, purpose: str) -> tuple[list[dict[str, Any]], dict[str, int]]:
     """Records the user may see, by type and by TLP: one grouped query over the restricted
     queryset, kept for a short while per user and purpose (per process)."""
     from accord.intel.models import Record
@@ -65,7 +69,7 @@ def _visible_counts(user: Any, purpose: str) -> tuple[list[dict[str, object]], d
     return cached
 
 
-def _counts_context(user: Any, purpose: str) -> dict[str, Any]:
+def _counts_context(user: User, purpose: str) -> dict[str, Any]:
     by_type, tlp_counts = _visible_counts(user, purpose)
     return {
         "by_type": by_type,
@@ -73,13 +77,13 @@ def _counts_context(user: Any, purpose: str) -> dict[str, Any]:
             {"tlp": key, "label": label, "n": tlp_counts.get(key, 0)}
             for key, label in [*TLP_LABELS.items(), ("", "No TLP marking")]
         ],
-        "total": sum(int(row["n"]) for row in by_type),  # type: ignore[call-overload]
+        "total": sum(int(row["n"]) for row in by_type),
     }
 
 
 @member_required
 @require_GET
-def dashboard_counts(request: HttpRequest) -> HttpResponse:
+def dashboard_counts(request: MemberRequest) -> HttpResponse:
     """GET /dashboard/counts/: the counts of the records the user may see (an htmx partial)."""
     ctx = working_context(request)
     if content_access(request.user, ctx.purpose):
@@ -91,7 +95,7 @@ def dashboard_counts(request: HttpRequest) -> HttpResponse:
 
 @member_required
 @require_GET
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: MemberRequest) -> HttpResponse:
     """Counts of the records the user may see (by type, by TLP), their imports, their audit
     events. Counts come from the restricted queryset: they reveal no content."""
     from accord.intel.models import ImportJob
@@ -120,7 +124,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 @member_required
 @require_POST
-def set_working_context(request: HttpRequest) -> HttpResponse:
+def set_working_context(request: MemberRequest) -> HttpResponse:
     """POST /context/: change the working purpose and case for the rest of the session."""
     form = WorkingContextForm(
         request.POST,

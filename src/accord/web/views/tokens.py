@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accord.web.access import member_required
+from accord.http.access import member_required
+from accord.http.requests import MemberRequest
 from accord.web.forms import TokenForm
 
 __all__ = ["token_list", "token_revoke"]
@@ -18,7 +19,7 @@ __all__ = ["token_list", "token_revoke"]
 
 @member_required
 @require_http_methods(["GET", "POST"])
-def token_list(request: HttpRequest) -> HttpResponse:
+def token_list(request: MemberRequest) -> HttpResponse:
     """GET/POST /tokens/: the user's tokens; POST creates one and shows it once."""
     from accord.accounts.models import ApiToken
     from accord.accounts.services import create_token
@@ -48,7 +49,7 @@ def token_list(request: HttpRequest) -> HttpResponse:
 
 @member_required
 @require_POST
-def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+def token_revoke(request: MemberRequest, pk: int) -> HttpResponse:
     """POST /tokens/<pk>/revoke/: revoke one of the user's own tokens."""
     from accord.accounts.models import ApiToken
     from accord.accounts.services import revoke_token
