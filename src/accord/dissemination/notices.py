@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-import httpx
 import orjson
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -37,6 +36,8 @@ from accord.node.extensions import NOTICE_HANDLER, lookup
 from accord.oversight.services import Outcome, audit
 
 if TYPE_CHECKING:
+    import httpx
+
     from accord.federation.models import Peer
 
 __all__ = [
@@ -125,6 +126,8 @@ def deliver_notices(client: httpx.Client | None = None) -> dict[str, int]:
     Legal effect: carries acknowledgements and consent messages already decided; audited as
     ``dissemination.notice`` per notice sent (outcome ok, failed or refused).
     """
+    import httpx  # a fifth of a second to import: loaded by the process that delivers
+
     from accord.federation.delivery import backoff_seconds, node_private_key, signed_post
     from accord.node.models import NodeIdentity
 

@@ -25,8 +25,6 @@ from datetime import UTC, date, datetime
 from typing import Any, Final
 
 import phonenumbers
-from followthemoney import model
-from followthemoney.exc import InvalidData
 
 from accord.engine.imports.files import looks_like, require_content
 from accord.engine.imports.result import (
@@ -476,6 +474,11 @@ def _relationship(
 
 def _entity(where: str, raw: Any) -> _Entity | ParseProblem:
     """The entity one JSON value of the file holds, or the problem that skips it."""
+    # followthemoney takes over a second to import: it is loaded by the first FtM file read,
+    # not by every node process and command that imports the importers.
+    from followthemoney import model
+    from followthemoney.exc import InvalidData
+
     if not isinstance(raw, dict):
         return ParseProblem(where, "is not a JSON object; skipped.")
     entity_id = raw.get("id")
