@@ -22,7 +22,7 @@ from accord.engine.stix.canonical import canonical_json
 from accord.engine.stix.markings import summarise_markings
 from accord.intel.factories import synthetic_objects
 
-pytestmark = [pytest.mark.functional, pytest.mark.slow]
+pytestmark = [pytest.mark.functional, pytest.mark.slow, pytest.mark.sqlite_nodes]
 
 REPO = Path(__file__).resolve().parents[2]
 TAXII = "application/taxii+json;version=2.1"

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from tests.nodes import node_env
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.sqlite_nodes]  # the SQLite file of a node
 
 
 def accord(*args: str) -> subprocess.CompletedProcess[str]:
