@@ -4,6 +4,8 @@ input, audit."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from accord.engine.stix.person import PERSON_EXTENSION_ID
@@ -154,3 +156,25 @@ def test_search_is_audited_with_purpose_and_personal_ids(analyst, people):
     assert event.detail["query"] == {"text": "karim mansour"}
     assert people["Karim Mansour"] in event.object_ids
     assert event.detail["results"] >= 1
+
+
+def test_postgresql_prefix_search_is_an_index_range(analyst, people):
+    """On PostgreSQL a name prefix (``LIKE 't%'``) must be an index range on the name-token
+    indexes (``varchar_pattern_ops``, migration intel 0008), whatever the database's collation;
+    with a language collation and plain indexes it was a scan of every token
+    (docs/operations.md)."""
+    from django.db import connection
+
+    from accord.intel.search import _matching_ids
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL query plans")
+    query = SearchQuery(text="soko")
+    ids, _ = _matching_ids(analyst, query, purpose=PURPOSE, action="view", restricted=True)
+    assert ids is not None
+    sql, params = ids[:51].query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")  # a table of 64 records is scanned
+        cursor.execute("EXPLAIN " + sql, params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert re.search(r"Index Cond: .*token\)?(::text)? ~>=~ 'soko'", plan), plan

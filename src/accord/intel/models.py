@@ -139,6 +139,9 @@ class NameToken(models.Model):
 
     Two covering indexes: (token, record) drives a search by the rarest token as a range scan;
     (record, token) answers "does this record also have a token starting with ..." in one seek.
+    On PostgreSQL both order ``token`` by its bytes (``varchar_pattern_ops``), so the prefix
+    test ``LIKE 't%'`` is an index range whatever the database's collation; SQLite ignores the
+    operator classes (its search compares ``token >= t AND token < t || U+10FFFF``).
     """
 
     record = models.ForeignKey(Record, on_delete=models.CASCADE, related_name="+", db_index=False)
@@ -146,8 +149,16 @@ class NameToken(models.Model):
 
     class Meta:
         indexes = [
-            models.Index(fields=["token", "record"], name="nametoken_token"),
-            models.Index(fields=["record", "token"], name="nametoken_record_token"),
+            models.Index(
+                fields=["token", "record"],
+                name="nametoken_token",
+                opclasses=["varchar_pattern_ops", "int8_ops"],
+            ),
+            models.Index(
+                fields=["record", "token"],
+                name="nametoken_record_token",
+                opclasses=["int8_ops", "varchar_pattern_ops"],
+            ),
         ]
 
 

@@ -4,7 +4,8 @@ How a search runs (built for ~50 ms at a million records on SQLite):
 
 - text: every query token must be a prefix of one of the record's indexed name tokens (AND).
   The rarest token (counted up to a cap on the ``(token, record)`` index) drives the query as
-  an index range scan ``token >= t AND token < t || U+10FFFF``; every other token is an
+  an index range scan ``token >= t AND token < t || U+10FFFF`` (on PostgreSQL ``LIKE 't%'``,
+  a range of the same indexes built with ``varchar_pattern_ops``); every other token is an
   ``EXISTS`` probe on the record's own tokens; record filters and :func:`restrict_q` are checked
   per candidate by primary key. Results come in index order, so ``LIMIT`` stops the scan early.
 - identifier: an exact match on a normalised ``Identifier.value`` drives the query likewise.
