@@ -34,3 +34,23 @@ def bilateral(
     }
     data.update(fields)
     return data
+
+
+def nl_to_de_request(**fields: Any) -> Any:
+    """A request to share persons from node-a (NL) with node-b (DE) for counter-terrorism on
+    2026-06-01, the agreements above in force; ``fields`` replace any field (``tlp``...)."""
+    from datetime import date
+
+    from accord.engine.policy import PolicyRequest
+
+    values: dict[str, Any] = {
+        "originator_node": "node-a",
+        "originator_jurisdiction": "NL",
+        "recipient_node": "node-b",
+        "recipient_jurisdiction": "DE",
+        "purpose": "counter-terrorism",
+        "data_category": "persons",
+        "at": date(2026, 6, 1),
+        **fields,
+    }
+    return PolicyRequest(**values)

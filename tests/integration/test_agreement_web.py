@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
+from tests.agreements import nl_to_de_request
 
 from accord.agreement import services
 from accord.agreement.models import AgreementVersion, JurisdictionProfileRecord
@@ -356,21 +357,9 @@ def test_contradiction_is_shown_with_which_agreements_what_and_the_stricter_winn
     event = AuditEvent.objects.filter(action="agreement.save", outcome="ok").latest("seq")
     assert "stricter one wins" in event.detail["contradictions"][0]
     # The engine decides as the page says: the stricter agreement (hit/no-hit) wins for NL->DE.
-    from datetime import date
+    from accord.engine.policy import Decision
 
-    from accord.engine.policy import Decision, PolicyRequest
-
-    result = services.policy_engine().decide(
-        PolicyRequest(
-            originator_node="node-a",
-            originator_jurisdiction="NL",
-            recipient_node="node-b",
-            recipient_jurisdiction="DE",
-            purpose="counter-terrorism",
-            data_category="persons",
-            at=date(2026, 6, 1),
-        )
-    )
+    result = services.policy_engine().decide(nl_to_de_request())
     assert result.decision is Decision.HIT_NO_HIT_ONLY
     # Not contradicting any more once the stricter one is withdrawn.
     lawyer.post(

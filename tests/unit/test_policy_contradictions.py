@@ -8,8 +8,9 @@ from itertools import product
 from typing import Any
 
 import pytest
+from tests.agreements import nl_to_de_request
 
-from accord.engine.policy import Decision, PolicyEngine, PolicyRequest, default_profiles
+from accord.engine.policy import Decision, PolicyEngine, default_profiles
 from accord.engine.policy.agreements import load_agreement
 from accord.engine.policy.contradictions import find_contradictions
 
@@ -131,18 +132,7 @@ def test_engine_decides_as_the_warning_says(mode_a, mode_b):
     a = agreement("a-nl-de", ["NL", "DE"], sharing_mode=mode_a)
     b = agreement("b-nl-de", ["NL", "DE"], sharing_mode=mode_b)
     found = find_contradictions([a, b], PROFILES)
-    result = PolicyEngine([a, b], PROFILES).decide(
-        PolicyRequest(
-            originator_node="node-a",
-            originator_jurisdiction="NL",
-            recipient_node="node-b",
-            recipient_jurisdiction="DE",
-            purpose="counter-terrorism",
-            data_category="persons",
-            at=date(2026, 6, 1),
-            tlp="green",
-        )
-    )
+    result = PolicyEngine([a, b], PROFILES).decide(nl_to_de_request(tlp="green"))
     if mode_a == mode_b:
         assert found == []
         assert result.decision is _OUTCOME[mode_a]
