@@ -113,6 +113,24 @@ def test_restriction_applies_to_search(analyst, people, make_user):
     assert _search(oversight, text="karim").results == []
 
 
+@pytest.mark.parametrize(
+    "text",
+    ["kar mans", "karim sokolov", "كريم منصور", "Дмитрий Соколов", "josé müller", "khose mi"],
+)
+def test_common_tokens_find_the_same_records(analyst, people, monkeypatch, text):
+    """A search whose every token is common (counted past the cap) finds the same records, and
+    leaves the total unknown rather than probing every candidate again to count them."""
+    from accord.intel import search
+
+    expected = _ids(_search(analyst, text=text))
+    monkeypatch.setattr(search, "_RARITY_CAP", 1)  # every token now counts as common
+    common = _search(analyst, text=text)
+    assert _ids(common) == expected, text
+    assert common.total == len(expected) if not common.has_next else common.total is None
+    outsider = _search(analyst, text=text, personal_only=True, stix_type="identity")
+    assert _ids(outsider) <= expected
+
+
 def test_paging_and_total(analyst, people):
     first = _search(analyst, stix_type="identity", per_page=10)
     assert len(first.results) == 10 and first.has_next
