@@ -84,8 +84,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         return
     if scope != "database":
         raise pytest.UsageError(f"ACCORD_TEST_SCOPE={scope!r}: choose 'all' or 'database'")
-    kept = [item for item in items if _opens_a_database(item)]
-    left = [item for item in items if not _opens_a_database(item)]
+    kept: list[pytest.Item] = []
+    left: list[pytest.Item] = []
+    for item in items:
+        (kept if _opens_a_database(item) else left).append(item)
     if left:
         config.hook.pytest_deselected(items=left)
         items[:] = kept
