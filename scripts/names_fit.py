@@ -31,7 +31,23 @@ from typing import Any
 from rapidfuzz import fuzz
 
 from accord.engine.matching import Person
-from accord.engine.matching.algorithm import FEATURE_NAMES, NAME_FEATURES, V3, _sigmoid, calibrated
+from accord.engine.matching.algorithm import (
+    _V3_BIAS as V3_BIAS,
+)
+from accord.engine.matching.algorithm import (
+    _V3_CALIBRATION as V3_CALIBRATION,
+)
+from accord.engine.matching.algorithm import (
+    _V3_THRESHOLD as V3_THRESHOLD,
+)
+from accord.engine.matching.algorithm import (
+    DEFAULT,
+    FEATURE_NAMES,
+    NAME_FEATURES,
+    V3_NAME_WEIGHTS,
+    _sigmoid,
+    calibrated,
+)
 from accord.engine.matching.calibrate import fit_logistic_newton
 from accord.engine.matching.features import Pair
 from accord.engine.matching.pairs_bench import figures, script_pair
@@ -95,7 +111,7 @@ def vectors(rows: list[dict[str, str]]) -> list[list[float]]:
     for i, row in enumerate(rows):
         schema = row.get("schema", "")
         pair = Pair(Person((row["left"],), schema=schema), Person((row["right"],), schema=schema))
-        values = V3.vector(pair)
+        values = DEFAULT.vector(pair)
         out.append([values[i] for i in COLUMNS])
         if i % 5000 == 0:
             print(f"  features {i}/{len(rows)}", file=sys.stderr)
@@ -121,11 +137,21 @@ def isotonic(values: list[float], labels: list[int], bins: int = 20) -> list[lis
             last = pools.pop()
             for k in range(3):
                 pools[-1][k] += last[k]
-    knots = [[0.0, 0.0], *([round(x / n, 4), round(y / n, 4)] for x, y, n in pools), [1.0, 1.0]]
+    knots = [[0.0, 0.0], *([round(x / n, 4), round(y / n, 4)] for x, y, n in pools)]
+    # outputs strictly increasing: a pool whose mean output rounds onto the one before, or onto
+    # the end (1.0), adds no knot
+    knots = [
+        k for i, k in enumerate(knots) if i == 0 or (0.0 < k[0] < 1.0 and k[0] > knots[i - 1][0])
+    ]
+    knots.append([1.0, 1.0])
     for i, knot in enumerate(knots):
         knot[1] = round(min(max(knot[1], 0.0), 1.0) * (1 - 1e-3) + 1e-3 * knot[0], 5)
         if i and knot[1] <= knots[i - 1][1]:
             knot[1] = knots[i - 1][1] + 1e-5
+    knots[-1][1] = 1.0  # a probability: the steps above may have pushed the last past 1
+    for i in range(len(knots) - 2, -1, -1):
+        if knots[i][1] >= knots[i + 1][1]:
+            knots[i][1] = round(knots[i + 1][1] - 1e-5, 5)
     return knots
 
 
@@ -225,22 +251,77 @@ def main() -> int:
     parser.add_argument("--l2", type=float, default=1e-4)
     parser.add_argument("--reliability", type=Path, help="write the test split's diagram (SVG)")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument(
+        "--choose-threshold",
+        action="store_true",
+        help="choose the threshold on dev (else v3's, which pairs without v4's evidence keep)",
+    )
+    parser.add_argument(
+        "--refit-all", action="store_true", help="fit every name weight (else only v4's new one)"
+    )
     args = parser.parse_args()
 
     splits = {name: load(args.corpus / f"{name}.csv") for name in ("train", "dev", "test")}
     xs = {name: vectors(rows) for name, rows in splits.items()}
     ys = {name: [int(r["is_match"]) for r in rows] for name, rows in splits.items()}
-    weights, bias = fit_logistic_newton(xs["train"], ys["train"], l2=args.l2)
+    if args.refit_all:
+        weights, bias = fit_logistic_newton(xs["train"], ys["train"], l2=args.l2)
+    else:
+        # v3's name weights and bias kept (Latin/Latin pairs score as before); only the features
+        # v4 added are fitted, on top of v3's log-odds
+        base = [V3_NAME_WEIGHTS.get(n) for n in NAME_FEATURES]
+        new = [i for i, w in enumerate(base) if w is None]
+        # on the train pairs that have the new evidence (names across covered scripts), with
+        # an intercept of their own: the crossed pairs' calibration map (below) absorbs it
+        crossed_rows = [
+            (v, y) for v, y in zip(xs["train"], ys["train"], strict=True) if v[new[0]] > 0.0
+        ]
+        offsets = [
+            V3_BIAS + sum(w * x for w, x in zip(base, v, strict=True) if w is not None)
+            for v, _ in crossed_rows
+        ]
+        fitted, _ = fit_logistic_newton(
+            [[v[i] for i in new] for v, _ in crossed_rows],
+            [y for _, y in crossed_rows],
+            l2=args.l2,
+            offsets=offsets,
+        )
+        weights = [w if w is not None else 0.0 for w in base]
+        for i, w in zip(new, fitted, strict=True):
+            weights[i] = w
+        bias = V3_BIAS
     raw = {name: scores(xs[name], weights, bias) for name in splits}
-    knots = isotonic(raw["dev"], ys["dev"])
-    values = {name: [calibrated(p, knots) for p in raw[name]] for name in splits}
-    threshold = choose_threshold(ys["dev"], values["dev"], args.min_precision)
+    crossed_at = NAME_FEATURES.index("name_transliteration")
+    crossed = {name: [v[crossed_at] > 0.0 for v in xs[name]] for name in splits}
+    if args.refit_all:
+        knots = isotonic(raw["dev"], ys["dev"])
+        crossed_knots = knots
+    else:
+        # pairs without transliteration evidence keep v3's map; the crossed pairs of the dev
+        # split get their own (a score stays the probability of a match given the evidence)
+        knots = [list(k) for k in V3_CALIBRATION]
+        dev_crossed = [i for i, c in enumerate(crossed["dev"]) if c]
+        crossed_knots = isotonic(
+            [raw["dev"][i] for i in dev_crossed], [ys["dev"][i] for i in dev_crossed]
+        )
+    values = {
+        name: [
+            calibrated(p, crossed_knots if c else knots)
+            for p, c in zip(raw[name], crossed[name], strict=True)
+        ]
+        for name in splits
+    }
+    if args.refit_all or args.choose_threshold:
+        threshold = choose_threshold(ys["dev"], values["dev"], args.min_precision)
+    else:
+        threshold = V3_THRESHOLD
     table = reliability(ys["test"], values["test"])
     result = {
         "weights": dict(zip(NAME_FEATURES, (round(w, 3) for w in weights), strict=True)),
         "bias": round(bias, 3),
         "threshold": threshold,
         "calibration": knots,
+        "crossed_calibration": crossed_knots,
         "ece_test": expected_calibration_error(table),
         "ece_test_uncalibrated": expected_calibration_error(reliability(ys["test"], raw["test"])),
         "reliability_test_uncalibrated": reliability(ys["test"], raw["test"]),

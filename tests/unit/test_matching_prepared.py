@@ -9,7 +9,7 @@ import pytest
 
 from accord.engine.matching import DEFAULT, Person, WatchlistIndex
 from accord.engine.matching import features as f
-from accord.engine.matching.algorithm import V1, V2_FEATURES, V3, Algorithm, Weighted
+from accord.engine.matching.algorithm import V1, V2_FEATURES, V3, V4, Algorithm, Weighted
 from accord.engine.matching.normalize import name_form
 from accord.engine.matching.prepared import FAST_FEATURES, feature_values, prepare
 from accord.engine.matching.synthetic import generate, queries
@@ -37,6 +37,12 @@ CORNERS = [
         Person(("Juan",), nationalities=("RU",)),
     ),
     (Person(("Ahmed Khalil",)), Person(("Muhammad Khalil", "Mohammed Khalil", "محمد خليل"))),
+    # names across the scripts the transliteration model covers (name_transliteration)
+    (Person(("Gauck",)), Person(("高克", "Гаук"))),
+    (Person(("李文森", "Levinson")), Person(("Levinson",), "1980")),
+    (Person(("Milic Petrovic",)), Person(("ミリーチ", "Милич Петрович", "ميليتش"))),
+    (Person(("Vladimir Ivanov", "Владимир Иванов")), Person(("Иванов Владимир",))),
+    (Person(("נתניהו",)), Person(("Netanyahu", "김정은"))),
 ]
 
 
@@ -69,7 +75,7 @@ def test_fast_features_equal_feature_functions() -> None:
         ), (query, candidate)
 
 
-@pytest.mark.parametrize("algorithm", [DEFAULT, V1], ids=lambda a: a.name)
+@pytest.mark.parametrize("algorithm", [DEFAULT, V3, V1], ids=lambda a: a.name)
 def test_score_prepared_equals_score(algorithm: Algorithm) -> None:
     assert algorithm.supports_prepared
     memo: dict[tuple[str, str, bool], float] = {}
@@ -110,6 +116,18 @@ def test_feature_order_of_v2_is_the_fast_order() -> None:
     assert tuple(fn for _, fn in V2_FEATURES) == FAST_FEATURES[: len(V2_FEATURES)]
 
 
-def test_v3_is_scored_from_prepared_entries_in_the_fast_order() -> None:
-    assert V3.supports_prepared
-    assert V3._fast_weights is not None  # its features follow FAST_FEATURES' order
+@pytest.mark.parametrize("algorithm", [V3, V4], ids=lambda a: a.name)
+def test_v3_and_v4_are_scored_from_prepared_entries_in_the_fast_order(
+    algorithm: Algorithm,
+) -> None:
+    assert algorithm.supports_prepared
+    assert algorithm._fast_weights is not None  # its features follow FAST_FEATURES' order
+
+
+def test_latin_and_covered_names_are_kept_for_the_transliteration() -> None:
+    """The names that ``name_transliteration`` reads are kept apart from the aligned ones: a
+    Cyrillic alias with a Latin alias's tokens is aligned once but read by the model."""
+    p = prepare(Person(("Putin", "Путин", "PUTIN", "高克")))
+    assert len(p.names) == 2  # Putin and Путин align alike: prepared once
+    assert p.latin == (("putin",),)
+    assert p.covered == ("путин", "高克")

@@ -32,6 +32,7 @@ __all__ = [
     "V1",
     "V2",
     "V3",
+    "V4",
     "Algorithm",
     "MatchResult",
     "Weighted",
@@ -40,6 +41,7 @@ __all__ = [
     "make_algorithm",
     "make_v2",
     "make_v3",
+    "make_v4",
 ]
 
 
@@ -93,6 +95,10 @@ class Algorithm:
     #: ``(model output, probability)`` knots joined by straight lines (fitted on held-out pairs
     #: by isotonic regression); empty: the model's output is the score.
     calibration: tuple[tuple[float, float], ...] = ()
+    #: The calibration of pairs whose ``name_transliteration`` has a value (a Latin name and
+    #: one in a script the transliteration model covers: evidence other pairs do not have, so
+    #: they are calibrated on their own); empty: ``calibration`` for every pair.
+    crossed_calibration: tuple[tuple[float, float], ...] = ()
     #: The weights in feature order, and where each feature sits in ``prepared.feature_values``
     #: (None when a feature has no precomputed form: then only the ``Pair`` path scores).
     _weights: tuple[float, ...] = field(init=False, repr=False, compare=False)
@@ -101,9 +107,25 @@ class Algorithm:
     #: summed in that order they give ``score_vector``'s sum exactly when the algorithm's
     #: features follow that order (adding 0.0 changes no float); else None.
     _fast_weights: tuple[float, ...] | None = field(init=False, repr=False, compare=False)
+    #: Where ``name_transliteration`` sits in the features and in ``FAST_FEATURES`` (-1: not
+    #: used, or no ``crossed_calibration``).
+    _crossed: int = field(init=False, repr=False, compare=False)
+    _crossed_fast: int = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_weights", tuple(w.weight for w in self.features))
+        names = [w.name for w in self.features]
+        crossed = (
+            names.index("name_transliteration")
+            if self.crossed_calibration and "name_transliteration" in names
+            else -1
+        )
+        object.__setattr__(self, "_crossed", crossed)
+        object.__setattr__(
+            self,
+            "_crossed_fast",
+            FAST_FEATURES.index(f.name_transliteration) if crossed >= 0 else -1,
+        )
         fast = [
             FAST_FEATURES.index(w.function) for w in self.features if w.function in FAST_FEATURES
         ]
@@ -126,10 +148,11 @@ class Algorithm:
     def score_vector(self, values: Sequence[float]) -> float:
         if len(values) != len(self._weights):
             raise ValueError(f"{len(values)} values for {len(self._weights)} features")
-        return self._calibrated(_sigmoid(self.bias + sum(map(operator.mul, self._weights, values))))
+        p = _sigmoid(self.bias + sum(map(operator.mul, self._weights, values)))
+        return self._calibrated(p, self._crossed >= 0 and values[self._crossed] > 0.0)
 
-    def _calibrated(self, p: float) -> float:
-        return calibrated(p, self.calibration)
+    def _calibrated(self, p: float, crossed: bool = False) -> float:
+        return calibrated(p, self.crossed_calibration if crossed else self.calibration)
 
     def score_prepared(
         self,
@@ -147,7 +170,8 @@ class Algorithm:
         weights = self._fast_weights
         if weights is None:
             return self.score_vector([values[i] for i in self._fast])
-        return self._calibrated(_sigmoid(self.bias + sum(map(operator.mul, weights, values))))
+        p = _sigmoid(self.bias + sum(map(operator.mul, weights, values)))
+        return self._calibrated(p, self._crossed_fast >= 0 and values[self._crossed_fast] > 0.0)
 
     def score(self, query: Person, candidate: Person) -> float:
         """Score only (no explanation strings kept): the fast path of the index."""
@@ -336,9 +360,70 @@ def make_v3(
 
 
 V3: Final = make_v3({}, _V3_BIAS, _V3_THRESHOLD, _V3_CALIBRATION)
-DEFAULT: Final = V3
-ALGORITHMS: Final[dict[str, Algorithm]] = {V3.name: V3, V2.name: V2, V1.name: V1}
-FEATURE_NAMES: Final = tuple(n for n, _ in V3_FEATURES)
+
+#: Feature list of accord-name-v4: v3's and the learned transliteration likelihood of a Latin
+#: name and one in Arabic, Cyrillic, Han or kana script (``features.name_transliteration``,
+#: ``translit``), 0 (neutral) for any other pair of scripts.
+V4_FEATURES: Final = (*V3_FEATURES, ("name_transliteration", f.name_transliteration))
+#: Fitted by ``scripts/names_fit.py`` as v3's (train split, name-only pairs).
+V4_NAME_WEIGHTS: Final = {
+    "name_joined": 1.726,
+    "name_best_coverage": 5.886,
+    "name_several_parts": 1.051,
+    "name_part_contradiction": -2.477,
+    "name_transliteration": 6.214,
+}
+_V4_BIAS: Final = -4.274
+_V4_THRESHOLD: Final = _V3_THRESHOLD
+#: Pairs without transliteration evidence keep v3's map and threshold (they score as in v3).
+_V4_CALIBRATION: Final = _V3_CALIBRATION
+#: The isotonic map of the crossed pairs of the dev split (``Algorithm.crossed_calibration``).
+_V4_CROSSED_CALIBRATION: Final[tuple[tuple[float, float], ...]] = (
+    (0.0, 0.0),
+    (0.0137, 0.0149),
+    (0.0275, 0.01871),
+    (0.0442, 0.02242),
+    (0.0776, 0.02435),
+    (0.1585, 0.03003),
+    (0.3356, 0.10473),
+    (0.8899, 0.82467),
+    (0.9962, 0.96273),
+    (0.9991, 0.98691),
+    (0.9997, 0.9963),
+    (0.9999, 0.9991),
+    (1.0, 1.0),
+)
+
+
+def make_v4(
+    name_weights: dict[str, float],
+    bias: float,
+    threshold: float,
+    calibration: tuple[tuple[float, float], ...] = (),
+    crossed_calibration: tuple[tuple[float, float], ...] = (),
+) -> Algorithm:
+    """accord-name-v4's feature list with the given name weights (used by calibration)."""
+    weights = {**_V3_EVIDENCE, **V4_NAME_WEIGHTS, **name_weights}
+    return Algorithm(
+        "accord-name-v4",
+        "4",
+        tuple(Weighted(n, fn, weights[n]) for n, fn in V4_FEATURES),
+        bias,
+        threshold,
+        calibration,
+        crossed_calibration,
+    )
+
+
+V4: Final = make_v4({}, _V4_BIAS, _V4_THRESHOLD, _V4_CALIBRATION, _V4_CROSSED_CALIBRATION)
+DEFAULT: Final = V4
+ALGORITHMS: Final[dict[str, Algorithm]] = {
+    V4.name: V4,
+    V3.name: V3,
+    V2.name: V2,
+    V1.name: V1,
+}
+FEATURE_NAMES: Final = tuple(n for n, _ in V4_FEATURES)
 #: The features that read names only (fitted on name-only pairs).
 NAME_FEATURES: Final = tuple(n for n in FEATURE_NAMES if n.startswith("name_"))
 

@@ -51,20 +51,28 @@ def _solve(a: list[list[float]], b: list[float]) -> list[float]:
 
 
 def fit_logistic_newton(
-    rows: list[list[float]], labels: list[int], l2: float = 1e-4, iterations: int = 30
+    rows: list[list[float]],
+    labels: list[int],
+    l2: float = 1e-4,
+    iterations: int = 30,
+    offsets: list[float] | None = None,
+    intercept: bool = True,
 ) -> tuple[list[float], float]:
     """Weights and bias by Newton's method (IRLS) on the log loss with an L2 penalty.
 
+    ``offsets``: a fixed log-odds added to each row's (a model already fitted, extended by the
+    new weights); ``intercept=False`` fits no bias (0.0 is returned for it).
     Pure Python; the cost is one pass over the rows per iteration with a (k+1)^2 Hessian, so a
     few tens of thousands of pairs fit in seconds."""
     k = len(rows[0]) if rows else 0
     beta = [0.0] * (k + 1)  # bias last
-    xs = [[*r, 1.0] for r in rows]
+    xs = [[*r, 1.0 if intercept else 0.0] for r in rows]
+    base = offsets if offsets is not None else [0.0] * len(xs)
     for _ in range(iterations):
         grad = [0.0] * (k + 1)
         hess = [[0.0] * (k + 1) for _ in range(k + 1)]
-        for x, y in zip(xs, labels, strict=True):
-            z = sum(bi * xi for bi, xi in zip(beta, x, strict=True))
+        for x, y, o in zip(xs, labels, base, strict=True):
+            z = o + sum(bi * xi for bi, xi in zip(beta, x, strict=True))
             p = 1.0 / (1.0 + math.exp(-max(min(z, 40.0), -40.0)))
             d = p - y
             wgt = max(p * (1 - p), 1e-9)
@@ -82,6 +90,8 @@ def fit_logistic_newton(
         for i in range(k):
             grad[i] += l2 * beta[i] * len(xs)
             hess[i][i] += l2 * len(xs)
+        if not intercept:
+            hess[k][k] = 1.0
         step = _solve(hess, grad)
         beta = [b - s for b, s in zip(beta, step, strict=True)]
         if max(abs(s) for s in step) < 1e-6:

@@ -8,6 +8,7 @@ weighted lists of these features. Name features share one alignment of the best 
 
 from __future__ import annotations
 
+import itertools
 import operator
 import re
 from collections.abc import Sequence, Set
@@ -18,6 +19,7 @@ from typing import Any, Final
 
 from rapidfuzz.distance import OSA, Levenshtein
 
+from accord.engine.matching import translit
 from accord.engine.matching.normalize import NameForm, expand_names, name_form
 
 __all__ = [
@@ -513,6 +515,70 @@ def name_skeletons(pair: Pair) -> FeatureResult:
     """Share of phonetic skeletons in common (Jaccard)."""
     al = pair.names
     return FeatureResult(al.skeleton_share, f"shared skeletons {al.skeleton_share:.2f}")
+
+
+#: The most parts a name is compared with part by part by ``transliteration`` (every
+#: assignment of parts is tried: 4! = 24).
+TRANSLITERATION_PARTS: Final = 4
+
+
+@lru_cache(maxsize=200_000)
+def transliteration(latin_tokens: tuple[str, ...], words: str) -> float:
+    """``translit.probability`` of a Latin name's content tokens as a transliteration of a
+    name in a covered script (``translit.covered``: its words, space-separated).
+
+    One word (Chinese and Japanese write a name without spaces): the whole Latin name, in
+    order and reversed (family name first or last). As many words as Latin parts (up to
+    ``TRANSLITERATION_PARTS``): part by part, for the assignment of parts whose weakest part is
+    the most likely, and that weakest part's probability (a part that is another name makes
+    another person: Mohammed Ali is not احمد علي). Otherwise 0.0 (neutral): the rules compare
+    names with parts more or less."""
+    parts = words.split(" ")
+    if len(parts) == 1:
+        return translit.probability(
+            translit.model_letters(latin_tokens),
+            translit.model_letters(tuple(reversed(latin_tokens))),
+            words,
+        )
+    if len(parts) != len(latin_tokens) or len(parts) > TRANSLITERATION_PARTS:
+        return 0.0
+    letters = [translit.model_letters((t,)) for t in latin_tokens]
+    table = [[translit.probability(x, x, part) for x in letters] for part in parts]
+    best = 0.0
+    for order in itertools.permutations(range(len(parts))):
+        weakest = min(table[i][j] for i, j in enumerate(order))
+        best = max(best, weakest)
+    return best
+
+
+def transliteration_of_forms(a: NameForm, b: NameForm) -> float:
+    """``transliteration`` of two names when one is in Latin script and the other in a script
+    the model covers; 0.0 (neutral) otherwise."""
+    if a.script == "Latn":
+        chars = translit.covered(b.original)
+        return transliteration(_content(a)[0], chars) if chars else 0.0
+    if b.script == "Latn":
+        chars = translit.covered(a.original)
+        return transliteration(_content(b)[0], chars) if chars else 0.0
+    return 0.0
+
+
+def name_transliteration(pair: Pair) -> FeatureResult:
+    """The learned likelihood that a Latin name is a transliteration of the other, written in
+    Arabic, Cyrillic, Han or kana script (``translit``): 高克 / Gauck, 李文森 / Levinson, which
+    romanisation rules miss; the best pair of names; 0 when no pair crosses those scripts."""
+    organisation = pair.query.organisation or pair.candidate.organisation
+    candidate_forms = [name_form(n) for n in expand_names(pair.candidate.names, organisation)]
+    best, between = 0.0, ""
+    for qn in expand_names(pair.query.names, organisation):
+        qf = name_form(qn)
+        for cf in candidate_forms:
+            value = transliteration_of_forms(qf, cf)
+            if value > best:
+                best, between = value, f"{qf.original} / {cf.original}"
+    if not between:
+        return FeatureResult(0.0, "no names in Latin and in Arabic, Cyrillic, Han or kana script")
+    return FeatureResult(best, f"transliteration likelihood {best:.2f}: {between}")
 
 
 def _dates(pair: Pair) -> tuple[BirthDate | None, BirthDate | None]:

@@ -32,7 +32,7 @@ from types import ModuleType
 __all__ = ["MODULES", "NATIVE_DIR", "build", "load", "status"]
 
 #: The compiled modules, each after those it imports.
-MODULES = ("normalize", "features", "prepared", "algorithm", "index")
+MODULES = ("normalize", "translit", "features", "prepared", "algorithm", "index")
 #: Engine modules (``accord.engine.<name>``, not compiled) whose ``Final`` constants mypyc
 #: builds into the compiled modules (``names``: the input cap), so that a change to one makes
 #: the build stale as well.

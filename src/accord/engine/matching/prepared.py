@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any, Final, TypeVar
 
 from accord.engine.matching import features as f
+from accord.engine.matching import translit
 from accord.engine.matching.features import BirthDate, FeatureResult, Pair, Person
 from accord.engine.matching.normalize import expand_names, name_form
 
@@ -65,6 +66,10 @@ class PreparedPerson:
     nationalities: frozenset[str]
     gender: str | None
     documents: frozenset[str]
+    #: For ``features.name_transliteration``: the content tokens of the names in Latin script,
+    #: and the letters (``translit.covered``) of the names in a script the model covers.
+    latin: tuple[tuple[str, ...], ...] = ()
+    covered: tuple[str, ...] = ()
 
 
 T = TypeVar("T")
@@ -103,16 +108,27 @@ def prepare(
     the same parts and nationalities recur across a million entries. ``variants``: the person's
     names with their variants when the caller has them already (``expand_names``)."""
     names: dict[tuple[tuple[str, ...], int, bool], PreparedName] = {}
+    latin: dict[tuple[str, ...], None] = {}
+    covered: dict[str, None] = {}
     names_ = expand_names(person.names, person.organisation) if variants is None else variants
     for text in names_:
         p = prepare_name(text, shared)
         names.setdefault((p.tokens, p.abjad, p.vowelless), p)
+        script = name_form(text).script
+        if script == "Latn":
+            latin.setdefault(p.tokens)
+        else:
+            chars = translit.covered(text)
+            if chars:
+                covered.setdefault(_one(shared, chars))
     return PreparedPerson(
         tuple(names.values()),
         f.parse_birth_date(person.birth_date),
         _one(shared, frozenset(f.countries(person.nationalities))),
         f.gender_code(person.gender),
         _one(shared, frozenset(f.document_numbers(person.documents))),
+        _one(shared, tuple(latin)),
+        tuple(covered),
     )
 
 
@@ -180,8 +196,9 @@ def query_parts(query: PreparedPerson) -> QueryParts:
 
 def _name_values(
     query: PreparedPerson, candidate: PreparedPerson, memo: TokenMemo, parts: QueryParts | None
-) -> tuple[float, float, float, float, float, float, float]:
-    """The alignment of the best pair of names, as ``Pair.names`` chooses it."""
+) -> tuple[tuple[float, float, float, float, float, float, float], float]:
+    """The alignment of the best pair of names, as ``Pair.names`` chooses it, and the best
+    ``features.transliteration`` over every pair of names (``features.name_transliteration``)."""
     best = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
     best_overall = -1.0
     for q, q_reversed, q_letters_reversed, q_set in query_parts(query) if parts is None else parts:
@@ -190,7 +207,16 @@ def _name_values(
             overall = (values[0] + values[1] + values[2]) / 3
             if overall > best_overall:
                 best, best_overall = values, overall
-    return best
+    transliteration = 0.0
+    if candidate.covered:
+        for tokens in query.latin:
+            for chars in candidate.covered:
+                transliteration = max(transliteration, f.transliteration(tokens, chars))
+    if query.covered:
+        for tokens in candidate.latin:
+            for chars in query.covered:
+                transliteration = max(transliteration, f.transliteration(tokens, chars))
+    return best, transliteration
 
 
 #: The features this module computes, in the order of ``feature_values``.
@@ -209,6 +235,7 @@ FAST_FEATURES: Final[tuple[Callable[[Pair], FeatureResult], ...]] = (
     f.name_best_coverage,
     f.name_several_parts,
     f.name_part_contradiction,
+    f.name_transliteration,
 )
 
 
@@ -222,7 +249,7 @@ def feature_values(
 
     ``memo`` keeps token similarities between calls: pass one dict per query (or batch);
     ``parts`` is ``query_parts(query)``, computed once per query (else per call)."""
-    q_cov, c_cov, joined, shared, weakest, several, contained = _name_values(
+    (q_cov, c_cov, joined, shared, weakest, several, contained), transliteration = _name_values(
         query, candidate, memo, parts
     )
     a, b = query.birth, candidate.birth
@@ -244,4 +271,5 @@ def feature_values(
         contained,
         several,
         several if weakest < f.CONTRADICTION_BELOW else 0.0,
+        transliteration,
     )
