@@ -59,7 +59,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--workers", type=int, help="load: accord serve --workers (default: the CPUs, up to 4)"
     )
     parser.add_argument("--pairs", help="matching: labelled CSV (left, right, is_match)")
-    parser.add_argument("--algorithm", help="matching: the algorithm (default: the shipped one)")
+    parser.add_argument(
+        "--algorithm", help="matching, screening: the algorithm (default: the shipped one)"
+    )
 
 
 def _progress(stage: str, done: int, total: int) -> None:
@@ -149,7 +151,7 @@ def _screening(args: argparse.Namespace) -> int:
     """The matching engine, framework-free: no node, no Django."""
     from accord.engine.matching.bench import main
 
-    return main(args.size, args.json, _progress)
+    return main(args.size, args.json, _progress, args.algorithm)
 
 
 def _matching(args: argparse.Namespace) -> int:

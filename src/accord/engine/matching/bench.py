@@ -23,7 +23,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from accord.engine.matching import native
-from accord.engine.matching.algorithm import DEFAULT, FEATURE_NAMES, make_v2
+from accord.engine.matching.algorithm import (
+    ALGORITHMS,
+    V2,
+    V2_FEATURES,
+    Algorithm,
+    make_v2,
+)
 from accord.engine.matching.calibrate import fit_logistic_newton
 from accord.engine.matching.features import Pair, Person
 from accord.engine.matching.index import WatchlistIndex
@@ -36,8 +42,10 @@ _INDEX: WatchlistIndex | None = None
 BASELINE_QUERIES = 600
 
 
-def build(size: int, progress: Progress | None = None) -> tuple[WatchlistIndex, list[Entry]]:
-    index = WatchlistIndex()
+def build(
+    size: int, progress: Progress | None = None, algorithm: Algorithm | None = None
+) -> tuple[WatchlistIndex, list[Entry]]:
+    index = WatchlistIndex() if algorithm is None else WatchlistIndex(algorithm)
     entries: list[Entry] = []
     for i, e in enumerate(generate(size)):
         index.add(e.person)
@@ -82,14 +90,14 @@ def fit(size: int = 100_000, count: int = 4000, pool: int = 10) -> dict[str, Any
         for person in (q.person, replace(q.person, birth_date=""), bare):
             cands = []
             for slot in index.candidates(person, pool):
-                v = DEFAULT.vector(Pair(person, entries[slot].person))
+                v = V2.vector(Pair(person, entries[slot].person))
                 rows.append(v)
                 labels.append(int(_correct(entries, q, slot)))
                 cands.append((slot, v))
             if person is q.person:
                 probes.append((q, cands))
     w, b = fit_logistic_newton(rows, labels)
-    weights = dict(zip(FEATURE_NAMES, w, strict=True))
+    weights = dict(zip((n for n, _ in V2_FEATURES), w, strict=True))
     algo = make_v2(weights, b, 0.5)
     best: dict[int, tuple[float, bool]] = {}
     positives = 0
@@ -258,10 +266,14 @@ def _run_batch(index: WatchlistIndex, persons: list[Person]) -> _Batch:
 
 
 def run_screening_bench(
-    size: int, count: int = 2000, progress: Progress | None = None, baseline: bool = True
+    size: int,
+    count: int = 2000,
+    progress: Progress | None = None,
+    baseline: bool = True,
+    algorithm: Algorithm | None = None,
 ) -> dict[str, Any]:
     t0 = time.perf_counter()
-    index, entries = build(size, progress)
+    index, entries = build(size, progress, algorithm)
     build_s = time.perf_counter() - t0
     qs = queries(entries, {e.identity for e in entries}, count, seed=7)
     algo = index.algorithm
@@ -329,14 +341,22 @@ def run_screening_bench(
     }
 
 
-def main(size: int, as_json: bool, progress: Progress | None = None) -> int:
+def main(
+    size: int, as_json: bool, progress: Progress | None = None, algorithm: str | None = None
+) -> int:
     """Entry point of ``accord bench screening``: prints a summary or one JSON object."""
     import json
 
     if size < 100:
         print("accord bench screening: --size must be at least 100", file=sys.stderr)
         return 2
-    result = run_screening_bench(size, progress=progress)
+    if algorithm is not None and algorithm not in ALGORITHMS:
+        known = ", ".join(ALGORITHMS)
+        print(f"accord bench screening: unknown algorithm {algorithm!r} (known: {known})",
+              file=sys.stderr)  # fmt: skip
+        return 2
+    chosen = ALGORITHMS[algorithm] if algorithm is not None else None
+    result = run_screening_bench(size, progress=progress, algorithm=chosen)
     if as_json:
         print(json.dumps(result))
     else:
