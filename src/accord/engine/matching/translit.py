@@ -116,6 +116,7 @@ class Model:
         self.slope: float = float(data["calibration"][0])
         self.intercept: float = float(data["calibration"][1])
         self._tables: dict[str, tuple[float, dict[str, float]]] = {}
+        self._groups: dict[str, tuple[float, float, dict[str, list[tuple[str, float]]]]] = {}
 
     def table(self, ch: str) -> tuple[float, dict[str, float]]:
         """The weight of the any-segment backoff, ``(1 - rho) * beta / (n(c) + beta)`` (``1 -
@@ -137,6 +138,21 @@ class Model:
         self._tables[ch] = kept
         return kept
 
+    def by_first_letter(self, ch: str) -> tuple[float, float, dict[str, list[tuple[str, float]]]]:
+        """``table`` arranged for the forward pass: the backoff's weight, the empty segment's
+        listed probability, and the other listed segments by their first letter."""
+        kept = self._groups.get(ch)
+        if kept is not None:
+            return kept
+        backoff, listed = self.table(ch)
+        groups: dict[str, list[tuple[str, float]]] = {}
+        for segment, p in listed.items():
+            if segment:
+                groups.setdefault(segment[0], []).append((segment, p))
+        kept = (backoff, listed.get("", 0.0), groups)
+        self._groups[ch] = kept
+        return kept
+
     def segment_probability(self, ch: str, segment: str) -> float:
         """``P(segment | ch)`` (the fit's E-step reads it)."""
         backoff, listed = self.table(ch)
@@ -155,19 +171,10 @@ class Model:
         run = [1.0] * (m + 1)
         for j in range(m):
             run[j + 1] = run[j] * self.unigram.get(letters[j], 1e-9)
-        groups_of: dict[str, dict[str, list[tuple[str, float]]]] = {}
         prev = [0.0] * (m + 1)
         prev[0] = 1.0
         for i in range(n):
-            ch = chars[i]
-            backoff, listed = self.table(ch)
-            groups = groups_of.get(ch)
-            if groups is None:
-                groups = {}
-                for segment, p in listed.items():
-                    groups.setdefault(segment[:1], []).append((segment, p))
-                groups_of[ch] = groups
-            empty = listed.get("", 0.0)
+            backoff, empty, groups = self.by_first_letter(chars[i])
             cur = [0.0] * (m + 1)
             alive = False
             for k in range(m + 1):
