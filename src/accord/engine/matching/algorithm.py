@@ -341,6 +341,29 @@ _V3_CALIBRATION: Final[tuple[tuple[float, float], ...]] = (
 )
 
 
+def _fitted(
+    version: str,
+    features: tuple[tuple[str, Callable[[Pair], FeatureResult]], ...],
+    name_weights: dict[str, float],
+    bias: float,
+    threshold: float,
+    calibration: tuple[tuple[float, float], ...],
+    crossed_calibration: tuple[tuple[float, float], ...] = (),
+) -> Algorithm:
+    """accord-name-v``version``: ``features`` with the fitted name weights and v2's weights of
+    the other evidence (v3 onwards)."""
+    weights = {**_V3_EVIDENCE, **name_weights}
+    return Algorithm(
+        f"accord-name-v{version}",
+        version,
+        tuple(Weighted(n, fn, weights[n]) for n, fn in features),
+        bias,
+        threshold,
+        calibration,
+        crossed_calibration,
+    )
+
+
 def make_v3(
     name_weights: dict[str, float],
     bias: float,
@@ -348,14 +371,8 @@ def make_v3(
     calibration: tuple[tuple[float, float], ...] = (),
 ) -> Algorithm:
     """accord-name-v3's feature list with the given name weights (used by calibration)."""
-    weights = {**_V3_EVIDENCE, **V3_NAME_WEIGHTS, **name_weights}
-    return Algorithm(
-        "accord-name-v3",
-        "3",
-        tuple(Weighted(n, fn, weights[n]) for n, fn in V3_FEATURES),
-        bias,
-        threshold,
-        calibration,
+    return _fitted(
+        "3", V3_FEATURES, {**V3_NAME_WEIGHTS, **name_weights}, bias, threshold, calibration
     )
 
 
@@ -403,16 +420,8 @@ def make_v4(
     crossed_calibration: tuple[tuple[float, float], ...] = (),
 ) -> Algorithm:
     """accord-name-v4's feature list with the given name weights (used by calibration)."""
-    weights = {**_V3_EVIDENCE, **V4_NAME_WEIGHTS, **name_weights}
-    return Algorithm(
-        "accord-name-v4",
-        "4",
-        tuple(Weighted(n, fn, weights[n]) for n, fn in V4_FEATURES),
-        bias,
-        threshold,
-        calibration,
-        crossed_calibration,
-    )
+    weights = {**V4_NAME_WEIGHTS, **name_weights}
+    return _fitted("4", V4_FEATURES, weights, bias, threshold, calibration, crossed_calibration)
 
 
 V4: Final = make_v4({}, _V4_BIAS, _V4_THRESHOLD, _V4_CALIBRATION, _V4_CROSSED_CALIBRATION)
