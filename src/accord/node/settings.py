@@ -87,8 +87,19 @@ TEMPLATES = [
 ]
 
 _database_url = os.environ.get("ACCORD_DATABASE_URL")
+#: Connections each process keeps open to PostgreSQL (psycopg's pool: docs/operations.md,
+#: "Connections"); 0: no pool, a connection per request (behind an external pooler).
+ACCORD_DATABASE_POOL_SIZE = int(os.environ.get("ACCORD_DATABASE_POOL_SIZE", "4"))
 if _database_url:
-    DATABASES = {"default": dj_database_url.parse(_database_url, conn_max_age=60)}
+    # a pool hands each request (and each worker task) a connection and takes it back, and
+    # needs Django's persistent connections off
+    DATABASES = {"default": dj_database_url.parse(_database_url, conn_max_age=0)}
+    if ACCORD_DATABASE_POOL_SIZE > 0:
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+            "min_size": 1,
+            "max_size": ACCORD_DATABASE_POOL_SIZE,
+            "timeout": 30,  # seconds a request waits for a free connection before an error
+        }
 else:
     private_database_file(DATA_DIR / "accord.sqlite3")
     DATABASES = {
