@@ -352,6 +352,8 @@ def run_load_bench(
     data_dir = root / "node"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("ACCORD_", "DJANGO_"))}
     env.update(ACCORD_DATA_DIR=str(data_dir), ACCORD_LOG_LEVEL="WARNING", PYTHONUNBUFFERED="1")
+    if "ACCORD_DATABASE_POOL_SIZE" in os.environ:  # a setting under test: the node gets it
+        env["ACCORD_DATABASE_POOL_SIZE"] = os.environ["ACCORD_DATABASE_POOL_SIZE"]
     database = ""
     if database_url:
         from accord.cli.bench import postgres_url, run_on_postgres
