@@ -551,16 +551,43 @@ def transliteration(latin_tokens: tuple[str, ...], words: str) -> float:
     return best
 
 
-def transliteration_of_forms(a: NameForm, b: NameForm) -> float:
-    """``transliteration`` of two names when one is in Latin script and the other in a script
-    the model covers; 0.0 (neutral) otherwise."""
-    if a.script == "Latn":
-        chars = translit.covered(b.original)
-        return transliteration(_content(a)[0], chars) if chars else 0.0
-    if b.script == "Latn":
-        chars = translit.covered(a.original)
-        return transliteration(_content(b)[0], chars) if chars else 0.0
-    return 0.0
+#: What ``transliteration`` reads of a person's names: the content tokens of each name in Latin
+#: script, and the words (``translit.covered``) of each name in a covered script, each with the
+#: first name it came from (for the explanation).
+TransliterationSides = tuple[dict[tuple[str, ...], str], dict[str, str]]
+
+
+def transliteration_sides(names: Sequence[str]) -> TransliterationSides:
+    """``TransliterationSides`` of names (a person's names with their variants)."""
+    latin: dict[tuple[str, ...], str] = {}
+    covered: dict[str, str] = {}
+    for text in names:
+        form = name_form(text)
+        if form.script == "Latn":
+            latin.setdefault(_content(form)[0], form.original)
+        else:
+            words = translit.covered(text)
+            if words:
+                covered.setdefault(words, form.original)
+    return latin, covered
+
+
+def best_transliteration(
+    query: tuple[Sequence[tuple[str, ...]], Sequence[str]],
+    candidate: tuple[Sequence[tuple[str, ...]], Sequence[str]],
+) -> tuple[float, tuple[str, ...], str, bool]:
+    """The largest ``transliteration`` between a Latin name of one side and a covered name of
+    the other (0.0 when no pair crosses: neutral), that Latin name's tokens, the covered name's
+    words, and whether the Latin name is the query's."""
+    best: tuple[float, tuple[str, ...], str, bool] = (0.0, (), "", True)
+    for latin, covered, from_query in ((query[0], candidate[1], True),
+                                       (candidate[0], query[1], False)):  # fmt: skip
+        for tokens in latin if covered else ():
+            for words in covered:
+                value = transliteration(tokens, words)
+                if value > best[0]:
+                    best = (value, tokens, words, from_query)
+    return best
 
 
 def name_transliteration(pair: Pair) -> FeatureResult:
@@ -568,16 +595,17 @@ def name_transliteration(pair: Pair) -> FeatureResult:
     Arabic, Cyrillic, Han or kana script (``translit``): 高克 / Gauck, 李文森 / Levinson, which
     romanisation rules miss; the best pair of names; 0 when no pair crosses those scripts."""
     organisation = pair.query.organisation or pair.candidate.organisation
-    candidate_forms = [name_form(n) for n in expand_names(pair.candidate.names, organisation)]
-    best, between = 0.0, ""
-    for qn in expand_names(pair.query.names, organisation):
-        qf = name_form(qn)
-        for cf in candidate_forms:
-            value = transliteration_of_forms(qf, cf)
-            if value > best:
-                best, between = value, f"{qf.original} / {cf.original}"
-    if not between:
+    q_latin, q_covered = transliteration_sides(expand_names(pair.query.names, organisation))
+    c_latin, c_covered = transliteration_sides(expand_names(pair.candidate.names, organisation))
+    best, tokens, words, from_query = best_transliteration(
+        (tuple(q_latin), tuple(q_covered)), (tuple(c_latin), tuple(c_covered))
+    )
+    if not words:
         return FeatureResult(0.0, "no names in Latin and in Arabic, Cyrillic, Han or kana script")
+    if from_query:
+        between = f"{q_latin[tokens]} / {c_covered[words]}"
+    else:
+        between = f"{q_covered[words]} / {c_latin[tokens]}"
     return FeatureResult(best, f"transliteration likelihood {best:.2f}: {between}")
 
 

@@ -21,7 +21,6 @@ from dataclasses import dataclass
 from typing import Any, Final, TypeVar
 
 from accord.engine.matching import features as f
-from accord.engine.matching import translit
 from accord.engine.matching.features import BirthDate, FeatureResult, Pair, Person
 from accord.engine.matching.normalize import expand_names, name_form
 
@@ -108,27 +107,19 @@ def prepare(
     the same parts and nationalities recur across a million entries. ``variants``: the person's
     names with their variants when the caller has them already (``expand_names``)."""
     names: dict[tuple[tuple[str, ...], int, bool], PreparedName] = {}
-    latin: dict[tuple[str, ...], None] = {}
-    covered: dict[str, None] = {}
     names_ = expand_names(person.names, person.organisation) if variants is None else variants
     for text in names_:
         p = prepare_name(text, shared)
         names.setdefault((p.tokens, p.abjad, p.vowelless), p)
-        script = name_form(text).script
-        if script == "Latn":
-            latin.setdefault(p.tokens)
-        else:
-            chars = translit.covered(text)
-            if chars:
-                covered.setdefault(_one(shared, chars))
+    latin, covered = f.transliteration_sides(names_)
     return PreparedPerson(
         tuple(names.values()),
         f.parse_birth_date(person.birth_date),
         _one(shared, frozenset(f.countries(person.nationalities))),
         f.gender_code(person.gender),
         _one(shared, frozenset(f.document_numbers(person.documents))),
-        _one(shared, tuple(latin)),
-        tuple(covered),
+        _one(shared, tuple(_one(shared, t) for t in latin)),
+        _one(shared, tuple(_one(shared, w) for w in covered)),
     )
 
 
@@ -207,16 +198,13 @@ def _name_values(
             overall = (values[0] + values[1] + values[2]) / 3
             if overall > best_overall:
                 best, best_overall = values, overall
-    transliteration = 0.0
-    if candidate.covered:
-        for tokens in query.latin:
-            for chars in candidate.covered:
-                transliteration = max(transliteration, f.transliteration(tokens, chars))
-    if query.covered:
-        for tokens in candidate.latin:
-            for chars in query.covered:
-                transliteration = max(transliteration, f.transliteration(tokens, chars))
-    return best, transliteration
+    if query.covered or candidate.covered:
+        crossed = f.best_transliteration(
+            (query.latin, query.covered), (candidate.latin, candidate.covered)
+        )[0]
+    else:
+        crossed = 0.0
+    return best, crossed
 
 
 #: The features this module computes, in the order of ``feature_values``.
