@@ -66,17 +66,9 @@ def model(segments: dict[str, dict[str, float]], bigrams: dict[str, float]) -> M
 
 
 def passes(m: Model, letters: str, chars: str) -> tuple[list[list[float]], list[list[float]]]:
+    """The forward rows (``Model.forward``, as scoring computes them) and the backward rows."""
     n, k_max = len(chars), len(letters)
-    fwd = [[0.0] * (k_max + 1) for _ in range(n + 1)]
     bwd = [[0.0] * (k_max + 1) for _ in range(n + 1)]
-    fwd[0][0] = 1.0
-    for i in range(1, n + 1):
-        for j in range(k_max + 1):
-            fwd[i][j] = sum(
-                fwd[i - 1][k] * m.segment_probability(chars[i - 1], letters[k:j])
-                for k in range(max(0, j - MAX_SEGMENT), j + 1)
-                if fwd[i - 1][k]
-            )
     bwd[n][k_max] = 1.0
     for i in range(n - 1, -1, -1):
         for k in range(k_max + 1):
@@ -85,7 +77,7 @@ def passes(m: Model, letters: str, chars: str) -> tuple[list[list[float]], list[
                 for j in range(k, min(k_max, k + MAX_SEGMENT) + 1)
                 if bwd[i + 1][j]
             )
-    return fwd, bwd
+    return m.forward(letters, chars), bwd
 
 
 def em(pairs: list[tuple[str, str, int]], bigrams: dict[str, float], iterations: int) -> Model:

@@ -9,7 +9,7 @@ which Latin letters each character of another script is written as.
 
 **Model.** Each character ``c`` of the other name is written as a Latin segment ``s`` of zero
 to ``MAX_SEGMENT`` letters with probability ``P(s | c)``; the Latin name is the segments in
-order (a hidden segmentation, summed over by a forward pass: ``likelihood``). ``P(s | c)`` was
+order (a hidden segmentation, summed over by a forward pass: ``Model.forward``). ``P(s | c)`` was
 fitted by expectation maximisation on the train split's positive pairs
 (``scripts/names_translit_fit.py``), backed off to ICU's romanisation of ``c`` or to any
 segment spelled with the letter frequencies of Latin names (``Model``), which is all there is
@@ -23,8 +23,8 @@ Han, kana), against names in Latin script. Hebrew and Hangul are not covered: th
 labelled pairs for them that this project found are held out for an independent evaluation, so
 a name in those scripts gets no value here (neutral), and is compared by the rules alone.
 
-The Latin side is the name's canonical content tokens joined (``prepared.PreparedName.letters``),
-the form the model was fitted on; the other side is the name's letters after ``clean``.
+The Latin side is the name's canonical content tokens joined (``model_letters``), the form the
+model was fitted on; the other side is the name's words after ``clean`` (``covered``).
 """
 
 from __future__ import annotations
@@ -161,27 +161,26 @@ class Model:
             spelled *= self.unigram.get(letter, 0.0)
         return listed.get(segment, 0.0) + backoff * spelled
 
-    def log_likelihood(self, letters: str, chars: str) -> float:
-        """log P(letters | chars): the forward pass over every segmentation of ``letters`` into
-        one segment per character (the same sums as ``segment_probability`` over every cell:
-        the backoff from running products of letter frequencies, the listed segments found by
-        their first letter)."""
-        n, m = len(chars), len(letters)
-        # spelled[k] * lengths[j - k] * run[j] / run[k]: the backoff's u(letters[k:j]) term
+    def forward(self, letters: str, chars: str) -> list[list[float]]:
+        """The forward pass: row ``i``, column ``j`` is the probability that the first ``i``
+        characters are written as the first ``j`` letters, summed over every segmentation (the
+        same sums as ``segment_probability`` over every cell: the backoff from running
+        products of letter frequencies, the listed segments found by their first letter)."""
+        m = len(letters)
+        # the backoff's u(letters[k:j]) is run[j] / run[k]
         run = [1.0] * (m + 1)
         for j in range(m):
             run[j + 1] = run[j] * self.unigram.get(letters[j], 1e-9)
         prev = [0.0] * (m + 1)
         prev[0] = 1.0
-        for i in range(n):
-            backoff, empty, groups = self.by_first_letter(chars[i])
+        rows = [prev]
+        for ch in chars:
+            backoff, empty, groups = self.by_first_letter(ch)
             cur = [0.0] * (m + 1)
-            alive = False
             for k in range(m + 1):
                 a = prev[k]
                 if a == 0.0:
                     continue
-                alive = True
                 scale = a * backoff / run[k]
                 for j in range(k, min(m, k + MAX_SEGMENT) + 1):
                     cur[j] += scale * self.lengths[j - k] * run[j]
@@ -191,10 +190,14 @@ class Model:
                         end = k + len(segment)
                         if end <= m and letters.startswith(segment, k):
                             cur[end] += a * p
-            if not alive:
-                return -1e9
+            rows.append(cur)
             prev = cur
-        return math.log(prev[m]) if prev[m] > 1e-300 else -1e9
+        return rows
+
+    def log_likelihood(self, letters: str, chars: str) -> float:
+        """log P(letters | chars) (``forward``); -1e9 when no segmentation is possible."""
+        last = self.forward(letters, chars)[-1][len(letters)]
+        return math.log(last) if last > 1e-300 else -1e9
 
     def background(self, letters: str) -> float:
         """log P(letters) under the letter bigrams of Latin names (with start and end marks)."""
