@@ -45,10 +45,9 @@ from accord.engine.matching.algorithm import (
     FEATURE_NAMES,
     NAME_FEATURES,
     V3_NAME_WEIGHTS,
-    _sigmoid,
     calibrated,
 )
-from accord.engine.matching.calibrate import fit_logistic_newton
+from accord.engine.matching.calibrate import fit_logistic_newton, sigmoid
 from accord.engine.matching.features import Pair
 from accord.engine.matching.pairs_bench import figures, script_pair
 from accord.engine.names import normalize_name
@@ -119,7 +118,7 @@ def vectors(rows: list[dict[str, str]]) -> list[list[float]]:
 
 
 def scores(xs: list[list[float]], weights: list[float], bias: float) -> list[float]:
-    return [_sigmoid(bias + sum(w * x for w, x in zip(weights, v, strict=True))) for v in xs]
+    return [sigmoid(bias + sum(w * x for w, x in zip(weights, v, strict=True))) for v in xs]
 
 
 def isotonic(values: list[float], labels: list[int], bins: int = 20) -> list[list[float]]:

@@ -8,13 +8,13 @@ threshold was chosen on the same training pairs (best F1) and is part of the alg
 
 from __future__ import annotations
 
-import math
 import operator
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
 from accord.engine.matching import features as f
+from accord.engine.matching.calibrate import sigmoid
 from accord.engine.matching.features import FeatureResult, Pair, Person
 from accord.engine.matching.prepared import (
     FAST_FEATURES,
@@ -43,11 +43,6 @@ __all__ = [
     "make_v3",
     "make_v4",
 ]
-
-
-def _sigmoid(z: float) -> float:
-    """The logistic function, its argument clipped to [-40, 40] (no overflow)."""
-    return 1.0 / (1.0 + math.exp(-max(min(z, 40.0), -40.0)))
 
 
 def calibrated(p: float, knots: Sequence[Sequence[float]]) -> float:
@@ -148,7 +143,7 @@ class Algorithm:
     def score_vector(self, values: Sequence[float]) -> float:
         if len(values) != len(self._weights):
             raise ValueError(f"{len(values)} values for {len(self._weights)} features")
-        p = _sigmoid(self.bias + sum(map(operator.mul, self._weights, values)))
+        p = sigmoid(self.bias + sum(map(operator.mul, self._weights, values)))
         return self._calibrated(p, self._crossed >= 0 and values[self._crossed] > 0.0)
 
     def _calibrated(self, p: float, crossed: bool = False) -> float:
@@ -170,7 +165,7 @@ class Algorithm:
         weights = self._fast_weights
         if weights is None:
             return self.score_vector([values[i] for i in self._fast])
-        p = _sigmoid(self.bias + sum(map(operator.mul, weights, values)))
+        p = sigmoid(self.bias + sum(map(operator.mul, weights, values)))
         return self._calibrated(p, self._crossed_fast >= 0 and values[self._crossed_fast] > 0.0)
 
     def score(self, query: Person, candidate: Person) -> float:

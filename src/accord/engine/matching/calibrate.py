@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import math
 
-__all__ = ["fit_logistic", "fit_logistic_newton"]
+__all__ = ["fit_logistic", "fit_logistic_newton", "sigmoid"]
+
+
+def sigmoid(z: float) -> float:
+    """The logistic function, its argument clipped to [-40, 40] (no overflow)."""
+    return 1.0 / (1.0 + math.exp(-max(min(z, 40.0), -40.0)))
 
 
 def fit_logistic(
@@ -21,7 +26,7 @@ def fit_logistic(
         gw, gb = [0.0] * k, 0.0
         for x, y in zip(rows, labels, strict=True):
             z = b + sum(wi * xi for wi, xi in zip(w, x, strict=True))
-            p = 1.0 / (1.0 + math.exp(-max(min(z, 40.0), -40.0)))
+            p = sigmoid(z)
             d = p - y
             gb += d
             for i in range(k):
@@ -73,7 +78,7 @@ def fit_logistic_newton(
         hess = [[0.0] * (k + 1) for _ in range(k + 1)]
         for x, y, o in zip(xs, labels, base, strict=True):
             z = o + sum(bi * xi for bi, xi in zip(beta, x, strict=True))
-            p = 1.0 / (1.0 + math.exp(-max(min(z, 40.0), -40.0)))
+            p = sigmoid(z)
             d = p - y
             wgt = max(p * (1 - p), 1e-9)
             for i in range(k + 1):

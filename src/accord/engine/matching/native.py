@@ -1,6 +1,7 @@
 """The matching engine's hot modules compiled with mypyc, used only when built from this source.
 
-``normalize``, ``features``, ``prepared``, ``algorithm`` and ``index`` are plain, strictly typed
+The modules of ``MODULES`` (``normalize``, ``features``, ``prepared``, ``algorithm``, ``index``
+and the small ones they call: ``calibrate``, ``translit``) are plain, strictly typed
 Python; mypyc (part of mypy, already pinned for the type check) compiles them unchanged to C
 extensions. The scores are the same and a screening query costs less CPU (``accord bench
 screening`` reports which engine ran). See docs/adr/0008-compiled-matching-engine.md.
@@ -32,7 +33,7 @@ from types import ModuleType
 __all__ = ["MODULES", "NATIVE_DIR", "build", "load", "status"]
 
 #: The compiled modules, each after those it imports.
-MODULES = ("normalize", "translit", "features", "prepared", "algorithm", "index")
+MODULES = ("calibrate", "normalize", "translit", "features", "prepared", "algorithm", "index")
 #: Engine modules (``accord.engine.<name>``, not compiled) whose ``Final`` constants mypyc
 #: builds into the compiled modules (``names``: the input cap), so that a change to one makes
 #: the build stale as well.

@@ -37,6 +37,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any, Final
 
+from accord.engine.matching.calibrate import sigmoid
 from accord.engine.matching.normalize import clean, name_form, romanise, script_of
 
 __all__ = [
@@ -219,8 +220,7 @@ class Model:
         return max(min(ratio, EVIDENCE_LIMIT), -EVIDENCE_LIMIT)
 
     def probability(self, evidence: float) -> float:
-        z = self.slope * evidence + self.intercept
-        return 1.0 / (1.0 + math.exp(-max(min(z, 40.0), -40.0)))
+        return sigmoid(self.slope * evidence + self.intercept)
 
 
 @lru_cache(maxsize=1)
