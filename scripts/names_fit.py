@@ -32,19 +32,10 @@ from rapidfuzz import fuzz
 
 from accord.engine.matching import Person
 from accord.engine.matching.algorithm import (
-    _V3_BIAS as V3_BIAS,
-)
-from accord.engine.matching.algorithm import (
-    _V3_CALIBRATION as V3_CALIBRATION,
-)
-from accord.engine.matching.algorithm import (
-    _V3_THRESHOLD as V3_THRESHOLD,
-)
-from accord.engine.matching.algorithm import (
     DEFAULT,
     FEATURE_NAMES,
     NAME_FEATURES,
-    V3_NAME_WEIGHTS,
+    V3,
     calibrated,
 )
 from accord.engine.matching.calibrate import fit_logistic_newton, sigmoid
@@ -263,20 +254,22 @@ def main() -> int:
     splits = {name: load(args.corpus / f"{name}.csv") for name in ("train", "dev", "test")}
     xs = {name: vectors(rows) for name, rows in splits.items()}
     ys = {name: [int(r["is_match"]) for r in rows] for name, rows in splits.items()}
+    crossed_at = NAME_FEATURES.index("name_transliteration")
     if args.refit_all:
         weights, bias = fit_logistic_newton(xs["train"], ys["train"], l2=args.l2)
     else:
         # v3's name weights and bias kept (Latin/Latin pairs score as before); only the features
         # v4 added are fitted, on top of v3's log-odds
-        base = [V3_NAME_WEIGHTS.get(n) for n in NAME_FEATURES]
+        v3_weights = {w.name: w.weight for w in V3.features}
+        base = [v3_weights.get(n) for n in NAME_FEATURES]
         new = [i for i, w in enumerate(base) if w is None]
         # on the train pairs that have the new evidence (names across covered scripts), with
         # an intercept of their own: the crossed pairs' calibration map (below) absorbs it
         crossed_rows = [
-            (v, y) for v, y in zip(xs["train"], ys["train"], strict=True) if v[new[0]] > 0.0
+            (v, y) for v, y in zip(xs["train"], ys["train"], strict=True) if v[crossed_at] > 0.0
         ]
         offsets = [
-            V3_BIAS + sum(w * x for w, x in zip(base, v, strict=True) if w is not None)
+            V3.bias + sum(w * x for w, x in zip(base, v, strict=True) if w is not None)
             for v, _ in crossed_rows
         ]
         fitted, _ = fit_logistic_newton(
@@ -288,9 +281,8 @@ def main() -> int:
         weights = [w if w is not None else 0.0 for w in base]
         for i, w in zip(new, fitted, strict=True):
             weights[i] = w
-        bias = V3_BIAS
+        bias = V3.bias
     raw = {name: scores(xs[name], weights, bias) for name in splits}
-    crossed_at = NAME_FEATURES.index("name_transliteration")
     crossed = {name: [v[crossed_at] > 0.0 for v in xs[name]] for name in splits}
     if args.refit_all:
         knots = isotonic(raw["dev"], ys["dev"])
@@ -298,7 +290,7 @@ def main() -> int:
     else:
         # pairs without transliteration evidence keep v3's map; the crossed pairs of the dev
         # split get their own (a score stays the probability of a match given the evidence)
-        knots = [list(k) for k in V3_CALIBRATION]
+        knots = [list(k) for k in V3.calibration]
         dev_crossed = [i for i, c in enumerate(crossed["dev"]) if c]
         crossed_knots = isotonic(
             [raw["dev"][i] for i in dev_crossed], [ys["dev"][i] for i in dev_crossed]
@@ -313,7 +305,7 @@ def main() -> int:
     if args.refit_all or args.choose_threshold:
         threshold = choose_threshold(ys["dev"], values["dev"], args.min_precision)
     else:
-        threshold = V3_THRESHOLD
+        threshold = V3.threshold
     table = reliability(ys["test"], values["test"])
     result = {
         "weights": dict(zip(NAME_FEATURES, (round(w, 3) for w in weights), strict=True)),
