@@ -257,10 +257,10 @@ def model_letters(tokens: tuple[str, ...]) -> str:
     return _ascii_letters("".join(tokens))[:MAX_LETTERS]
 
 
-@lru_cache(maxsize=200_000)
 def probability(letters: str, letters_reversed: str, chars: str) -> float:
     """The probability that a Latin name (its letters in order and with its parts reversed: a
-    family name first or last) is a transliteration of ``chars``; 0.0 when either is empty."""
+    family name first or last) is a transliteration of ``chars``; 0.0 when either is empty.
+    Not cached here: ``features.transliteration``, its caller, caches per pair of names."""
     if not letters or not chars:
         return 0.0
     model = load()
