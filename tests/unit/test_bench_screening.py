@@ -14,6 +14,7 @@ def test_the_screening_bench_runs_a_named_algorithm() -> None:
     assert result["threshold"] == V3.threshold
     assert result["watchlist_size"] == 400 and result["queries"] == 60
     assert 0.0 <= result["f1"] <= 1.0 and result["batch_queries_per_s"] > 0
+    assert result["batch_fresh_queries_per_s"] > 0 and result["batch_fresh_cpu_ms_per_query"] > 0
     assert result["p50_ms"] <= result["p99_ms"]
 
 
