@@ -196,3 +196,62 @@ def test_postgresql_prefix_search_is_an_index_range(analyst, people):
         cursor.execute("EXPLAIN " + sql, params)
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert re.search(r"Index Cond: .*token\)?(::text)? ~>=~ 'soko'", plan), plan
+
+
+def test_a_page_within_the_count_is_one_query_and_pages_agree(analyst, people):
+    """The first pages of a search and its total come from one query (its first COUNT_CAP + 1
+    ids); a page past that reach is read on its own and the total counted apart. Either way the
+    pages tile the same results and the total is the same."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from accord.intel import search
+
+    query = SearchQuery(stix_type="identity")
+    with CaptureQueriesContext(connection) as ctx:
+        first = search_records(analyst, query, purpose=PURPOSE, page=1, per_page=7)
+    reads = [q["sql"] for q in ctx.captured_queries if "COUNT(" in q["sql"].upper()]
+    assert reads == [], "the total came from the page's own query"
+    pages = [first]
+    while pages[-1].has_next:
+        pages.append(
+            search_records(analyst, query, purpose=PURPOSE, page=len(pages) + 1, per_page=7)
+        )
+    everything = [r.stix_id for p in pages for r in p.results]
+    assert len(everything) == len(set(everything)) == first.total
+    old_cap = search.COUNT_CAP
+    try:
+        search.COUNT_CAP = 10  # pages 2 and on now lie past the count's reach
+        second = search_records(analyst, query, purpose=PURPOSE, page=2, per_page=7)
+    finally:
+        search.COUNT_CAP = old_cap
+    assert [r.stix_id for r in second.results] == [r.stix_id for r in pages[1].results]
+    assert second.total == 10 and second.total_capped
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_bulk_import_refreshes_the_search_tables_on_postgresql(monkeypatch):
+    """After an import of BULK_REFRESH_ROWS records or more, outside a transaction, PostgreSQL
+    vacuums and analyses the tables a search reads (so that its index-only scans need not read
+    the table); inside a transaction, or on SQLite, nothing runs."""
+    from django.db import connection, transaction
+
+    from accord.intel import bulk
+
+    monkeypatch.setattr(bulk, "BULK_REFRESH_ROWS", 5)
+    ingest_objects(None, list(synthetic_objects(6)), source="refresh test")
+    assert not bulk.refresh_after_bulk_import(4)
+    with transaction.atomic():
+        assert not bulk.refresh_after_bulk_import(6)
+    ran = bulk.refresh_after_bulk_import(6)
+    if connection.vendor != "postgresql":
+        assert not ran
+        return
+    assert ran
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT relname FROM pg_stat_user_tables WHERE last_vacuum IS NOT NULL "
+            "AND last_analyze IS NOT NULL AND relname LIKE 'intel_%%'"
+        )
+        refreshed = {row[0] for row in cursor.fetchall()}
+    assert {"intel_record", "intel_nametoken", "intel_identifier"} <= refreshed

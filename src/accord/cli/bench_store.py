@@ -107,6 +107,7 @@ def run_store_bench(
     from django.db import connection
 
     from accord.accounts.services import add_user
+    from accord.intel.bulk import refresh_after_bulk_import
     from accord.intel.models import Record
     from accord.intel.search import search_records
     from accord.intel.services import ingest_objects
@@ -125,8 +126,10 @@ def run_store_bench(
         done += count
         if progress is not None:
             progress("import", done, size)
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+    # as ``accord import`` does after a bulk import (PostgreSQL: VACUUM ANALYZE), else ANALYZE
+    if not refresh_after_bulk_import(size):
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
     analyst = add_user(None, "bench-analyst", role="analyst", password=None, agency="ctu")
     timings: list[float] = []
     results: list[int] = []

@@ -64,6 +64,7 @@ def _percentile(values: list[float], q: float) -> float:
 def _load(size: int, batch: int, progress: Any) -> Any:
     from django.db import connection
 
+    from accord.intel.bulk import refresh_after_bulk_import
     from accord.intel.factories import synthetic_objects
     from accord.intel.services import ingest_objects
     from accord.taxii.services import add_entries, create_collection
@@ -80,8 +81,10 @@ def _load(size: int, batch: int, progress: Any) -> Any:
         done += count
         if progress is not None:
             progress("load", done, size)
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+    # as ``accord import`` does after a bulk import (PostgreSQL: VACUUM ANALYZE), else ANALYZE
+    if not refresh_after_bulk_import(size):
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
     return collection
 
 

@@ -35,10 +35,16 @@ __all__ = [
     "collector_paused",
     "insert_rows",
     "insert_rows_sqlite",
+    "refresh_after_bulk_import",
 ]
 
 #: Rows per ``executemany`` call.
 INSERT_CHUNK = 10_000
+#: Records and versions written by one import from which ``refresh_after_bulk_import`` runs.
+BULK_REFRESH_ROWS = 20_000
+#: What a bulk import writes to, refreshed after it.
+_SEARCH_TABLES = ("intel_record", "intel_recordversion", "intel_nametoken", "intel_identifier",
+                  "intel_recordmarking")  # fmt: skip
 #: Rows per multi-row ``INSERT`` statement on SQLite (see :func:`insert_rows_sqlite`), and the
 #: most bound values per statement (SQLite's default limit since 3.32).
 ROWS_PER_STATEMENT = 1000
@@ -104,6 +110,28 @@ def allocate_ids(model: Any, count: int) -> list[int]:
         cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {connection.ops.quote_name(table)}")
         first = int(cursor.fetchone()[0]) + 1
     return list(range(first, first + count))
+
+
+def refresh_after_bulk_import(rows: int) -> bool:
+    """After an import that wrote ``rows`` records and versions (``BULK_REFRESH_ROWS`` or more),
+    on PostgreSQL: ``VACUUM (ANALYZE)`` the tables a search reads. Returns whether it ran.
+
+    Why: freshly inserted rows are not yet marked all-visible, so an "index only" scan of the
+    name tokens still reads the table for each row (16,655 heap fetches and 29,366 pages read
+    for one search right after a 1,000,000-record import: 260 ms, against 47 ms once vacuumed),
+    and the planner's statistics still describe the table before the import. Autovacuum would
+    get there within minutes (its insert threshold); this does it at once, at a cost of
+    seconds for a million records. Not inside a transaction (``VACUUM`` cannot run in one: an
+    import inside a caller's transaction leaves it to autovacuum). SQLite has no visibility
+    map and plans without statistics here: nothing to do."""
+    if rows < BULK_REFRESH_ROWS or connection.vendor != "postgresql":
+        return False
+    if connection.in_atomic_block:
+        return False
+    tables = ", ".join(connection.ops.quote_name(t) for t in _SEARCH_TABLES)
+    with connection.cursor() as cursor:
+        cursor.execute(f"VACUUM (ANALYZE) {tables}")
+    return True
 
 
 class BulkWriter:

@@ -25,6 +25,7 @@ from accord.engine.imports import parse
 from accord.engine.imports.files import read_limited
 from accord.engine.imports.result import ImportFormatError, ParseResult
 from accord.engine.stix.markings import TLP_IDS
+from accord.intel.bulk import refresh_after_bulk_import
 from accord.intel.models import ImportJob
 from accord.intel.services import ImportReport, ingest_objects
 from accord.node.jobs import fail_job
@@ -133,6 +134,7 @@ def import_bytes(
     except OSError as exc:
         raise ImportFailed(f"cannot read the file: {exc.strerror or exc}") from exc
     report = ingest_objects(user, parsed.objects, source=source, purpose=purpose, progress=progress)
+    refresh_after_bulk_import(report.imported + report.new_versions)
     return import_report_json(report, parsed)
 
 
