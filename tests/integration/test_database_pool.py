@@ -12,7 +12,8 @@ from tests.nodes import node_env
 
 _SHOW = (
     "import json, accord.node.settings as s; d = s.DATABASES['default']; "
-    "print(json.dumps([d['ENGINE'], d.get('OPTIONS', {}).get('pool'), d.get('CONN_MAX_AGE')]))"
+    "o = d.get('OPTIONS', {}); "
+    "print(json.dumps([d['ENGINE'], o.get('pool'), d.get('CONN_MAX_AGE'), o.get('options')]))"
 )
 
 
@@ -28,8 +29,9 @@ def _database_settings(tmp_path, **env: str) -> list:
 
 def test_postgresql_gets_a_pool_per_process(tmp_path) -> None:
     url = "postgres://accord@db.internal:5432/accord"
-    engine, pool, max_age = _database_settings(tmp_path, ACCORD_DATABASE_URL=url)
+    engine, pool, max_age, options = _database_settings(tmp_path, ACCORD_DATABASE_URL=url)
     assert engine == "django.db.backends.postgresql"
+    assert options == "-c jit=off"  # a node's queries are short: no JIT compilation
     assert pool == {"min_size": 1, "max_size": 4, "timeout": 30}
     assert max_age == 0  # Django refuses persistent connections with a pool
     sized = _database_settings(tmp_path, ACCORD_DATABASE_URL=url, ACCORD_DATABASE_POOL_SIZE="3")
@@ -39,8 +41,8 @@ def test_postgresql_gets_a_pool_per_process(tmp_path) -> None:
 def test_no_pool_behind_an_external_pooler_or_on_sqlite(tmp_path) -> None:
     url = "postgres://accord@pgbouncer.internal:6432/accord"
     pooler = _database_settings(tmp_path, ACCORD_DATABASE_URL=url, ACCORD_DATABASE_POOL_SIZE="0")
-    assert pooler[1:] == [None, 0]  # a connection per request: the pooler holds them
-    engine, pool, _ = _database_settings(tmp_path)
+    assert pooler[1:] == [None, 0, None]  # a connection per request: the pooler holds them
+    engine, pool, _, _ = _database_settings(tmp_path)
     assert "sqlite" in engine and pool is None
 
 
@@ -52,3 +54,5 @@ def test_the_suite_runs_on_the_pool_on_postgresql() -> None:
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
         assert cursor.fetchone() == (1,)
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone() == ("off",)

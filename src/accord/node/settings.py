@@ -95,11 +95,17 @@ if _database_url:
     # needs Django's persistent connections off
     DATABASES = {"default": dj_database_url.parse(_database_url, conn_max_age=0)}
     if ACCORD_DATABASE_POOL_SIZE > 0:
-        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        _options = DATABASES["default"].setdefault("OPTIONS", {})
+        _options["pool"] = {
             "min_size": 1,
             "max_size": ACCORD_DATABASE_POOL_SIZE,
             "timeout": 30,  # seconds a request waits for a free connection before an error
         }
+        # No JIT compilation: a node's queries take milliseconds, and PostgreSQL's default
+        # (jit on above a plan cost of 100,000) compiled a 7 ms search for 263 ms at 1,000,000
+        # records (docs/operations.md, "Record search on PostgreSQL"). Behind an external
+        # pooler (pool size 0) the pooler or the database sets it (ALTER DATABASE ... SET).
+        _options["options"] = " ".join(filter(None, (_options.get("options", ""), "-c jit=off")))
 else:
     private_database_file(DATA_DIR / "accord.sqlite3")
     DATABASES = {
