@@ -81,10 +81,11 @@ def _load(size: int, batch: int, progress: Any) -> Any:
         done += count
         if progress is not None:
             progress("load", done, size)
-    # as ``accord import`` does after a bulk import (PostgreSQL: VACUUM ANALYZE), else ANALYZE
-    if not refresh_after_bulk_import(size):
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
+    # as ``accord import`` does after a bulk import (PostgreSQL: VACUUM ANALYZE of the search
+    # tables), then statistics for every other table the run reads (TAXII's entries)
+    refresh_after_bulk_import(size)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
     return collection
 
 
