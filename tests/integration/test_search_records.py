@@ -255,3 +255,25 @@ def test_a_bulk_import_refreshes_the_search_tables_on_postgresql(monkeypatch):
         )
         refreshed = {row[0] for row in cursor.fetchall()}
     assert {"intel_record", "intel_nametoken", "intel_identifier"} <= refreshed
+
+
+def test_derived_rows_go_with_their_record_and_an_orphan_matches_nothing(analyst, people):
+    """Name tokens, identifiers and marking rows have no foreign-key constraint in the database
+    (``intel.models.DERIVED_ROWS``): deleting a record through the ORM still deletes them, and
+    a row left pointing at no record (written by hand here) is never a search result."""
+    from accord.intel.models import Identifier, NameToken, RecordMarking
+
+    record = Record.objects.get(stix_id=people["Karim Mansour"])
+    pk = record.pk
+    assert NameToken.objects.filter(record_id=pk).exists()
+    assert Identifier.objects.filter(record_id=pk).exists()
+    record.delete()
+    assert not NameToken.objects.filter(record_id=pk).exists()
+    assert not Identifier.objects.filter(record_id=pk).exists()
+    assert not RecordMarking.objects.filter(record_id=pk).exists()
+    missing = pk + 10_000
+    NameToken.objects.create(record_id=missing, token="orphanname")
+    Identifier.objects.create(record_id=missing, kind="passport", value="ORPHAN1")
+    assert _search(analyst, text="orphanname").results == []
+    assert _search(analyst, identifier="ORPHAN1").results == []
+    assert _search(analyst, text="karim mansour").results == []
