@@ -1,7 +1,9 @@
 """``accord bench store`` and ``accord bench taxii`` at a small size, on the database this pass of
 the suite runs on: SQLite, or a fresh database on the PostgreSQL server of
-``ACCORD_DATABASE_URL`` (CI's second pass). The figures are printed into the test log
-(``capsys.disabled``) so that a slowdown on either database shows in CI beside the other's.
+``ACCORD_DATABASE_URL`` (CI's second pass). Each figure line is appended to
+``build/ci-bench.txt`` (``.ci/run`` prints the file after each pass: test workers' own output
+does not reach the log under pytest-xdist) and printed when the tests run in one process, so
+that a slowdown on either database shows in CI beside the other's.
 
 Speed is not asserted at the targets (a shared 2-core machine is noisy, and 3,000 records are
 not 1,000,000); only a collapse fails: each ceiling is ten times the target that docs/operations.md
@@ -14,6 +16,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
@@ -21,6 +24,8 @@ import pytest
 pytestmark = pytest.mark.functional
 
 RECORDS = 3000
+#: Where the figure lines go (``.ci/run`` prints and removes it).
+FIGURES = Path(__file__).resolve().parents[2] / "build" / "ci-bench.txt"
 
 
 def _server() -> list[str]:
@@ -47,7 +52,11 @@ def _report(capsys: pytest.CaptureFixture[str], result: dict, keys: tuple[str, .
     with capsys.disabled():
         figures = ", ".join(f"{k} {result[k]}" for k in keys)
         where = f"{result['benchmark']} on {result['database']}, {RECORDS:,} records"
-        print(f"\n  bench {where}: {figures}")
+        line = f"bench {where}: {figures}"
+        print(f"\n  {line}")
+    FIGURES.parent.mkdir(exist_ok=True)
+    with FIGURES.open("a", encoding="utf-8") as out:
+        out.write(line + "\n")
 
 
 def test_the_store_bench_at_a_small_size(capsys: pytest.CaptureFixture[str]) -> None:
