@@ -21,14 +21,14 @@ def _like_indexes(cursor):
         "WHERE t.relname = 'intel_record' AND i.relname LIKE %s AND x.indnatts = 1",
         ["%\\_like"],
     )
-    return [(name, column) for name, column in cursor.fetchall() if column in UNUSED]
+    return [name for name, column in cursor.fetchall() if column in UNUSED]
 
 
 def drop(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
     with schema_editor.connection.cursor() as cursor:
-        for name, _ in _like_indexes(cursor):
+        for name in _like_indexes(cursor):
             schema_editor.execute(f"DROP INDEX IF EXISTS {schema_editor.quote_name(name)}")
 
 
@@ -37,10 +37,9 @@ def restore(apps, schema_editor):
         return
     model = apps.get_model("intel", "Record")
     for column in UNUSED:
-        field = model._meta.get_field(column)
-        for statement in [schema_editor._create_like_index_sql(model, field)]:
-            if statement is not None:
-                schema_editor.execute(statement)
+        statement = schema_editor._create_like_index_sql(model, model._meta.get_field(column))
+        if statement is not None:
+            schema_editor.execute(statement)
 
 
 class Migration(migrations.Migration):
